@@ -1,0 +1,68 @@
+"""Command line: ``python -m sim COMMAND ...``.
+
+Each command is a module of this package with ``add_parser(subparsers)`` and
+``main(args) -> int``; add a module to ``COMMANDS`` to add a command.
+Exit codes: 0 ok, 2 bad input (or output that cannot be written), 1 internal
+error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import NoReturn
+
+from sim import __version__
+from sim.errors import InputError, OutputError
+
+COMMANDS = ["run", "validate", "schema"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # usage errors are bad input: exit 2, no traceback
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m sim",
+                     description="Discrete-event simulator of enterprise reopening policies.")
+    parser.add_argument("--version", action="version", version=f"sim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"sim.cli.{name}")
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except InputError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_INPUT
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: say so briefly, keep the traceback in a file
+        log = Path(tempfile.gettempdir()) / "sim-internal-error.log"
+        try:
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            where = f" The traceback is in {log}."
+        except OSError:
+            where = ""
+        print(f"internal error: {type(exc).__name__}: {exc}.{where} Please report it with the scenario file.",
+              file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,20 @@
+"""``python -m sim schema``: print the JSON Schema of the scenario file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from sim.scenario.schema import scenario_json_schema
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario files (for editor autocompletion)",
+                       description="Print the JSON Schema of scenario files. Every parameter carries its "
+                                   "description, unit and provenance.")
+    p.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    print(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False))
+    return 0

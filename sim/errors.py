@@ -1,0 +1,60 @@
+"""Errors that reach the planner as a clear message instead of a traceback.
+
+Every input problem becomes an :class:`InputProblem` (file, line, column, dotted
+key, what is wrong, what is allowed). The CLI prints them one paragraph each and
+exits with code 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One thing wrong with an input file."""
+
+    file: str
+    message: str
+    key: str | None = None
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+
+    def render(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        key = f" key '{self.key}':" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class InputError(Exception):
+    """Bad input from the planner (exit code 2). Holds one or more problems."""
+
+    def __init__(self, problems: list[InputProblem]) -> None:
+        super().__init__("\n".join(p.render() for p in problems))
+        self.problems = problems
+
+    @classmethod
+    def single(
+        cls,
+        file: str | Path,
+        message: str,
+        key: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> InputError:
+        return cls([InputProblem(str(file), message, key, line, column)])
+
+    def render(self) -> str:
+        count = len(self.problems)
+        head = "error" if count == 1 else f"{count} errors"
+        body = "\n\n".join(p.render() for p in self.problems)
+        return f"{head} in input:\n\n{body}"
+
+
+class OutputError(Exception):
+    """The results cannot be written (unwritable folder, full disk, folder not empty)."""

@@ -1,0 +1,209 @@
+"""Collecting a run: daily series and summary metrics (DESIGN section 5).
+
+Daily rows are d = 0, 1, …, H. Level series (shares, counts) are the state at
+time t = d; flow series (incidents, loans disbursed that day) and time-averaged
+series (queue lengths, utilisation) cover the day before, (d−1, d], so row 0
+holds zeros for them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.records import daily_time_average, level_at_days
+from sim.population import SIZE_CLASSES
+
+if TYPE_CHECKING:
+    from sim.model.world import City, RunResult
+
+SUMMARY_COLUMNS: dict[str, str] = {
+    "enterprises": "enterprises simulated",
+    "restarted_share": "share restarted by the horizon",
+    "mean_restart_day": "mean restart day of the restarted",
+    "median_restart_day": "median restart day of the restarted",
+    "p90_restart_day": "90th percentile restart day of the restarted",
+    "mean_full_production_day": "mean day of full production (达产) of those that reached it",
+    "median_full_production_day": "median day of full production",
+    "p90_full_production_day": "90th percentile day of full production",
+    "full_production_share": "share that reached full production",
+    "day_resumed_50": "first day the resumption rate (复工率) reached 50% (NaN: never)",
+    "day_resumed_90": "first day the resumption rate reached 90% (NaN: never)",
+    "resumed_share_end": "resumption rate at the horizon",
+    "workers_back_share_end": "workers at post (复岗率) at the horizon",
+    "production_index_end": "production index (达产率) at the horizon",
+    "failed_share": "share of enterprises that failed",
+    "failures": "enterprises that failed",
+    "jobs_lost": "jobs of failed enterprises",
+    "output_lost": "revenue lost against full capacity, yuan",
+    "output_lost_share": "output lost ÷ full-capacity output",
+    "loan_intentions": "loan intentions",
+    "loans_disbursed": "loans disbursed",
+    "loan_amount": "loan money disbursed, yuan",
+    "mean_loan_delay": "mean days from intention to disbursement",
+    "incidents": "outbreak incidents",
+    "cadre_days": "cadre-days spent on visits (liaisons + supervisors)",
+    "liaison_coverage": "share of enterprises with a liaison",
+    "supervisor_coverage": "share of enterprises with a supervisor",
+    "mean_rework_rounds": "mean returned applications per applicant",
+    "mean_approval_wait": "mean wait in the approval queue, days",
+    "problems": "problems that arrived",
+    "mean_problem_days": "mean days to resolve a problem",
+    "hires": "workers hired for vacancies",
+    "postings": "online job postings",
+    "events": "simulation events",
+}
+
+
+def _first_day(series: np.ndarray, level: float) -> float:
+    hit = np.nonzero(series >= level - 1e-12)[0]
+    return float(hit[0]) if len(hit) else math.nan
+
+
+def _nan_stat(values: np.ndarray, fn: str, q: float = 0.5) -> float:
+    v = values[~np.isnan(values)]
+    if not len(v):
+        return math.nan
+    if fn == "mean":
+        return float(v.mean())
+    return float(np.quantile(v, q))
+
+
+def daily_series(city: City) -> dict[str, np.ndarray]:
+    pop = city.pop
+    days = int(math.ceil(city.horizon))
+    n = max(pop.n, 1)
+    total_workers = max(int(pop.workers.sum()), 1)
+    log = city.log
+    t = np.asarray(log.times, dtype=float)
+    ents = np.asarray(log.ents, dtype=np.int64)
+    d_open = np.asarray(log.d_open, dtype=float)
+    out: dict[str, np.ndarray] = {"day": np.arange(days + 1, dtype=float)}
+    out["resumed_share"] = level_at_days(t, d_open, days) / n
+    restart = city.outcomes["restart_day"]
+    r = restart[~np.isnan(restart)]
+    out["restarted_share"] = level_at_days(r, np.ones_like(r), days) / n
+    out["workers_back_share"] = level_at_days(t, np.asarray(log.d_workers, dtype=float), days) / total_workers
+    out["production_index"] = level_at_days(t, np.asarray(log.d_prod, dtype=float), days) / total_workers
+    for k, size in enumerate(SIZE_CLASSES):
+        members = pop.size_class == k
+        count = int(members.sum())
+        if count:
+            sel = members[ents] if len(ents) else np.zeros(0, bool)
+            out[f"resumed_share_{size}"] = level_at_days(t[sel], d_open[sel], days) / count
+    for c, name in enumerate(pop.county_names):
+        members = pop.county == c
+        count = int(members.sum())
+        if count:
+            sel = members[ents] if len(ents) else np.zeros(0, bool)
+            out[f"resumed_share_{name}"] = level_at_days(t[sel], d_open[sel], days) / count
+    failed = city.outcomes["failure_day"]
+    f = failed[~np.isnan(failed)]
+    out["failed_count"] = level_at_days(f, np.ones_like(f), days)
+    out["incidents"] = _per_day(np.asarray(city.incident_days), days)
+    out["loans_disbursed"] = _per_day(np.asarray(city.bank.disbursement_days), days)
+    for kind, lg in city.point_logs.items():
+        times = np.asarray(lg.times, dtype=float)
+        if kind in ("approval", "inspection", "department", "registration"):
+            q = daily_time_average(times, np.asarray(lg.dqueue, dtype=float), days)
+            out[f"{kind}_queue"] = _shift(q)
+        if kind in ("liaison", "supervisor"):
+            busy = daily_time_average(times, np.asarray(lg.dbusy, dtype=float), days)
+            out[f"{kind}_utilisation"] = _shift(busy) / lg.capacity if lg.capacity else np.zeros(days + 1)
+    return out
+
+
+def _per_day(times: np.ndarray, days: int) -> np.ndarray:
+    """Count of events in (d−1, d] for row d."""
+    out = np.zeros(days + 1)
+    if len(times):
+        idx = np.clip(np.ceil(times).astype(np.int64), 0, days)
+        out += np.bincount(idx, minlength=days + 1)[: days + 1]
+    return out
+
+
+def _shift(per_day: np.ndarray) -> np.ndarray:
+    """Averages over [k, k+1) → row k+1."""
+    out = np.zeros_like(per_day)
+    out[1:] = per_day[:-1]
+    return out
+
+
+def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[str, float]:
+    o = city.outcomes
+    pop = city.pop
+    n = max(pop.n, 1)
+    restart = o["restart_day"]
+    full = o["full_production_day"]
+    failed = ~np.isnan(o["failure_day"])
+    applicants = ~np.isnan(o["application_day"])
+    intention = o["loan_intention_day"]
+    disbursed = o["loan_disbursed_day"]
+    delays = (disbursed - intention)[~np.isnan(disbursed)]
+    full_output = float(pop.revenue_per_day.sum()) * city.horizon
+    problems_resolved = o["problems_resolved"].sum()
+    cadre_days = sum(p.stats()["busy_time"] for p in city.liaisons + city.supervisors)
+    waits = [p.wait_sum for p in city.offices]
+    started = [p.completions + p.busy for p in city.offices]
+    return {
+        "enterprises": float(pop.n),
+        "restarted_share": float((~np.isnan(restart)).sum() / n),
+        "mean_restart_day": _nan_stat(restart, "mean"),
+        "median_restart_day": _nan_stat(restart, "q", 0.5),
+        "p90_restart_day": _nan_stat(restart, "q", 0.9),
+        "mean_full_production_day": _nan_stat(full, "mean"),
+        "median_full_production_day": _nan_stat(full, "q", 0.5),
+        "p90_full_production_day": _nan_stat(full, "q", 0.9),
+        "full_production_share": float((~np.isnan(full)).sum() / n),
+        "day_resumed_50": _first_day(series["resumed_share"], 0.5),
+        "day_resumed_90": _first_day(series["resumed_share"], 0.9),
+        "resumed_share_end": float(series["resumed_share"][-1]),
+        "workers_back_share_end": float(series["workers_back_share"][-1]),
+        "production_index_end": float(series["production_index"][-1]),
+        "failed_share": float(failed.sum() / n),
+        "failures": float(failed.sum()),
+        "jobs_lost": float(pop.workers[failed].sum()),
+        "output_lost": float(o["output_lost"].sum()),
+        "output_lost_share": float(o["output_lost"].sum() / full_output) if full_output else math.nan,
+        "loan_intentions": float(city.bank.intentions),
+        "loans_disbursed": float(city.bank.disbursed),
+        "loan_amount": float(city.bank.disbursed_amount),
+        "mean_loan_delay": float(delays.mean()) if len(delays) else math.nan,
+        "incidents": float(len(city.incident_days)),
+        "cadre_days": float(cadre_days),
+        "liaison_coverage": float((city.assignment.liaison >= 0).sum() / n),
+        "supervisor_coverage": float((city.assignment.supervisor >= 0).sum() / n),
+        "mean_rework_rounds": float(o["rework_rounds"][applicants].mean()) if applicants.any() else math.nan,
+        "mean_approval_wait": float(sum(waits) / sum(started)) if sum(started) else math.nan,
+        "problems": float(o["problems"].sum()),
+        "mean_problem_days": float(np.nansum(o["problem_days"]) / problems_resolved) if problems_resolved else math.nan,
+        "hires": float(o["hires"].sum()),
+        "postings": float(o["postings"].sum()),
+        "events": float(events),
+    }
+
+
+def collect(city: City, variant: str, events: int, wall: float) -> RunResult:
+    from sim.model.world import RunResult
+
+    series = daily_series(city)
+    summary = summarise(city, series, events)
+    pop = city.pop
+    attributes = {
+        "county": np.asarray([pop.county_names[c] for c in pop.county]),
+        "size_class": np.asarray([SIZE_CLASSES[s] for s in pop.size_class]),
+        "priority": np.where(pop.essential, "essential", "normal"),
+        "sector": np.asarray(pop.sector),
+        "high_tech": pop.high_tech.astype(int),
+        "gazelle": pop.gazelle.astype(int),
+        "new_project": pop.new_project.astype(int),
+        "workers": pop.workers,
+        "liaison": city.assignment.liaison,
+        "supervisor": city.assignment.supervisor,
+        "grid": city.assignment.grid,
+    }
+    return RunResult(variant=variant, replication=city.replication, outcomes=dict(city.outcomes.columns),
+                     series=series, summary=summary, events=events, wall_seconds=wall,
+                     enterprise_ids=list(pop.ident), attributes=attributes)

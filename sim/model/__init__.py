@@ -1,0 +1,1 @@
+"""The reopening model: enterprises, cadres, offices, finance, workforce, outbreaks."""

@@ -1,0 +1,128 @@
+"""Coverage policies: which enterprises get a liaison and a supervisor ("1+1+1").
+
+A coverage policy is chosen by name in ``policies.coverage`` (see
+``COVERAGE_POLICIES``) and returns an :class:`Assignment`. Pools are per
+county: a county's own count if set, else a share of the city pool in
+proportion to its enterprises. When cadres are short, enterprises are covered
+in ``cadres.assignment_order`` (above-scale, high-tech, gazelle, essential by
+default), ties broken by a random draw per enterprise; covered enterprises are
+dealt to cadres in turn, at most ``enterprises_per_cadre`` each. A county with
+``grid`` management gives every firm its own specialist (调兵山, one-to-one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.population import SIZE_CLASSES, Population
+from sim.scenario.policies_schema import NoCoverage, OnePlusOnePlusOne
+from sim.scenario.schema import Scenario
+
+
+@dataclass
+class Assignment:
+    liaison: np.ndarray  # int32 per enterprise: cadre index, or -1
+    supervisor: np.ndarray  # int32 per enterprise: cadre index, or -1
+    grid: np.ndarray  # int32 per enterprise: grid number in a grid county, or -1
+    liaison_count: int  # liaison cadres in service
+    supervisor_count: int
+
+
+def key_flags(pop: Population, key: str) -> np.ndarray:
+    """Boolean array: which enterprises have an assignment/priority key."""
+    if key in SIZE_CLASSES:
+        return pop.size_class == SIZE_CLASSES.index(key)
+    return {
+        "high_tech": pop.high_tech,
+        "gazelle": pop.gazelle,
+        "essential": pop.essential,
+        "new_project": pop.new_project,
+    }[key]
+
+
+def assignment_rank(pop: Population, order: list[str], tie: np.ndarray) -> np.ndarray:
+    """Enterprise indices, first to be covered first."""
+    keys = [tie] + [~key_flags(pop, k) for k in reversed(order)]
+    return np.lexsort(keys)
+
+
+def split_pool(total: int, counts: np.ndarray) -> np.ndarray:
+    """Split ``total`` cadres over counties in proportion to ``counts`` (largest remainder)."""
+    if counts.sum() == 0:
+        return np.zeros_like(counts)
+    exact = total * counts / counts.sum()
+    out = np.floor(exact).astype(np.int64)
+    rest = total - out.sum()
+    if rest > 0:
+        out[np.argsort(-(exact - out), kind="stable")[:rest]] += 1
+    return out
+
+
+class NoCoveragePolicy:
+    def __init__(self, config: NoCoverage) -> None:
+        self.config = config
+
+    def assign(self, pop: Population, scenario: Scenario, tie: np.ndarray) -> Assignment:
+        none = np.full(pop.n, -1, dtype=np.int32)
+        return Assignment(none, none.copy(), none.copy(), 0, 0)
+
+
+class OnePlusOnePlusOnePolicy:
+    def __init__(self, config: OnePlusOnePlusOne) -> None:
+        self.config = config
+
+    def assign(self, pop: Population, scenario: Scenario, tie: np.ndarray) -> Assignment:
+        cadres = scenario.cadres
+        rank = assignment_rank(pop, cadres.assignment_order, tie)
+        liaison = np.full(pop.n, -1, dtype=np.int32)
+        supervisor = np.full(pop.n, -1, dtype=np.int32)
+        grid = np.full(pop.n, -1, dtype=np.int32)
+        n_counties = len(scenario.counties)
+        per_county = np.bincount(pop.county, minlength=n_counties)
+        next_id = {"liaison": 0, "supervisor": 0}
+
+        def pools(role: str, city_total: int) -> np.ndarray:
+            own = np.array([getattr(c, role + "s") if getattr(c, role + "s") is not None else -1
+                            for c in scenario.counties])
+            shared = (own < 0) & np.array([c.grid is None for c in scenario.counties])
+            out = np.where(own >= 0, own, 0)
+            out[shared] = split_pool(city_total, np.where(shared, per_county, 0))[shared]
+            return out
+
+        liaison_pool = pools("liaison", cadres.liaisons.count)
+        supervisor_pool = pools("supervisor", cadres.supervisors.count)
+        for c, county in enumerate(scenario.counties):
+            members = rank[pop.county[rank] == c]
+            if county.grid is not None:
+                # one-to-one: every firm its own specialist, in both roles
+                ids = np.arange(len(members), dtype=np.int32)
+                grid[members] = ids % county.grid.grids
+                if self.config.liaisons:
+                    liaison[members] = next_id["liaison"] + ids
+                    next_id["liaison"] += len(members)
+                if self.config.supervisors:
+                    supervisor[members] = next_id["supervisor"] + ids
+                    next_id["supervisor"] += len(members)
+                continue
+            for role, target, pool, per in (
+                ("liaison", liaison, liaison_pool[c], cadres.liaisons.enterprises_per_cadre),
+                ("supervisor", supervisor, supervisor_pool[c], cadres.supervisors.enterprises_per_cadre),
+            ):
+                if not getattr(self.config, role + "s") or pool == 0:
+                    continue
+                covered = members[: pool * per]
+                target[covered] = next_id[role] + (np.arange(len(covered)) % pool).astype(np.int32)
+                next_id[role] += int(min(pool, len(covered)))
+        return Assignment(liaison, supervisor, grid, next_id["liaison"], next_id["supervisor"])
+
+
+COVERAGE_POLICIES: dict[str, type[NoCoveragePolicy] | type[OnePlusOnePlusOnePolicy]] = {
+    "none": NoCoveragePolicy,
+    "one_plus_one_plus_one": OnePlusOnePlusOnePolicy,
+}
+
+
+def make_coverage(config: NoCoverage | OnePlusOnePlusOne) -> NoCoveragePolicy | OnePlusOnePlusOnePolicy:
+    return COVERAGE_POLICIES[config.name](config)  # type: ignore[arg-type]

@@ -1,0 +1,386 @@
+"""The life of one enterprise (DESIGN section 4).
+
+Up to its restart an enterprise is a SimPy process: prepare the application
+(faster with a liaison), queue at the county office and go through review
+rounds (rework when documents are missing), pass the epidemic-prevention
+inspection (its supervisor's, or the county team's), wait for the restart ban,
+restart. The order of approval and inspection is the approval policy's
+(``sequential``, ``parallel``, ``commitment``).
+
+After the restart everything is event-driven: workers come back in cohorts,
+problems arrive and are resolved, loans are disbursed, incidents shut the firm.
+Each such event calls :meth:`Enterprise.update`, which books production and
+cash up to now, recomputes capacity, logs the change, and schedules the next
+moment cash runs out (or falls to the loan-stress level) and the next outbreak
+incident, both solved for exactly. A version number voids timers that a later
+change made stale.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.model import loans, problems, projects, workforce
+from sim.model.finance import CashAccount
+
+if TYPE_CHECKING:
+    from sim.model.servers import ServicePoint
+    from sim.model.world import City
+
+CLOSED, OPEN, SUSPENDED, FAILED = 0, 1, 2, 3
+STATE_NAMES = ("closed", "open", "suspended", "failed")
+MAX_INSPECTION_ROUNDS = 50
+
+Process = Generator[simpy.Event, Any, None]
+
+
+class Enterprise:
+    """One enterprise's state; its attributes live in the city's population arrays."""
+
+    __slots__ = (
+        "city", "i", "group", "local", "county", "size_class", "essential", "high_tech", "gazelle",
+        "new_project", "workers", "revenue", "margin", "fixed_cost", "closed_cost", "liaison", "supervisor",
+        "state", "cash", "present", "problem_factor", "open_problems", "version",
+        "exposure_left", "hazard_rate", "t_hazard", "logged_open", "logged_workers", "logged_cap",
+        "produced", "t_prod", "travel_ready", "setup_ready", "loan_state", "inspected_once", "opened_once",
+    )
+
+    def __init__(self, city: City, i: int, liaison: ServicePoint | None, supervisor: ServicePoint | None) -> None:
+        pop = city.pop
+        self.city = city
+        self.i = i
+        self.group = int(pop.group[i])
+        self.local = int(pop.local[i])
+        self.county = int(pop.county[i])
+        self.size_class = int(pop.size_class[i])
+        self.essential = bool(pop.essential[i])
+        self.high_tech = bool(pop.high_tech[i])
+        self.gazelle = bool(pop.gazelle[i])
+        self.new_project = bool(pop.new_project[i])
+        self.workers = int(pop.workers[i])
+        self.revenue = float(pop.revenue_per_day[i])
+        self.margin = float(pop.margin[i])
+        self.fixed_cost = float(pop.fixed_cost_per_day[i])
+        self.closed_cost = float(pop.closed_cost_factor[i])
+        self.liaison = liaison
+        self.supervisor = supervisor
+        self.state = CLOSED
+        self.cash = CashAccount(float(pop.cash0[i]), self.fixed_cost, city.sc.finance.relief)
+        self.cash.cost_scale = self.closed_cost
+        self.present = 0
+        self.problem_factor = 1.0
+        self.open_problems: list[float] = []
+        self.version = 0
+        self.exposure_left = -math.log(self.u("outbreak_exposure"))
+        self.hazard_rate = 0.0
+        self.t_hazard = 0.0
+        self.logged_open = 0
+        self.logged_workers = 0
+        self.logged_cap = 0.0
+        self.produced = 0.0
+        self.t_prod = 0.0
+        self.travel_ready = math.inf
+        self.setup_ready = 0.0
+        self.loan_state = loans.WATCHING
+        self.inspected_once = False
+        self.opened_once = False
+        city.outcomes["cash_start"][i] = self.cash.balance
+
+    # -- helpers ---------------------------------------------------------------
+
+    def u(self, purpose: str) -> float:
+        """Next uniform draw of this enterprise for ``purpose`` (common random numbers)."""
+        return self.city.streams.uniform(purpose, self.group, self.local)
+
+    def has_key(self, key: str) -> bool:
+        """Whether the enterprise has an assignment/priority key (above_scale, essential …)."""
+        if key == "above_scale":
+            return self.size_class == 0
+        if key == "sme":
+            return self.size_class == 1
+        if key == "micro":
+            return self.size_class == 2
+        return bool(getattr(self, key))
+
+    @property
+    def failed(self) -> bool:
+        return self.state == FAILED
+
+    def record(self, column: str, value: float) -> None:
+        self.city.outcomes[column][self.i] = value
+
+    def record_first(self, column: str, value: float) -> None:
+        col = self.city.outcomes[column]
+        if math.isnan(col[self.i]):
+            col[self.i] = value
+
+    # -- the road to restart ---------------------------------------------------
+
+    def lifecycle(self) -> Process:
+        city = self.city
+        env = city.env
+        if city.pop.already_running[self.i]:
+            self.record("approval_day", 0.0)
+            self.record("inspection_day", 0.0)
+            self.travel_ready = workforce.travel_ready(self, 0.0)
+            self.open()
+            return
+        self.update()  # schedules the moment cash would run out while closed
+        steps = city.procedure.steps
+        if steps == "parallel":
+            # the application is prepared first; review and inspection then run side by side
+            if not self.new_project:
+                yield from self.prepare()
+            inspection = env.process(self.inspect_until_pass())
+            yield from self.obtain_approval(prepared=True)
+            if not inspection.triggered:
+                yield inspection
+        else:
+            yield from self.obtain_approval()
+            if steps == "sequential" and not self.failed:
+                yield from self.inspect_until_pass()
+        if self.failed:
+            return
+        earliest = max(self.setup_ready, city.restart_allowed_day(self))
+        if env.now < earliest:
+            yield env.timeout(earliest - env.now)
+            if self.failed:
+                return
+        self.open()
+        if steps == "commitment":
+            yield from self.inspect_until_pass()
+
+    def obtain_approval(self, prepared: bool = False) -> Process:
+        if self.new_project:
+            yield from projects.procedure(self)
+        else:
+            if not prepared:
+                yield from self.prepare()
+            yield from self.review_rounds()
+        if not self.failed:
+            self.record("approval_day", self.city.env.now)
+            self.travel_ready = workforce.travel_ready(self, self.city.env.now)
+
+    def prepare(self) -> Process:
+        city = self.city
+        env = city.env
+        base = city.sc.approval.preparation_days.quantile(self.u("preparation"))
+        if self.liaison is None:
+            yield env.timeout(base)
+            return
+        role = city.sc.cadres.liaisons
+        t0 = env.now
+        visit = self.liaison.request_after(city.sc.cadres.dispatch_day, role.visit_days.quantile(self.u("liaison_visit")))
+        alone = env.timeout(base)
+        yield visit | alone
+        if visit.triggered and not alone.processed:
+            helped_end = min(t0 + base, max(env.now, t0 + base * role.preparation_factor))
+            if helped_end > env.now:
+                yield env.timeout(helped_end - env.now)
+
+    def review_rounds(self) -> Process:
+        city = self.city
+        env = city.env
+        approval = city.sc.approval
+        procedure = city.procedure
+        office = city.offices[self.county]
+        self.record("application_day", env.now)
+        base_rework = approval.rework_probability
+        if self.liaison is not None:
+            base_rework *= city.sc.cadres.liaisons.rework_factor
+        rounds = 0
+        while True:
+            rounds += 1
+            review = procedure.review_days(approval.review_days.quantile(self.u("review")))
+            yield office.request(review, procedure.priority(self))
+            if self.failed:
+                return
+            if self.u("rework") < procedure.rework_probability(min(1.0, base_rework), rounds):
+                city.outcomes["rework_rounds"][self.i] += 1
+                yield env.timeout(approval.rework_days.quantile(self.u("rework_days")))
+                if self.failed:
+                    return
+                continue
+            return
+
+    def inspect_until_pass(self) -> Process:
+        """Inspection visits until one passes; a failure while open suspends the firm."""
+        city = self.city
+        env = city.env
+        sc = city.sc
+        outcomes = city.outcomes
+        for _ in range(MAX_INSPECTION_ROUNDS):
+            if self.failed:
+                return
+            supervised = self.supervisor is not None and env.now >= sc.cadres.dispatch_day
+            point = self.supervisor if supervised else city.teams[self.county]
+            assert point is not None
+            yield point.request(sc.inspection.visit_days.quantile(self.u("inspection_visit")))
+            if self.failed:
+                return
+            outcomes["inspections"][self.i] += 1
+            readiness = float(city.pop.readiness[self.i])
+            if supervised:
+                readiness += (1.0 - readiness) * sc.cadres.supervisors.readiness_gain
+            if self.u("inspection") < readiness:
+                self.record_first("inspection_day", env.now)
+                if self.state == SUSPENDED:
+                    self.reopen()
+                return
+            if self.state == OPEN:
+                self.suspend()
+            yield env.timeout(sc.inspection.remediation_days.quantile(self.u("remediation")))
+        if not self.failed:  # readiness so low that no visit passes: give up on it passing
+            self.record_first("inspection_day", env.now)
+            if self.state == SUSPENDED:
+                self.reopen()
+
+    # -- state changes ---------------------------------------------------------
+
+    def open(self) -> None:
+        """First restart (复工)."""
+        now = self.city.env.now
+        self.record("restart_day", now)
+        self.state = OPEN
+        self.opened_once = True
+        workforce.schedule_return(self, now)
+        problems.schedule_arrivals(self, now)
+        relief = self.city.sc.finance.relief
+        subsidy = relief.training_subsidy_per_worker * relief.trained_share * self.workers
+        if subsidy > 0:
+            self.cash.deposit(now, subsidy)
+        self.update()
+
+    def suspend(self) -> None:
+        if self.state == OPEN:
+            self.state = SUSPENDED
+            self.update()
+
+    def reopen(self) -> None:
+        if self.state == SUSPENDED:
+            self.state = OPEN
+            self.update()
+
+    def fail(self) -> None:
+        now = self.city.env.now
+        self.state = FAILED
+        self.record("failure_day", now)
+        self.update()
+
+    def workers_arrive(self, n: int) -> None:
+        if n and not self.failed:
+            self.present = min(self.workers, self.present + n)
+            self.update()
+
+    def set_problems(self) -> None:
+        factor = 1.0
+        for loss in self.open_problems:
+            factor *= 1.0 - loss
+        self.problem_factor = factor
+        if not self.failed:
+            self.update()
+
+    def deposit(self, amount: float) -> None:
+        if not self.failed and amount > 0:
+            self.cash.deposit(self.city.env.now, amount)
+            self.update()
+
+    # -- bookkeeping -----------------------------------------------------------
+
+    def update(self) -> None:
+        """Book up to now, recompute capacity, log it, reschedule cash and hazard timers."""
+        city = self.city
+        now = city.env.now
+        cap_old = self.logged_cap
+        self.produced += cap_old * self.revenue * (now - self.t_prod)
+        self.t_prod = now
+        self.cash.advance(now)
+        if self.hazard_rate > 0.0:
+            curve = city.prevalence
+            self.exposure_left -= self.hazard_rate * (curve.integral(now) - curve.integral(self.t_hazard))
+        self.t_hazard = now
+
+        is_open = self.state == OPEN
+        at_post = self.present if is_open else 0
+        cap = (self.present / self.workers) * self.problem_factor if is_open else 0.0
+        d_open = int(is_open) - self.logged_open
+        d_workers = at_post - self.logged_workers
+        d_cap = cap - self.logged_cap
+        if d_open or d_workers or d_cap:
+            city.log.record(now, self.i, d_open, d_workers, d_cap * self.workers)
+            self.logged_open = int(is_open)
+            self.logged_workers = at_post
+            self.logged_cap = cap
+        if cap >= city.full_threshold:
+            self.record_first("full_production_day", now)
+
+        self.version += 1
+        if self.state == FAILED:
+            self.hazard_rate = 0.0
+            return
+        self.cash.income_rate = cap * self.revenue * self.margin
+        self.cash.cost_scale = 1.0 if is_open else self.closed_cost
+        self._schedule_cash(now)
+        self.hazard_rate = city.hazard_per_worker(self) * at_post
+        if self.hazard_rate > 0.0:
+            curve = city.prevalence
+            t_inc = curve.inverse(curve.integral(now) + self.exposure_left / self.hazard_rate)
+            if t_inc < city.horizon:
+                self._timer(max(0.0, t_inc - now), "incident")
+
+    def _schedule_cash(self, now: float) -> None:
+        t_fail = self.cash.time_to_reach(0.0)
+        t_next, kind = t_fail, "fail"
+        if self.loan_state == loans.WATCHING and self.city.bank.eligible(self):
+            t_stress = self.cash.time_to_reach(self.city.bank.stress_level(self))
+            if t_stress < t_fail:
+                t_next, kind = t_stress, "stress"
+        if t_next < self.city.horizon:
+            self._timer(max(0.0, t_next - now), kind)
+
+    def _timer(self, delay: float, kind: str) -> None:
+        version = self.version
+        ev = self.city.env.timeout(delay)
+        ev.callbacks.append(lambda _ev: self._on_timer(version, kind))
+
+    def _on_timer(self, version: int, kind: str) -> None:
+        if version != self.version or self.failed:
+            return  # a later change has rescheduled this timer
+        if kind == "fail":
+            self.fail()
+        elif kind == "stress":
+            self.city.bank.on_stress(self)
+        elif kind == "incident":
+            self.incident()
+
+    def incident(self) -> None:
+        city = self.city
+        city.outcomes["incidents"][self.i] += 1
+        city.incident_days.append(city.env.now)
+        self.suspend()  # books the exposure used up to now, before a fresh threshold is drawn
+        self.exposure_left = -math.log(self.u("outbreak_exposure"))
+        city.env.process(self._after_incident())
+
+    def _after_incident(self) -> Process:
+        yield self.city.env.timeout(self.city.sc.outbreak.shutdown_days)
+        if not self.failed:
+            yield from self.inspect_until_pass()
+            self.reopen()
+
+    def finish(self, horizon: float) -> None:
+        """Book the last stretch up to the horizon and write the end-of-run columns."""
+        city = self.city
+        if self.state != FAILED:
+            self.produced += self.logged_cap * self.revenue * (horizon - self.t_prod)
+            self.cash.advance(horizon)
+        out = city.outcomes
+        out["output_lost"][self.i] = self.revenue * horizon - self.produced
+        out["cash_end"][self.i] = self.cash.balance
+        out["income"][self.i] = self.cash.income
+        out["costs"][self.i] = self.cash.costs
+        out["lump_sums"][self.i] = self.cash.lump_sums
+        out["workers_at_post_end"][self.i] = self.logged_workers

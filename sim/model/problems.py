@@ -1,0 +1,118 @@
+"""Problems while ramping up, and the daily dispatch (日调度、日检查、日报告).
+
+Problems of each kind (labour, logistics, finance, supplies, power) arrive
+after the restart and cut capacity until the right department resolves them.
+A covered enterprise's liaison collects them and carries them to the
+department at the next daily dispatch; an enterprise without a liaison first
+spends time finding the right office. The dispatch is one city-wide event a
+day, not a poll of every enterprise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+if TYPE_CHECKING:
+    from sim.model.enterprise import Enterprise
+    from sim.model.world import City
+
+
+def poisson_quantile(u: float, mean: float) -> int:
+    """Inverse CDF of the Poisson law (small means), for common random numbers."""
+    if mean <= 0.0:
+        return 0
+    k = 0
+    p = math.exp(-mean)
+    cdf = p
+    while u > cdf and k < 10_000:
+        k += 1
+        p *= mean / k
+        cdf += p
+    return k
+
+
+def schedule_arrivals(ent: Enterprise, now: float) -> None:
+    city = ent.city
+    spec = city.sc.problems
+    for kind_index, kind in enumerate(spec.kinds):
+        count = poisson_quantile(ent.u("problem_count:" + kind.kind), kind.expected_per_enterprise)
+        for _ in range(count):
+            t = now + ent.u("problem_time") * spec.window_days
+            if t < city.horizon:
+                ev = city.env.timeout(t - now)
+                ev.callbacks.append(partial(_on_arrival, ent, kind_index))
+
+
+def _on_arrival(ent: Enterprise, kind_index: int, _event: Any) -> None:
+    arrive(ent, kind_index)
+
+
+def arrive(ent: Enterprise, kind_index: int) -> None:
+    if ent.failed:
+        return
+    city = ent.city
+    kind = city.sc.problems.kinds[kind_index]
+    city.outcomes["problems"][ent.i] += 1
+    ent.open_problems.append(kind.capacity_loss)
+    ent.set_problems()
+    problem = (ent, kind_index, city.env.now)
+    if ent.liaison is not None and city.env.now >= city.sc.cadres.dispatch_day:
+        city.dispatch.enqueue(problem)
+    else:
+        delay = city.sc.problems.finding_office_days.quantile(ent.u("finding_office"))
+        ev = city.env.timeout(delay)
+        ev.callbacks.append(lambda _ev: submit(problem))
+
+
+def submit(problem: tuple[Enterprise, int, float]) -> None:
+    ent, kind_index, arrived = problem
+    if ent.failed:
+        return
+    city = ent.city
+    kind = city.sc.problems.kinds[kind_index]
+    dept = city.departments[kind.department]
+    service = city.sc.problems.departments[kind.department].service_days.quantile(ent.u("problem_service"))
+    done = dept.request(service)
+    done.callbacks.append(lambda _ev: resolve(problem))
+
+
+def resolve(problem: tuple[Enterprise, int, float]) -> None:
+    ent, kind_index, arrived = problem
+    if ent.failed:
+        return
+    city = ent.city
+    loss = city.sc.problems.kinds[kind_index].capacity_loss
+    ent.open_problems.remove(loss)
+    city.outcomes["problems_resolved"][ent.i] += 1
+    city.outcomes["problem_days"][ent.i] = (
+        (0.0 if math.isnan(city.outcomes["problem_days"][ent.i]) else city.outcomes["problem_days"][ent.i])
+        + city.env.now - arrived
+    )
+    ent.set_problems()
+
+
+class DailyDispatch:
+    """Liaisons hand the day's problems to the departments at each day boundary."""
+
+    def __init__(self, city: City) -> None:
+        self.city = city
+        self.pending: list[tuple[Enterprise, int, float]] = []
+        self.dispatched = 0
+        city.env.process(self.run())
+
+    def enqueue(self, problem: tuple[Enterprise, int, float]) -> None:
+        self.pending.append(problem)
+
+    def run(self) -> Generator[simpy.Event, Any, None]:
+        env = self.city.env
+        while True:
+            yield env.timeout(math.floor(env.now) + 1.0 - env.now)
+            batch, self.pending = self.pending, []
+            self.dispatched += len(batch)
+            for problem in batch:
+                submit(problem)

@@ -1,0 +1,168 @@
+"""Writing a run's results folder.
+
+Every file is written to a temporary name and renamed, so no reader ever sees
+half a file. The folder holds the fully resolved scenario, the manifest (seed,
+version, git commit, wall time, events) and the tables, so anyone can rerun it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from sim import __version__
+from sim.errors import OutputError
+from sim.model.world import RunResult
+from sim.scenario.loader import LoadedScenario
+
+
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)`` then rename tmp to ``path``; clean up on failure."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    def write(p: Path) -> None:
+        p.write_text(text, encoding="utf-8")
+
+    atomic_write(path, write)
+
+
+def prepare_folder(out: Path, force: bool) -> Path:
+    """Create the results folder; refuse a non-empty one unless ``force``."""
+    try:
+        if out.exists() and any(out.iterdir()) and not force:
+            raise OutputError(
+                f"the results folder {out} is not empty; choose another --out, or pass --force to overwrite it.")
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except PermissionError:
+        raise OutputError(f"cannot write to the results folder {out}: permission denied.") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write to the results folder {out}: {exc.strerror or exc}.") from None
+    return out
+
+
+def default_folder(loaded: LoadedScenario, root: Path = Path("results")) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return root / loaded.base.name / stamp
+
+
+def resolved_scenario(loaded: LoadedScenario) -> dict[str, Any]:
+    """The base with every default filled in, the variants' overrides and provenance notes.
+
+    It is itself a valid scenario file: ``python -m sim run scenario.resolved.yaml``
+    reruns the experiment.
+    """
+    doc: dict[str, Any] = loaded.base.model_dump(mode="json", by_alias=True)
+    if loaded.overrides:
+        doc["variants"] = loaded.overrides
+    if loaded.provenance:
+        doc["provenance"] = loaded.provenance
+    return doc
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def write_results(out: Path, loaded: LoadedScenario, results: list[RunResult], wall_seconds: float,
+                  command: list[str], workers: int) -> None:
+    import pandas as pd
+
+    try:
+        resolved = yaml.safe_dump(resolved_scenario(loaded), allow_unicode=True, sort_keys=False)
+        write_text(out / "scenario.resolved.yaml", resolved)
+        events = int(sum(r.events for r in results))
+        enterprises = int(results[0].summary["enterprises"]) if results else 0
+        days = float(loaded.base.horizon_days)
+        manifest = {
+            "scenario": loaded.base.name,
+            "scenario_file": str(loaded.path),
+            "seed": loaded.base.seed,
+            "replications": loaded.base.replications,
+            "variants": [name for name, _ in loaded.all_variants()],
+            "package_version": __version__,
+            "git_commit": git_commit(),
+            "command": command,
+            "workers": workers,
+            "wall_seconds": round(wall_seconds, 3),
+            "events_simulated": events,
+            "events_per_enterprise": events / max(1, enterprises * len(results)),
+            "events_per_enterprise_day": events / max(1.0, enterprises * len(results) * days),
+            "finished_at": dt.datetime.now().isoformat(timespec="seconds"),
+        }
+        write_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        atomic_write(out / "summary.csv", lambda p: summary_frame(results).to_csv(p, index=False))
+        atomic_write(out / "timeseries.csv",
+                     lambda p: timeseries_frame(results, loaded.base.start_date).to_csv(p, index=False))
+        atomic_write(out / "enterprises.csv", lambda p: enterprises_frame(results).to_csv(p, index=False))
+        from sim.plots import resumption_plot
+
+        atomic_write(out / "resumption.png", lambda p: resumption_plot(results, p))
+    except OSError as exc:
+        raise OutputError(f"cannot write results to {out}: {exc.strerror or exc}.") from None
+    del pd
+
+
+def summary_frame(results: list[RunResult]):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    rows = [{"variant": r.variant, "replication": r.replication, **r.summary} for r in results]
+    return pd.DataFrame(rows)
+
+
+def timeseries_frame(results: list[RunResult], start_date: dt.date):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    frames = []
+    for r in results:
+        cols: dict[str, Any] = {"variant": r.variant, "replication": r.replication}
+        day = r.series["day"].astype(int)
+        cols["day"] = day
+        cols["date"] = [(start_date + dt.timedelta(days=int(d))).isoformat() for d in day]
+        for name, values in r.series.items():
+            if name != "day":
+                cols[name] = values
+        frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def enterprises_frame(results: list[RunResult]):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    frames = []
+    for r in results:
+        n = len(r.enterprise_ids)
+        cols: dict[str, Any] = {"variant": [r.variant] * n, "replication": np.full(n, r.replication),
+                                "id": r.enterprise_ids}
+        cols.update(r.attributes)
+        cols["covered_111"] = (np.asarray(r.attributes["liaison"]) >= 0) & (np.asarray(r.attributes["supervisor"]) >= 0)
+        cols.update(r.outcomes)
+        frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,263 @@
+"""The enterprises of a run: drawn from strata or read from a CSV of real firms.
+
+The population is a struct of arrays (one numpy array per attribute), cheap
+for 100,000 firms. Enterprise i belongs to group ``group[i]`` (its stratum; 0
+for a CSV) at position ``local[i]`` within it; random streams are keyed by
+that pair, so changing one stratum's size does not move the draws of another.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.errors import InputError, InputProblem
+from sim.random_streams import Streams
+from sim.scenario.population_schema import MAX_ENTERPRISES
+from sim.scenario.schema import Scenario
+
+SIZE_CLASSES = ("above_scale", "sme", "micro")
+PRIORITIES = ("essential", "normal")
+
+
+@dataclass
+class Population:
+    """Attributes of every enterprise, one array each (length n)."""
+
+    ident: list[str]
+    group: np.ndarray  # int32, stratum index
+    local: np.ndarray  # int32, index within the stratum
+    group_sizes: list[int]
+    group_names: list[str]
+    county: np.ndarray  # int16, index into county_names
+    county_names: list[str]
+    sector: list[str]
+    size_class: np.ndarray  # int8, index into SIZE_CLASSES
+    essential: np.ndarray  # bool
+    high_tech: np.ndarray  # bool
+    gazelle: np.ndarray  # bool
+    new_project: np.ndarray  # bool
+    already_running: np.ndarray  # bool
+    workers: np.ndarray  # int32, >= 1
+    nonlocal_share: np.ndarray  # float
+    readiness: np.ndarray  # float
+    cash0: np.ndarray  # float, yuan
+    fixed_cost_per_day: np.ndarray  # float, yuan/day
+    revenue_per_day: np.ndarray  # float, yuan/day at full capacity
+    margin: np.ndarray  # float
+    closed_cost_factor: np.ndarray  # float
+
+    @property
+    def n(self) -> int:
+        return len(self.group)
+
+
+def build_population(scenario: Scenario, streams_seed: int, replication: int) -> Population:
+    """The population of one replication (the same in every variant that keeps the population)."""
+    if scenario.population.csv is not None:
+        return read_population_csv(Path(scenario.population.csv), scenario)
+    return _from_strata(scenario, Streams(streams_seed, replication, []))
+
+
+def _from_strata(scenario: Scenario, streams: Streams) -> Population:
+    strata = scenario.population.strata
+    counties = [c.name for c in scenario.counties]
+    weights = np.array([c.weight for c in scenario.counties], dtype=float)
+    weights = weights / weights.sum()
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in (
+        "group", "local", "county", "size", "ess", "ht", "gz", "np", "run", "workers", "nls", "ready",
+        "cash", "fixed", "rev", "margin", "closed")}
+    ident: list[str] = []
+    sector: list[str] = []
+    for g, s in enumerate(strata):
+        n = s.count
+        rng = streams.for_purpose("population", g)
+        u = rng.random((n, 8))
+        np.maximum(u, 1e-12, out=u)
+        parts["group"].append(np.full(n, g, dtype=np.int32))
+        parts["local"].append(np.arange(n, dtype=np.int32))
+        if s.county is not None:
+            parts["county"].append(np.full(n, counties.index(s.county), dtype=np.int16))
+        else:
+            parts["county"].append(np.searchsorted(np.cumsum(weights), u[:, 0] * (1 - 1e-12), side="right").astype(np.int16))
+        parts["size"].append(np.full(n, SIZE_CLASSES.index(s.size_class), dtype=np.int8))
+        essential = s.priority == "essential"
+        parts["ess"].append(np.full(n, essential, dtype=bool))
+        parts["ht"].append(u[:, 1] < s.high_tech_share)
+        parts["gz"].append(u[:, 2] < s.gazelle_share)
+        parts["np"].append(u[:, 3] < s.new_project_share)
+        parts["run"].append((u[:, 4] < s.already_running_share) & essential & ~(u[:, 3] < s.new_project_share))
+        workers = np.maximum(1, np.rint(s.workers.quantiles(u[:, 5]))).astype(np.int32)
+        parts["workers"].append(workers)
+        parts["nls"].append(np.full(n, s.nonlocal_share))
+        parts["ready"].append(np.full(n, s.readiness))
+        fixed = workers * s.fixed_cost_per_worker_day
+        parts["fixed"].append(fixed)
+        parts["cash"].append(s.cash_runway_days.quantiles(u[:, 6]) * fixed)
+        parts["rev"].append(workers * s.revenue_per_worker_day)
+        parts["margin"].append(np.full(n, s.margin))
+        parts["closed"].append(np.full(n, s.closed_cost_factor))
+        ident.extend(f"{s.name}-{i}" for i in range(n))
+        sector.extend([s.sector] * n)
+
+    def cat(key: str, dtype: type | str) -> np.ndarray:
+        return np.concatenate(parts[key]).astype(dtype) if parts[key] else np.zeros(0, dtype=dtype)
+
+    return Population(
+        ident=ident, group=cat("group", np.int32), local=cat("local", np.int32),
+        group_sizes=[s.count for s in strata], group_names=[s.name for s in strata],
+        county=cat("county", np.int16), county_names=counties, sector=sector,
+        size_class=cat("size", np.int8), essential=cat("ess", bool), high_tech=cat("ht", bool),
+        gazelle=cat("gz", bool), new_project=cat("np", bool), already_running=cat("run", bool),
+        workers=cat("workers", np.int32), nonlocal_share=cat("nls", float), readiness=cat("ready", float),
+        cash0=cat("cash", float), fixed_cost_per_day=cat("fixed", float), revenue_per_day=cat("rev", float),
+        margin=cat("margin", float), closed_cost_factor=cat("closed", float),
+    )
+
+
+# Columns of a population CSV: name -> (required, meaning). Documented in the README.
+CSV_COLUMNS: dict[str, tuple[bool, str]] = {
+    "id": (True, "unique name of the enterprise"),
+    "county": (True, "one of the scenario's county names"),
+    "size_class": (True, "above_scale, sme or micro"),
+    "priority": (True, "essential or normal"),
+    "workers": (True, "workforce, a whole number >= 1"),
+    "cash_yuan": (True, "cash at day 0, yuan, >= 0"),
+    "fixed_cost_per_day": (True, "cost while closed, yuan/day, >= 0"),
+    "revenue_per_day": (True, "revenue at full capacity, yuan/day, >= 0"),
+    "margin": (True, "contribution margin, 0 to 1"),
+    "sector": (False, "sector label (default: manufacturing)"),
+    "high_tech": (False, "0/1 (default 0)"),
+    "gazelle": (False, "0/1 (default 0)"),
+    "new_project": (False, "0/1 (default 0)"),
+    "already_running": (False, "0/1, essential firms running at day 0 (default 0)"),
+    "nonlocal_share": (False, "share of non-local workers, 0 to 1 (default 0.2)"),
+    "readiness": (False, "chance to pass the inspection, 0 to 1 (default 0.7)"),
+    "closed_cost_factor": (False, "cost rate while closed ÷ fixed cost, 0 to 1 (default 0.5)"),
+}
+
+
+def read_population_csv(path: Path, scenario: Scenario) -> Population:
+    """Read real enterprises; every bad row is an error naming the row and column."""
+    file = str(path)
+    if not path.is_file():
+        raise InputError.single(file, "the population CSV does not exist (population.csv).", key="population.csv")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError.single(file, "the population CSV is not UTF-8 text.", key="population.csv") from None
+    reader = csv.DictReader(text.splitlines())
+    header = reader.fieldnames or []
+    missing = [c for c, (req, _) in CSV_COLUMNS.items() if req and c not in header]
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing columns {missing}")
+        if unknown:
+            parts.append(f"unknown columns {unknown}")
+        raise InputError.single(file, "; ".join(parts) + f". Columns allowed: {', '.join(CSV_COLUMNS)} "
+                                "(the first nine are required).", line=1)
+    counties = [c.name for c in scenario.counties]
+    problems: list[InputProblem] = []
+    rows: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for lineno, row in enumerate(reader, start=2):
+        if len(rows) >= MAX_ENTERPRISES:
+            raise InputError.single(file, f"more than {MAX_ENTERPRISES:,} enterprises; refused.", line=lineno)
+        rec, errs = _parse_row(row, counties, seen)
+        problems.extend(InputProblem(file, msg, key=col, line=lineno) for col, msg in errs)
+        if not errs:
+            rows.append(rec)
+        if len(problems) >= 20:
+            break
+    if problems:
+        raise InputError(problems)
+    if not rows:
+        raise InputError.single(file, "the population CSV has a header but no enterprises.", line=2)
+    n = len(rows)
+
+    def arr(key: str, dtype: type | str) -> np.ndarray:
+        return np.array([r[key] for r in rows], dtype=dtype)
+
+    return Population(
+        ident=[str(r["id"]) for r in rows], group=np.zeros(n, np.int32), local=np.arange(n, dtype=np.int32),
+        group_sizes=[n], group_names=["csv"], county=arr("county", np.int16), county_names=counties,
+        sector=[str(r["sector"]) for r in rows], size_class=arr("size_class", np.int8),
+        essential=arr("essential", bool), high_tech=arr("high_tech", bool), gazelle=arr("gazelle", bool),
+        new_project=arr("new_project", bool), already_running=arr("already_running", bool),
+        workers=arr("workers", np.int32), nonlocal_share=arr("nonlocal_share", float),
+        readiness=arr("readiness", float), cash0=arr("cash_yuan", float),
+        fixed_cost_per_day=arr("fixed_cost_per_day", float), revenue_per_day=arr("revenue_per_day", float),
+        margin=arr("margin", float), closed_cost_factor=arr("closed_cost_factor", float),
+    )
+
+
+def _parse_row(row: dict[str, str | None], counties: list[str], seen: set[str]) -> tuple[dict[str, object], list[tuple[str, str]]]:
+    errs: list[tuple[str, str]] = []
+    rec: dict[str, object] = {}
+
+    def text(col: str, default: str | None = None) -> str:
+        v = (row.get(col) or "").strip()
+        if not v and default is None:
+            errs.append((col, "is empty; a value is required."))
+        return v or (default or "")
+
+    def number(col: str, low: float, high: float, default: float | None = None, whole: bool = False) -> float:
+        raw = (row.get(col) or "").strip()
+        if not raw:
+            if default is None:
+                errs.append((col, "is empty; a number is required."))
+                return low
+            return default
+        try:
+            v = float(raw)
+        except ValueError:
+            errs.append((col, f"'{raw}' is not a number."))
+            return low
+        if not math.isfinite(v) or not (low <= v <= high) or (whole and v != int(v)):
+            kind = "a whole number" if whole else "a number"
+            errs.append((col, f"{raw} is out of range; allowed: {kind} from {low:g} to {high:g}."))
+            return low
+        return v
+
+    def flag(col: str) -> bool:
+        raw = (row.get(col) or "0").strip().lower()
+        if raw not in ("0", "1", "true", "false", "yes", "no", ""):
+            errs.append((col, f"'{raw}' is not a flag; allowed: 0 or 1."))
+        return raw in ("1", "true", "yes")
+
+    ident = text("id")
+    if ident in seen:
+        errs.append(("id", f"'{ident}' appears twice; ids must be unique."))
+    seen.add(ident)
+    rec["id"] = ident
+    county = text("county")
+    if county and county not in counties:
+        errs.append(("county", f"'{county}' is not a county of the scenario; allowed: {', '.join(counties)}."))
+    rec["county"] = counties.index(county) if county in counties else 0
+    size = text("size_class")
+    if size and size not in SIZE_CLASSES:
+        errs.append(("size_class", f"'{size}' is not allowed; allowed: {', '.join(SIZE_CLASSES)}."))
+    rec["size_class"] = SIZE_CLASSES.index(size) if size in SIZE_CLASSES else 0
+    prio = text("priority")
+    if prio and prio not in PRIORITIES:
+        errs.append(("priority", f"'{prio}' is not allowed; allowed: essential, normal."))
+    rec["essential"] = prio == "essential"
+    rec["sector"] = text("sector", "manufacturing")
+    rec["workers"] = int(number("workers", 1, 10_000_000, whole=True))
+    rec["cash_yuan"] = number("cash_yuan", 0, 1e15)
+    rec["fixed_cost_per_day"] = number("fixed_cost_per_day", 0, 1e13)
+    rec["revenue_per_day"] = number("revenue_per_day", 0, 1e13)
+    rec["margin"] = number("margin", 0, 1)
+    rec["nonlocal_share"] = number("nonlocal_share", 0, 1, default=0.2)
+    rec["readiness"] = number("readiness", 0, 1, default=0.7)
+    rec["closed_cost_factor"] = number("closed_cost_factor", 0, 1, default=0.5)
+    for col in ("high_tech", "gazelle", "new_project", "already_running"):
+        rec[col] = flag(col)
+    rec["already_running"] = bool(rec["already_running"]) and bool(rec["essential"]) and not rec["new_project"]
+    return rec, errs

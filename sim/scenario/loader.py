@@ -1,0 +1,341 @@
+"""Loading a scenario file: YAML → validated base and variants, or clear errors.
+
+A scenario file holds the base parameters at top level, plus two optional
+sections:
+
+``variants``
+    named partial overrides, deep-merged into the base (mappings merge, lists
+    and values replace);
+``provenance``
+    where a value set in the file comes from, by dotted key.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import InputError, InputProblem
+from sim.scenario.params import field_meta
+from sim.scenario.schema import Scenario
+from sim.scenario.yaml_source import Path_, YamlDocument, dotted, parse_yaml, read_text
+
+BASE = "base"
+RESERVED_TOP = ("variants", "provenance")
+FIXED_ACROSS_VARIANTS = ("seed", "replications", "name")
+VARIANT_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
+
+
+@dataclass
+class LoadedScenario:
+    """A validated scenario file: the base, its variants and the provenance notes."""
+
+    path: Path
+    base: Scenario
+    variants: dict[str, Scenario] = field(default_factory=dict)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)
+
+    def all_variants(self) -> list[tuple[str, Scenario]]:
+        """The base first, then the variants in file order."""
+        return [(BASE, self.base), *self.variants.items()]
+
+    def with_settings(self, **updates: Any) -> LoadedScenario:
+        """A copy with top-level settings (seed, replications, horizon…) changed in every variant."""
+        def upd(s: Scenario) -> Scenario:
+            return Scenario.model_validate({**s.model_dump(by_alias=True), **updates})
+        return LoadedScenario(self.path, upd(self.base), {k: upd(v) for k, v in self.variants.items()},
+                              self.overrides, self.provenance)
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Read, validate and resolve a scenario file; raise InputError listing every problem."""
+    path = Path(path)
+    text = read_text(path)
+    return load_scenario_text(text, str(path), base_dir=path.parent)
+
+
+def load_scenario_text(text: str, file: str, base_dir: Path | None = None) -> LoadedScenario:
+    doc = parse_yaml(text, file)
+    if not isinstance(doc.data, dict):
+        kind = type(doc.data).__name__
+        raise InputError.single(file, f"the top level must be a mapping of keys to values, not a {kind}.", line=1, column=1)
+    raw = dict(doc.data)
+    variants_raw = raw.pop("variants", None) or {}
+    provenance_raw = raw.pop("provenance", None) or {}
+    problems: list[InputProblem] = []
+
+    base_data = _resolve_paths(raw, base_dir)
+    base = _validate(base_data, doc, (), problems)
+    base_messages = {(p.line, p.column, p.message) for p in problems}
+
+    overrides: dict[str, dict[str, Any]] = {}
+    variants: dict[str, Scenario] = {}
+    if not isinstance(variants_raw, dict):
+        line, col = doc.position(("variants",))
+        problems.append(InputProblem(file, "must be a mapping of variant name to overrides.", "variants", line, col))
+        variants_raw = {}
+    for name, override in variants_raw.items():
+        vpath: Path_ = ("variants", name)
+        line, col = doc.position(vpath, of_key=True)
+        if not isinstance(name, str) or not VARIANT_NAME.match(name) or name == BASE:
+            problems.append(InputProblem(file, f"variant name {name!r} must be 1-60 letters, digits, '_', '-' or '.', and not '{BASE}'.",
+                                         dotted(vpath), line, col))
+            continue
+        if not isinstance(override, dict):
+            problems.append(InputProblem(file, "a variant must be a mapping of the keys it overrides.", dotted(vpath), line, col))
+            continue
+        for key in FIXED_ACROSS_VARIANTS:
+            if key in override:
+                kl, kc = doc.position(vpath + (key,), of_key=True)
+                problems.append(InputProblem(
+                    file, f"a variant cannot change '{key}': all variants share it so that they are compared "
+                    "on common random numbers. Set it at the top of the file.", dotted(vpath + (key,)), kl, kc))
+        merged = deep_merge(base_data, _resolve_paths(override, base_dir))
+        found: list[InputProblem] = []
+        scenario = _validate(merged, doc, vpath, found)
+        # an error the base already has is reported once, for the base
+        problems.extend(p for p in found if (p.line, p.column, p.message) not in base_messages)
+        if scenario is not None:
+            overrides[name] = override
+            variants[name] = scenario
+
+    provenance = _check_provenance(provenance_raw, doc, problems)
+    if problems or base is None:
+        raise InputError(problems)
+    return LoadedScenario(Path(file), base, variants, overrides, provenance)
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """Mappings merge key by key; anything else in the override replaces the base."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = copy.deepcopy(base)
+        for key, value in override.items():
+            out[key] = deep_merge(base.get(key), value) if key in base else copy.deepcopy(value)
+        return out
+    return copy.deepcopy(override)
+
+
+def _resolve_paths(data: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:
+    """Make a population CSV path relative to the scenario file's folder."""
+    pop = data.get("population")
+    if base_dir is None or not isinstance(pop, dict) or not isinstance(pop.get("csv"), str):
+        return data
+    csv = Path(pop["csv"])
+    if not csv.is_absolute():
+        data = copy.deepcopy(data)
+        data["population"]["csv"] = str((base_dir / csv).resolve())
+    return data
+
+
+def _validate(data: dict[str, Any], doc: YamlDocument, prefix: Path_, problems: list[InputProblem]) -> Scenario | None:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            problems.append(_problem_from_error(err, data, doc, prefix))
+        return None
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> Path_:
+    """Follow a pydantic error location through the data, skipping union tags."""
+    path: list[str | int] = []
+    cur = data
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            path.append(part)
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            path.append(part)
+            cur = cur[part]
+        elif isinstance(cur, dict) and isinstance(part, str) and not _is_tag(part, cur):
+            path.append(part)  # a key that is missing or unknown
+            cur = None
+        # else: a union tag such as 'lognormal' or 'fast_track', or a validator name
+    return tuple(path)
+
+
+def _is_tag(part: str, cur: dict[str, Any]) -> bool:
+    return part in (cur.get("dist"), cur.get("name")) or "[" in part or part.startswith("function-")
+
+
+def _problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefix: Path_) -> InputProblem:
+    path = _data_path(tuple(err["loc"]), data)
+    key = dotted(path)
+    kind = err["type"]
+    of_key = kind == "extra_forbidden"
+    line, col = (None, None)
+    if prefix:  # a variant: point at the override if it set this value, else at the base
+        if _has_position(doc, prefix + path):
+            line, col = doc.position(prefix + path, of_key)
+        elif _has_position(doc, path):
+            line, col = doc.position(path, of_key)
+        else:
+            line, col = doc.position(prefix, of_key)
+        key = f"{dotted(prefix)}: {key}" if key else dotted(prefix)
+    else:
+        line, col = doc.position(path, of_key)
+    msg = str(err["msg"])
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(path[:-1], data)
+        name = str(path[-1]) if path else ""
+        hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        msg = f"unknown key '{name}'."
+        if hint:
+            msg += f" Did you mean '{hint[0]}'?"
+        if allowed:
+            msg += f" Allowed keys here: {', '.join(allowed)}."
+    elif kind == "missing":
+        msg = "this key is required but missing."
+    else:
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if "input" in err and not isinstance(err["input"], (dict, list)):
+            msg += f" (got {err['input']!r})"
+        msg += "."
+        info = _field_info(path, data)
+        if info:
+            msg += f" This is {info}."
+    return InputProblem(doc.file, msg, key or None, line, col)
+
+
+def _has_position(doc: YamlDocument, path: Path_) -> bool:
+    return tuple(path) in doc.positions or tuple(path) in doc.key_positions
+
+
+def _field_info(path: Path_, data: dict[str, Any]) -> str:
+    """'the <meaning>, in <unit>' for a declared field, for error messages."""
+    model = _model_at(path[:-1], data)
+    if model is None or not path or not isinstance(path[-1], str):
+        return ""
+    fields = {(f.alias or n): f for n, f in model.model_fields.items()}
+    info = fields.get(path[-1])
+    if info is None or not info.description:
+        return ""
+    unit = field_meta(info).get("unit")
+    return f"the {info.description}" + (f", in {unit}" if unit else "")
+
+
+def _allowed_keys(path: Path_, data: dict[str, Any]) -> list[str]:
+    model = _model_at(path, data)
+    if model is None:
+        return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _model_at(path: Path_, data: Any) -> type[BaseModel] | None:
+    """The schema model that describes the mapping at ``path`` of ``data``."""
+    tp: Any = Scenario
+    cur = data
+    for part in path:
+        tp = _pick(tp, cur)
+        if tp is None:
+            return None
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            info = {(f.alias or n): f for n, f in tp.model_fields.items()}.get(str(part))
+            if info is None:
+                return None
+            tp = info.annotation
+        else:
+            origin = typing.get_origin(tp)
+            args = typing.get_args(tp)
+            if origin is list and args:
+                tp = args[0]
+            elif origin is dict and len(args) == 2:
+                tp = args[1]
+            else:
+                return None
+        cur = cur.get(part) if isinstance(cur, dict) else (cur[part] if isinstance(cur, list) and isinstance(part, int) and part < len(cur) else None)
+    tp = _pick(tp, cur)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _pick(tp: Any, value: Any) -> Any:
+    """Unwrap Annotated/Optional/unions, choosing the member the value's tag names."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+            chosen = None
+            if isinstance(value, dict):
+                for m in models:
+                    for tag_field in ("name", "dist"):
+                        f = m.model_fields.get(tag_field) or m.model_fields.get(tag_field + "_value")
+                        if f is not None and f.default == value.get(tag_field):
+                            chosen = m
+            if chosen is None:
+                chosen = models[0] if len(models) == 1 else (members[0] if len(members) == 1 else None)
+            if chosen is None:
+                return None
+            tp = chosen
+            continue
+        return tp
+
+
+def _check_provenance(raw: Any, doc: YamlDocument, problems: list[InputProblem]) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        line, col = doc.position(("provenance",))
+        problems.append(InputProblem(doc.file, "must be a mapping of dotted key to a note on where the value comes from.",
+                                     "provenance", line, col))
+        return {}
+    out: dict[str, str] = {}
+    for key, note in raw.items():
+        line, col = doc.position(("provenance", key), of_key=True)
+        if not isinstance(note, str) or not note.strip():
+            problems.append(InputProblem(doc.file, "a provenance note must be non-empty text.", f"provenance.{key}", line, col))
+            continue
+        if not isinstance(key, str) or not _known_dotted_key(key):
+            problems.append(InputProblem(doc.file, f"'{key}' is not a parameter of the scenario; write the dotted key "
+                                         "of a parameter, e.g. cadres.liaisons.count or population.strata[0].count.",
+                                         f"provenance.{key}", line, col))
+            continue
+        out[key] = note.strip()
+    return out
+
+
+_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _known_dotted_key(key: str) -> bool:
+    tp: Any = Scenario
+    for m in _TOKEN.finditer(key):
+        name, index = m.group(1), m.group(2)
+        tp = _pick(tp, None) if typing.get_origin(tp) is not typing.Union else tp
+        origin = typing.get_origin(tp)
+        if index is not None:
+            if origin is not list:
+                return False
+            tp = typing.get_args(tp)[0]
+            continue
+        while typing.get_origin(tp) is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(tp) if isinstance(a, type) and issubclass(a, BaseModel)]
+            for m_ in members:
+                if name in {(f.alias or n) for n, f in m_.model_fields.items()}:
+                    tp = m_
+                    break
+            else:
+                return False
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            fields = {(f.alias or n): f for n, f in tp.model_fields.items()}
+            if name not in fields:
+                return False
+            tp = fields[name].annotation
+        elif typing.get_origin(tp) is dict:
+            tp = typing.get_args(tp)[1]
+        else:
+            return False
+    return True

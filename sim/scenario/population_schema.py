@@ -1,0 +1,101 @@
+"""Schema of the enterprise population: counties and strata (or a CSV of real firms)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from sim.scenario.distributions import Distribution, coerce_distribution, lognormal
+from sim.scenario.params import Strict, param
+
+Dist = Annotated[Distribution, BeforeValidator(coerce_distribution)]
+
+SizeClass = Literal["above_scale", "sme", "micro"]
+Priority = Literal["essential", "normal"]
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+MAX_ENTERPRISES = 2_000_000
+
+
+class GridManagement(Strict):
+    """County-level assignment variant: firms split into zones and grids, one specialist per firm."""
+
+    zones: int = param(3, unit="zones", meaning="zones (片区) the county's firms are split into",
+                       provenance="source: 调兵山 64 firms in 3 zones", ge=1, le=1000)
+    grids: int = param(11, unit="grids", meaning="grids (网格) the zones are split into",
+                       provenance="source: 调兵山 11 grids", ge=1, le=10_000)
+
+
+class County(Strict):
+    """A county-level area with its own approval office, inspection team and cadre pools."""
+
+    name: str = Field(min_length=1, max_length=80, description="county name (pinyin or Chinese)")
+    weight: float = param(1.0, unit="relative share", meaning="share of stratum enterprises placed in this county when a stratum names none",
+                          provenance="assumption: rough split of Tieling's firms by area", ge=0, allow_inf_nan=False)
+    approval_reviewers: int = param(3, unit="reviewers", meaning="reviewers at the county's restart-approval office",
+                                    provenance="assumption: a small county window", ge=1, le=100_000)
+    inspectors: int = param(4, unit="inspectors", meaning="county's shared inspection team for firms without a supervisor",
+                            provenance="assumption", ge=1, le=100_000)
+    liaisons: int | None = param(None, unit="cadres", meaning="liaison cadres of this county's own pool; empty: a share of the city pool by enterprise count",
+                                 provenance="source: 开原市 99 cadres (when set for kaiyuan)", ge=0, le=1_000_000)
+    supervisors: int | None = param(None, unit="cadres", meaning="epidemic-prevention supervisors of this county's own pool; empty: a share of the city pool",
+                                    provenance="assumption", ge=0, le=1_000_000)
+    grid: GridManagement | None = Field(None, description="grid management (网格化, one-to-one): every firm in the county gets its own specialist as liaison and supervisor")
+
+
+class Stratum(Strict):
+    """A group of similar enterprises generated from distributions."""
+
+    name: str = Field(min_length=1, max_length=80, description="label of the stratum")
+    count: int = param(100, unit="enterprises", meaning="number of enterprises in the stratum",
+                       provenance="assumption", ge=0, le=MAX_ENTERPRISES)
+    county: str | None = Field(None, description="put every firm in this county; empty: drawn by county weights")
+    sector: str = Field("manufacturing", max_length=80, description="sector label (reported, not modelled)")
+    size_class: SizeClass = Field("sme", description="above_scale (规上), sme or micro")
+    priority: Priority = Field("normal", description="essential (三必需一重要) or normal")
+    high_tech_share: Probability = param(0.0, unit="share", meaning="share of firms flagged high-tech",
+                                         provenance="assumption")
+    gazelle_share: Probability = param(0.0, unit="share", meaning="share of firms flagged gazelle (瞪羚)",
+                                       provenance="assumption")
+    new_project_share: Probability = param(0.0, unit="share", meaning="share of firms that are new or expanding projects needing the full multi-step procedure",
+                                           provenance="assumption")
+    already_running_share: Probability = param(0.0, unit="share", meaning="share running at day 0 (only essential firms may run during the ban)",
+                                               provenance="assumption")
+    workers: Dist = param(lambda: lognormal(30, 1.0), unit="workers", meaning="workforce per enterprise",
+                          provenance="assumption")
+    nonlocal_share: Probability = param(0.2, unit="share", meaning="share of workers who must travel back and quarantine",
+                                        provenance="assumption")
+    readiness: Probability = param(0.7, unit="probability", meaning="chance to pass the epidemic-prevention inspection (十到位) at a visit",
+                                   provenance="assumption")
+    cash_runway_days: Dist = param(lambda: lognormal(54, 0.84), unit="days of fixed cost", meaning="cash at day 0, as days of fixed cost it covers",
+                                   provenance="literature: Zhu Wuxiang survey of 995 SMEs, Feb 2020 (34% <=1 month, 33% ~2, 18% ~3); lognormal fitted to it")
+    fixed_cost_per_worker_day: float = param(120.0, unit="yuan/worker/day", meaning="cost that runs while closed (wages, rent, interest), per worker",
+                                             provenance="assumption: about 70% of an average Liaoning wage", ge=0, allow_inf_nan=False)
+    closed_cost_factor: float = param(0.5, unit="factor", meaning="cost rate while closed ÷ fixed cost (living allowances instead of full wages, no materials)",
+                                      provenance="assumption: wages fall to a living allowance after the first pay cycle of a suspension", ge=0, le=1)
+    revenue_per_worker_day: float = param(1500.0, unit="yuan/worker/day", meaning="revenue per worker-day at full capacity",
+                                          provenance="assumption", ge=0, allow_inf_nan=False)
+    margin: float = param(0.15, unit="share of revenue", meaning="contribution margin: share of revenue left after variable costs",
+                          provenance="assumption", ge=0, le=1, allow_inf_nan=False)
+
+
+class Population(Strict):
+    """Where the enterprises come from: strata, or a CSV of real firms."""
+
+    strata: list[Stratum] = Field(default_factory=list, description="groups of similar enterprises")
+    csv: str | None = Field(None, description="path to a CSV of real enterprises (relative to the scenario file); used instead of strata")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Population:
+        if self.csv is None and not self.strata:
+            raise ValueError("give either 'strata' (a list) or 'csv' (a file of enterprises)")
+        if self.csv is not None and self.strata:
+            raise ValueError("give 'strata' or 'csv', not both")
+        total = sum(s.count for s in self.strata)
+        if total > MAX_ENTERPRISES:
+            raise ValueError(f"{total} enterprises in all; the limit is {MAX_ENTERPRISES}")
+        names = [s.name for s in self.strata]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stratum names must be unique, got {names}")
+        return self

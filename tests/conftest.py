@@ -1,0 +1,39 @@
+"""Shared helpers: tiny scenarios built in code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sim.scenario.loader import deep_merge
+from sim.scenario.schema import Scenario
+
+
+def tiny(**overrides: Any) -> Scenario:
+    """A deterministic scenario: fixed durations, no rework, no problems, no outbreaks, no ban."""
+    base: dict[str, Any] = {
+        "name": "tiny",
+        "horizon_days": 30,
+        "seed": 7,
+        "replications": 1,
+        "calendar": {"restart_ban_until_day": 0},
+        "counties": [{"name": "c", "approval_reviewers": 1, "inspectors": 1}],
+        "population": {"strata": [{"name": "s", "count": 2, "workers": 10, "readiness": 1.0,
+                                   "nonlocal_share": 0.0, "cash_runway_days": 1000}]},
+        "approval": {"preparation_days": 1.0, "review_days": 2.0, "rework_probability": 0.0},
+        "inspection": {"visit_days": 0.5},
+        "problems": {"kinds": []},
+        "outbreak": {"hazard_per_worker": 0.0},
+        "registration": {"background_per_day": 0.0},
+        "finance": {"relief": {"unemployment_insurance_refund": 0.0, "trained_share": 0.0}},
+        "workforce": {"local_return_days": 0.0},
+        "policies": {"coverage": {"name": "none"}, "approval": {"name": "standard"},
+                     "loans": {"enabled": False}},
+    }
+    return Scenario.model_validate(deep_merge(base, overrides))
+
+
+@pytest.fixture
+def tiny_scenario() -> Scenario:
+    return tiny()

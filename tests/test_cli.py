@@ -1,0 +1,91 @@
+"""The command line as a planner uses it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).parent.parent
+SMALL = """
+name: small
+horizon_days: 40
+replications: 2
+population:
+  strata:
+    - {name: firms, count: 80}
+    - {name: big, count: 20, size_class: above_scale, priority: essential, already_running_share: 0.5}
+variants:
+  fast:
+    policies:
+      approval: {name: fast_track}
+"""
+
+
+def sim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
+
+
+def test_run_writes_every_output_and_is_reproducible(tmp_path: Path) -> None:
+    scen = tmp_path / "small.yaml"
+    scen.write_text(SMALL)
+    out1, out2 = tmp_path / "r1", tmp_path / "r2"
+    first = sim("run", str(scen), "--out", str(out1), "--workers", "2", "-q")
+    assert first.returncode == 0, first.stderr
+    assert "restarted" in first.stdout and "fast" in first.stdout
+    for name in ("scenario.resolved.yaml", "manifest.json", "enterprises.csv", "timeseries.csv",
+                 "summary.csv", "resumption.png"):
+        assert (out1 / name).stat().st_size > 0, name
+    summary = pd.read_csv(out1 / "summary.csv")
+    assert {"variant", "replication", "mean_restart_day", "median_restart_day", "p90_restart_day",
+            "restarted_share"} <= set(summary.columns)
+    assert len(summary) == 4
+    ts = pd.read_csv(out1 / "timeseries.csv")
+    assert {"variant", "replication", "day", "resumed_share"} <= set(ts.columns)
+    manifest = json.loads((out1 / "manifest.json").read_text())
+    assert manifest["seed"] == 20200203 and manifest["events_simulated"] > 0
+    second = sim("run", str(scen), "--out", str(out2), "--workers", "1", "-q")
+    assert second.returncode == 0, second.stderr
+    for name in ("summary.csv", "timeseries.csv", "enterprises.csv", "scenario.resolved.yaml"):
+        assert (out1 / name).read_bytes() == (out2 / name).read_bytes(), name
+    # the resolved scenario is itself a valid scenario file
+    assert sim("validate", str(out1 / "scenario.resolved.yaml")).returncode == 0
+
+
+def test_run_refuses_non_empty_folder(tmp_path: Path) -> None:
+    scen = tmp_path / "small.yaml"
+    scen.write_text(SMALL)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("x")
+    res = sim("run", str(scen), "--out", str(tmp_path / "out"), "-q")
+    assert res.returncode == 2 and "not empty" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_validate_reports_bad_files_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\ncadres:\n  liasons: {count: 3}\npopulation:\n  strata:\n"
+                   "    - {name: a, count: -1}\nhorizon_days: ten\n")
+    res = sim("validate", str(bad))
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert f"{bad}:3:3: key 'cadres.liasons'" in res.stderr
+    assert "population.strata[0].count" in res.stderr
+    assert f"{bad}:7:15: key 'horizon_days'" in res.stderr
+
+
+def test_missing_file_and_schema() -> None:
+    res = sim("validate", "no-such-file.yaml")
+    assert res.returncode == 2 and "does not exist" in res.stderr
+    schema = sim("schema")
+    assert schema.returncode == 0
+    assert "provenance" in json.loads(schema.stdout)["properties"]["horizon_days"]
+
+
+def test_help_on_every_command() -> None:
+    for cmd in ("run", "validate", "schema"):
+        res = sim(cmd, "--help")
+        assert res.returncode == 0 and "usage" in res.stdout
