@@ -46,6 +46,9 @@ class Bank:
             ev.callbacks.append(lambda _ev: self._window_opened(ent))
         else:
             self._approach(ent)
+        # The stress timer replaced the cash-out timer; now that the firm no longer
+        # watches for stress, schedule the moment its cash runs out.
+        ent.update()
 
     def _window_opened(self, ent: Enterprise) -> None:
         if ent.failed:

@@ -1,0 +1,180 @@
+"""Invariants of a run, over random small scenarios (Hypothesis).
+
+Each example builds a small scenario (1–30 enterprises in two strata, a random
+approval policy and step order, 1+1+1 coverage or none, loans on or off, an
+outbreak hazard, readiness, cash runway, problems) and runs it through
+:func:`sim.model.world.run_replication`. Whatever the draws, a run must keep its
+books: every enterprise in exactly one state, counts that add up every day,
+events in order, no life after failure, and cash that balances.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from conftest import tiny
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.model import world
+from sim.model.world import City, RunResult
+from sim.scenario.schema import Scenario
+
+TOL = 1e-9
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    n_essential = draw(st.integers(0, 15))
+    n_normal = draw(st.integers(1 if n_essential == 0 else 0, 15))
+    approval = draw(st.sampled_from(["standard", "fast_track"]))
+    steps = draw(st.sampled_from(["sequential", "parallel", "commitment"]))
+    covered = draw(st.booleans())
+    readiness = draw(st.floats(0.05, 1.0))
+    runway = draw(st.floats(3.0, 200.0))
+    strata: list[dict[str, Any]] = []
+    common = {"readiness": readiness, "nonlocal_share": draw(st.floats(0.0, 0.6)),
+              "cash_runway_days": {"dist": "lognormal", "mean": runway, "cv": 0.8}}
+    if n_essential:
+        strata.append({"name": "essential", "count": n_essential, "priority": "essential",
+                       "size_class": draw(st.sampled_from(["above_scale", "sme"])),
+                       "already_running_share": draw(st.sampled_from([0.0, 0.5, 1.0])),
+                       "workers": {"dist": "lognormal", "mean": 40, "cv": 0.8}, **common})
+    if n_normal:
+        strata.append({"name": "normal", "count": n_normal, "size_class": draw(st.sampled_from(["sme", "micro"])),
+                       "new_project_share": draw(st.sampled_from([0.0, 0.2])),
+                       "workers": {"dist": "lognormal", "mean": 10, "cv": 0.7}, **common})
+    overrides: dict[str, Any] = {
+        "horizon_days": 60,
+        "seed": draw(st.integers(0, 2**31)),
+        "calendar": {"restart_ban_until_day": draw(st.sampled_from([0, 7]))},
+        "counties": [{"name": "a", "approval_reviewers": 1, "inspectors": 1},
+                     {"name": "b", "approval_reviewers": 2, "inspectors": 1}],
+        "population": {"strata": strata},
+        "approval": {"preparation_days": {"dist": "lognormal", "mean": 3, "cv": 0.6},
+                     "review_days": {"dist": "exponential", "mean": 0.5},
+                     "rework_probability": draw(st.sampled_from([0.0, 0.35]))},
+        "outbreak": {"hazard_per_worker": draw(st.sampled_from([0.0, 1e-3, 1e-2]))},
+        "registration": {"background_per_day": 2.0},
+        "finance": {"relief": {"unemployment_insurance_refund": 0.5, "trained_share": 0.1}},
+        "workforce": {"local_return_days": {"dist": "exponential", "mean": 2}},
+        "cadres": {"liaisons": {"count": draw(st.integers(1, 10))}, "supervisors": {"count": draw(st.integers(1, 10))}},
+        "policies": {"approval": {"name": approval, "steps": steps},
+                     "coverage": {"name": "one_plus_one_plus_one"} if covered else {"name": "none"},
+                     "loans": {"enabled": draw(st.booleans()), "window_opens_day": 5}},
+    }
+    if draw(st.booleans()):
+        overrides["problems"] = {"kinds": [{"kind": "labour", "department": "human_resources", "expected_per_enterprise": 1.0},
+                                           {"kind": "power", "department": "power_supply", "capacity_loss": 0.5}]}
+    return tiny(**overrides)
+
+
+def run_with_city(sc: Scenario) -> tuple[RunResult, City]:
+    """run_replication, keeping the City so that its change log can be read."""
+    captured: list[City] = []
+
+    class Capturing(City):
+        def run(self) -> None:
+            captured.append(self)
+            super().run()
+
+    original = world.City
+    world.City = Capturing  # type: ignore[misc]
+    try:
+        result = world.run_replication(sc, "base", 0)
+    finally:
+        world.City = original  # type: ignore[misc]
+    return result, captured[0]
+
+
+def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
+    o = result.outcomes
+    s = result.series
+    n = len(result.enterprise_ids)
+    days = len(s["day"]) - 1
+    failed = ~np.isnan(o["failure_day"])
+    restarted = ~np.isnan(o["restart_day"])
+
+    # -- exactly one state at the horizon: failed / open / suspended / closed (never restarted)
+    open_end = s["resumed_share"][-1] * n
+    assert abs(open_end - round(open_end)) < 1e-6
+    open_end = int(round(open_end))
+    assert int(round(s["failed_count"][-1])) == int(failed.sum())
+    never = int((~restarted & ~failed).sum())
+    suspended = int((restarted & ~failed).sum()) - open_end
+    assert suspended >= 0, "more enterprises open than restarted and not failed"
+    assert int(failed.sum()) + open_end + suspended + never == n
+    states = np.array([e.state for e in city.enterprises])
+    assert int((states == 3).sum()) == int(failed.sum())
+    assert int((states == 1).sum()) == open_end
+    assert int((states == 2).sum()) == suspended
+    assert int((states == 0).sum()) == never
+
+    # -- counts add up each day
+    open_d = s["resumed_share"] * n
+    failed_d = s["failed_count"]
+    restarted_d = s["restarted_share"] * n
+    assert np.all(open_d >= -1e-9)
+    assert np.all(open_d + failed_d <= n + 1e-9)
+    alive_restarted = np.array([
+        ((o["restart_day"] <= d) & ~(o["failure_day"] <= d)).sum() for d in range(days + 1)])
+    assert np.all(open_d <= alive_restarted + 1e-9), "open count exceeds restarted-and-not-failed"
+    assert np.all(np.diff(restarted_d) >= 0) and np.all(np.diff(failed_d) >= 0)
+
+    # -- event order: application ≤ approval ≤ restart ≤ full production
+    running = np.isnan(o["application_day"]) & (o["approval_day"] == 0.0)  # already running at day 0
+    for a, b in (("application_day", "approval_day"), ("approval_day", "restart_day"),
+                 ("restart_day", "full_production_day"), ("application_day", "restart_day")):
+        both = ~np.isnan(o[a]) & ~np.isnan(o[b])
+        assert np.all(o[a][both] <= o[b][both] + TOL), f"{a} after {b}"
+    assert np.all(~np.isnan(o["approval_day"][restarted])), "restarted without approval"
+    assert np.all(~np.isnan(o["full_production_day"]) <= restarted), "full production without restart"
+    if sc.policies.approval.steps != "commitment":
+        assert np.all(o["inspection_day"][restarted] <= o["restart_day"][restarted] + TOL)
+    assert np.all(o["restart_day"][running] == 0.0)
+
+    # -- a failed enterprise never comes back
+    fd = o["failure_day"]
+    for col in ("restart_day", "full_production_day", "loan_disbursed_day"):
+        both = failed & ~np.isnan(o[col])
+        assert np.all(o[col][both] <= fd[both] + TOL), f"{col} after failure"
+    log_t = np.asarray(city.log.times)
+    log_e = np.asarray(city.log.ents, dtype=np.int64)
+    log_open = np.asarray(city.log.d_open)
+    for i in np.nonzero(failed)[0]:
+        mine = log_e == i
+        after = mine & (log_t > fd[i] + TOL)
+        assert not np.any(log_open[after] != 0), f"enterprise {i} changes open state after failing"
+        assert int(log_open[mine].sum()) == 0, f"failed enterprise {i} still counted open"
+
+    # -- cash identity: start + income + lump sums − costs = end
+    scale = np.maximum.reduce([np.abs(o["cash_start"]), np.abs(o["income"]), np.abs(o["costs"]),
+                               np.abs(o["lump_sums"]), np.ones(n)])
+    gap = o["cash_start"] + o["income"] + o["lump_sums"] - o["costs"] - o["cash_end"]
+    assert np.all(np.abs(gap) <= 1e-9 * scale), f"cash books do not balance: {gap[np.abs(gap) > 1e-9 * scale]}"
+    assert np.all(np.abs(o["cash_end"][failed]) <= 1e-6 * scale[failed]), "a firm failed with cash left"
+    assert not math.isnan(result.summary["failed_share"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(scenarios())
+def test_run_invariants(sc: Scenario) -> None:
+    result, city = run_with_city(sc)
+    check_invariants(sc, result, city)
+
+
+def test_invariant_checks_can_fail() -> None:
+    """The checker rejects a run whose books were tampered with."""
+    sc = tiny(population={"strata": [{"name": "s", "count": 3, "workers": 10, "readiness": 1.0,
+                                      "nonlocal_share": 0.0, "cash_runway_days": 1000}]})
+    result, city = run_with_city(sc)
+    check_invariants(sc, result, city)
+    result.outcomes["cash_end"][0] += 1.0
+    try:
+        check_invariants(sc, result, city)
+    except AssertionError as exc:
+        assert "cash books" in str(exc)
+    else:
+        raise AssertionError("a broken cash identity went unnoticed")
