@@ -166,3 +166,29 @@ def enterprises_frame(results: list[RunResult]):  # type: ignore[no-untyped-def]
         cols.update(r.outcomes)
         frames.append(pd.DataFrame(cols))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def write_frame(path: Path, frame: Any) -> None:
+    """Write a DataFrame as CSV atomically; an OS error becomes an OutputError."""
+    try:
+        atomic_write(path, lambda p: frame.to_csv(p, index=False))
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}.") from None
+
+
+def update_manifest(out: Path, extra: dict[str, Any]) -> None:
+    """Add keys to an existing manifest.json (e.g. how many replications a precision target took)."""
+    path = out / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest.update(extra)
+        write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False,
+                                    default=_json_default) + "\n")
+    except OSError as exc:
+        raise OutputError(f"cannot update {path}: {exc.strerror or exc}.") from None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

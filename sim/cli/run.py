@@ -10,11 +10,27 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.comparison import (
+    DEFAULT_MAX_REPLICATIONS,
+    compare,
+    comparison_table,
+    parse_target,
+    run_to_precision,
+)
 from sim.errors import InputError
 from sim.model.world import RunResult
-from sim.output import default_folder, prepare_folder, write_results
-from sim.runner import default_workers, execute, tasks_for
-from sim.scenario.loader import load_scenario
+from sim.output import (
+    default_folder,
+    prepare_folder,
+    summary_frame,
+    update_manifest,
+    write_frame,
+    write_results,
+)
+from sim.runner import Task, default_workers, execute, tasks_for
+from sim.scenario.loader import LoadedScenario, load_scenario
+from sim.stats import TESTS
+from sim.survival import km_frame, median_text, restart_curves, survival_frame
 
 HEADLINE = [
     ("restarted_share", "restarted", "pct"),
@@ -47,12 +63,22 @@ def seed_int(text: str) -> int:
     return value
 
 
+def precision_target(text: str) -> tuple[str, float]:
+    try:
+        return parse_target(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("run", help="run a scenario: the base and every variant, R replications each",
                        description="Run the base and every variant of a scenario file. Writes "
                                    "scenario.resolved.yaml, manifest.json, summary.csv, timeseries.csv, "
-                                   "enterprises.csv and resumption.png to the results folder, and prints "
-                                   "the headline results (mean ± 95%% CI half-width over replications).")
+                                   "enterprises.csv, resumption.png, comparison.csv (paired differences "
+                                   "of every variant against the base), restart_km.csv and "
+                                   "restart_survival.csv (Kaplan–Meier restart curves) to the results "
+                                   "folder, and prints the headline results (mean ± 95%% CI half-width "
+                                   "over replications) and the paired differences.")
     p.add_argument("file", help="scenario YAML file")
     p.add_argument("--replications", "-r", type=positive_int, default=None,
                    help="replications per variant (default: the scenario's 'replications')")
@@ -63,6 +89,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="worker processes (default: one per core); results do not depend on it")
     p.add_argument("--force", action="store_true", help="write into a non-empty results folder")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--all-pairs", action="store_true",
+                   help="compare every pair of variants in comparison.csv, not only each variant against the base")
+    p.add_argument("--test", choices=TESTS, default="t",
+                   help="p-value of the paired comparison: paired t-test (t, default) or Wilcoxon "
+                        "signed-rank (wilcoxon); Holm-corrected over all metrics and pairs either way")
+    p.add_argument("--precision", type=precision_target, action="append", default=None,
+                   metavar="METRIC=HALFWIDTH",
+                   help="add replications in batches until the 95%% CI half-width of every variant's paired "
+                        "difference from the base on METRIC (of the mean, with a single variant) is at most "
+                        "HALFWIDTH, in the metric's unit; repeat for several metrics "
+                        "(e.g. --precision mean_restart_day=0.5 --precision restarted_share=0.01)")
+    p.add_argument("--max-replications", type=positive_int, default=DEFAULT_MAX_REPLICATIONS,
+                   help=f"with --precision: stop at this many replications per variant even if a target "
+                        f"is not met (default {DEFAULT_MAX_REPLICATIONS})")
     p.set_defaults(handler=main)
 
 
@@ -81,16 +121,49 @@ def main(args: argparse.Namespace) -> int:
     out = prepare_folder(args.out or default_folder(loaded), args.force)
     workers = args.workers or default_workers()
     tasks = tasks_for(loaded, loaded.base.replications)
+    targets = dict(args.precision or [])
+    if targets and args.max_replications < loaded.base.replications:
+        raise InputError.single(args.file, f"--max-replications {args.max_replications} is below the "
+                                f"{loaded.base.replications} replications to start with; raise it or lower "
+                                "--replications.", key="replications")
     print(f"Running '{loaded.base.name}': {len(loaded.all_variants())} variant(s) × "
-          f"{loaded.base.replications} replication(s) on {min(workers, len(tasks))} worker(s) → {out}",
-          file=sys.stderr)
+          f"{loaded.base.replications} replication(s)"
+          + (f" (more, up to {args.max_replications}, until the precision targets are met)" if targets else "")
+          + f" on {min(workers, len(tasks))} worker(s) → {out}", file=sys.stderr)
     t0 = time.perf_counter()
-    results = execute(tasks, workers, progress=False if args.quiet else None)
+    precision = None
+    if targets:
+        results, precision = run_to_precision(
+            loaded, lambda first, stop: execute(_tasks_between(loaded, first, stop), workers,
+                                                progress=False if args.quiet else None),
+            targets, args.max_replications, all_pairs=args.all_pairs, log=lambda m: print(m, file=sys.stderr))
+        loaded = loaded.with_settings(replications=precision.replications)
+    else:
+        results = execute(tasks, workers, progress=False if args.quiet else None)
     wall = time.perf_counter() - t0
     write_results(out, loaded, results, wall, ["python", "-m", "sim", *sys.argv[1:]], workers)
+    comparison = compare(summary_frame(results), all_pairs=args.all_pairs, test=args.test)
+    write_frame(out / "comparison.csv", comparison)
+    horizons = {name: float(sc.horizon_days) for name, sc in loaded.all_variants()}
+    curves = restart_curves(results, horizons)
+    write_frame(out / "restart_km.csv", km_frame(curves))
+    write_frame(out / "restart_survival.csv", survival_frame(curves, horizons))
+    if precision is not None:
+        update_manifest(out, {"precision": precision.as_manifest()})
     print(headline_table(results))
+    table = comparison_table(comparison, HEADLINE)
+    if table:
+        print("\n" + table)
+    print("\n" + median_text(curves))
+    if precision is not None:
+        print("\n" + precision.describe())
     print(f"\nResults in {out} ({wall:.1f} s, {sum(r.events for r in results):,} events).")
     return 0
+
+
+def _tasks_between(loaded: LoadedScenario, first: int, stop: int) -> list[Task]:
+    """Replications first..stop-1 of every variant (a batch of a --precision run)."""
+    return [Task(name, r, sc) for name, sc in loaded.all_variants() for r in range(first, stop)]
 
 
 def headline_table(results: list[RunResult]) -> str:
