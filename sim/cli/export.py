@@ -1,0 +1,52 @@
+"""``python -m sim export DIR``: the result store of a sweep folder as CSV or Parquet tables."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError
+from sim.output import atomic_write
+from sim.store import STORE_NAME, ResultStore
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("export", help="write a sweep's result store as CSV or Parquet tables",
+                       description=f"Read {STORE_NAME} of a sweep results folder and write its tables: "
+                                   "runs (one row per run: key, point, replication, seed, swept parameters, every "
+                                   "summary metric, wall time) and sweeps (one row per invocation).")
+    p.add_argument("folder", type=Path, help="sweep results folder (holding store.sqlite)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv",
+                   help="csv (default) or parquet (needs pyarrow)")
+    p.add_argument("--out", type=Path, default=None, help="where to write the tables (default: FOLDER/export)")
+    p.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    folder: Path = args.folder
+    if not (folder / STORE_NAME).is_file():
+        raise InputError.single(str(folder), f"no result store here (expected {folder / STORE_NAME}); give the "
+                                "results folder of a sweep (python -m sim sweep ... --out FOLDER).")
+    if args.format == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        print("error: Parquet export needs the pyarrow package, which is not installed. Install it with\n\n"
+              "    pip install pyarrow\n\n(or pip install -e \".[parquet]\"), or export with --format csv.",
+              file=sys.stderr)
+        return 2
+    out: Path = args.out or folder / "export"
+    with ResultStore(folder) as store:
+        tables = store.tables()
+    for name, frame in tables.items():
+        path = out / f"{name}.{args.format}"
+
+        def write(p: Path, f: Any = frame) -> None:
+            if args.format == "csv":
+                f.to_csv(p, index=False)
+            else:
+                f.to_parquet(p, index=False, engine="pyarrow")
+
+        atomic_write(path, write)
+        print(f"{path}: {len(frame)} row(s)")
+    return 0

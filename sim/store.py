@@ -1,0 +1,208 @@
+"""The result store: every finished run, kept in an embedded SQLite database.
+
+A run is keyed by a stable hash of what determines its result (the fully
+resolved parameters of its point, which include the seed, its replication and
+the model version), so a rerun of a sweep into the same folder finds the runs
+already done and skips them. Each result is written in its own transaction as
+soon as it arrives (write-ahead log, ``synchronous=FULL``): a sweep killed at
+any moment loses at most the runs still in flight.
+
+Tables:
+
+``runs``
+    key, sweep (the sweep that produced it), point, replication, seed, the
+    point's swept parameter values (JSON), the run's summary metrics (JSON),
+    wall seconds, finish time.
+``sweeps``
+    one row per invocation: file, design, points, runs, runs skipped, status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.errors import OutputError
+
+STORE_NAME = "store.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    key TEXT PRIMARY KEY,
+    sweep INTEGER,
+    point INTEGER NOT NULL,
+    replication INTEGER NOT NULL,
+    seed INTEGER,
+    parameters TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    wall_seconds REAL,
+    finished_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sweeps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    file TEXT,
+    design TEXT,
+    points INTEGER,
+    runs INTEGER,
+    skipped INTEGER,
+    executor TEXT,
+    workers INTEGER,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL
+);
+"""
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no spaces: the same data always gives the same text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def run_key(identity: Mapping[str, Any], replication: int) -> str:
+    """sha256 of the canonical JSON of a point's identity and the replication."""
+    return hashlib.sha256(canonical_json({"point": identity, "replication": replication}).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One finished run."""
+
+    key: str
+    point: int
+    replication: int
+    seed: int | None
+    parameters: dict[str, Any]
+    summary: dict[str, float]
+    wall_seconds: float
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _dumps_summary(summary: Mapping[str, float]) -> str:
+    # NaN (a day never reached) is kept as null; floats round-trip exactly through repr
+    return json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()},
+                      sort_keys=True)
+
+
+def _loads_summary(text: str) -> dict[str, float]:
+    return {k: (math.nan if v is None else float(v)) for k, v in json.loads(text).items()}
+
+
+class ResultStore:
+    """``store.sqlite`` in a results folder. Use as a context manager; one writer (the sweep's main process)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / STORE_NAME
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise OutputError(f"cannot open the result store {self.path}: {exc}.") from None
+        except OSError as exc:
+            raise OutputError(f"cannot create the result store in {folder}: {exc.strerror or exc}.") from None
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def finished(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` are already in the store."""
+        keys = list(dict.fromkeys(keys))
+        done: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            done.update(k for (k,) in self._conn.execute(f"SELECT key FROM runs WHERE key IN ({marks})", chunk))
+        return done
+
+    def put(self, record: RunRecord, sweep: int | None = None) -> None:
+        """Write one run in its own transaction (a run already stored is left as it is)."""
+        with self._transaction():
+            self._conn.execute(
+                "INSERT OR IGNORE INTO runs (key, sweep, point, replication, seed, parameters, summary, wall_seconds, "
+                "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.key, sweep, record.point, record.replication, record.seed,
+                 canonical_json(record.parameters), _dumps_summary(record.summary), record.wall_seconds, _now()))
+
+    def summaries(self, keys: Iterable[str]) -> dict[str, dict[str, float]]:
+        """The stored summary of each key found."""
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, dict[str, float]] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, text in self._conn.execute(f"SELECT key, summary FROM runs WHERE key IN ({marks})", chunk):
+                out[key] = _loads_summary(text)
+        return out
+
+    def start_sweep(self, file: str, design: str, points: int, runs: int, skipped: int, executor: str,
+                    workers: int) -> int:
+        with self._transaction():
+            cur = self._conn.execute(
+                "INSERT INTO sweeps (file, design, points, runs, skipped, executor, workers, started_at, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')",
+                (file, design, points, runs, skipped, executor, workers, _now()))
+        return int(cur.lastrowid or 0)
+
+    def finish_sweep(self, sweep: int, status: str) -> None:
+        with self._transaction():
+            self._conn.execute("UPDATE sweeps SET finished_at = ?, status = ? WHERE id = ?", (_now(), status, sweep))
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+    def tables(self) -> dict[str, Any]:
+        """The store as pandas DataFrames: runs (parameters and summary metrics as columns) and sweeps."""
+        import pandas as pd
+
+        rows = []
+        cur = self._conn.execute("SELECT key, sweep, point, replication, seed, parameters, summary, wall_seconds, "
+                                 "finished_at FROM runs ORDER BY sweep, point, replication, key")
+        for key, sweep, point, rep, seed, params, summary, wall, finished in cur:
+            row: dict[str, Any] = {"key": key, "sweep": sweep, "point": point, "replication": rep, "seed": seed}
+            row.update(json.loads(params))
+            row.update(_loads_summary(summary))
+            row.update({"wall_seconds": wall, "finished_at": finished})
+            rows.append(row)
+        sweeps = pd.read_sql_query("SELECT * FROM sweeps ORDER BY id", self._conn)
+        return {"runs": pd.DataFrame(rows), "sweeps": sweeps}
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error) on an autocommit connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self._conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+
+
+def open_existing(folder: Path) -> ResultStore:
+    """The store of a results folder that must already have one."""
+    if not (folder / STORE_NAME).is_file():
+        raise FileNotFoundError(folder / STORE_NAME)
+    return ResultStore(folder)
