@@ -1,0 +1,358 @@
+"""Calibration: fit scenario parameters so that a simulated series matches observed points.
+
+The loss is the sum of squared differences between the mean simulated series
+(over replications 0..R−1, the same seeds for every candidate: common random
+numbers, so the loss surface is not blurred by fresh noise at every candidate)
+and the observed shares at the target days (day = date − start_date).
+The optimizer is scipy's differential evolution with a fixed seed, serial
+evaluation and no polishing, so the same command gives the same fit.
+
+Parameters are dotted paths into the scenario (``approval.review_days.mean``,
+``population.strata[0].already_running_share``); ``[*]`` sets every element of
+a list (``counties[*].approval_reviewers``). A whole-number parameter is fitted
+on integers.
+
+While fitting, a run stops at the last target day: the series up to a day does
+not depend on what happens later, so the fit is the same and much cheaper.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.errors import InputError, InputProblem
+from sim.model.world import run_replication
+from sim.scenario.schema import Scenario
+from sim.targets import Target
+
+DEFAULT_SERIES = "resumed_share_above_scale"
+_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+|\*)\]")
+
+
+# -- parameters --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FitParam:
+    """A parameter to fit, with its bounds."""
+
+    path: str
+    low: float
+    high: float
+
+
+def parse_fit(text: str) -> FitParam:
+    """Parse ``PATH=LOW:HIGH``; ValueError with a planner-readable message if malformed."""
+    path, sep, bounds = text.partition("=")
+    low_text, sep2, high_text = bounds.partition(":")
+    if not sep or not sep2 or not path.strip():
+        raise ValueError(f"'{text}' must look like PARAM=LOW:HIGH, e.g. approval.review_days.mean=0.1:2")
+    try:
+        low, high = float(low_text), float(high_text)
+    except ValueError:
+        raise ValueError(f"'{text}': the bounds '{low_text}' and '{high_text}' must be numbers") from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"'{text}': need finite bounds with LOW < HIGH")
+    return FitParam(path.strip(), low, high)
+
+
+def split_path(path: str) -> list[str | int]:
+    """``a.b[0].c`` → ['a', 'b', 0, 'c']; ``[*]`` → '*'."""
+    parts: list[str | int] = []
+    pos = 0
+    for m in _TOKEN.finditer(path):
+        if path[pos:m.start()] not in ("", "."):
+            raise ValueError(path)
+        name, index = m.group(1), m.group(2)
+        parts.append(name if name is not None else ("*" if index == "*" else int(index)))
+        pos = m.end()
+    if pos != len(path) or not parts:
+        raise ValueError(path)
+    return parts
+
+
+def concrete_paths(data: Any, path: str) -> list[str]:
+    """Expand ``[*]`` into one dotted path per list element."""
+    out = [""]
+    cur: list[Any] = [data]
+    for part in split_path(path):
+        nxt_out, nxt_cur = [], []
+        for prefix, node in zip(out, cur, strict=True):
+            if part == "*":
+                if not isinstance(node, list):
+                    raise KeyError(prefix or path)
+                for i, item in enumerate(node):
+                    nxt_out.append(f"{prefix}[{i}]")
+                    nxt_cur.append(item)
+            elif isinstance(part, int):
+                if not isinstance(node, list) or not 0 <= part < len(node):
+                    raise KeyError(f"{prefix}[{part}]")
+                nxt_out.append(f"{prefix}[{part}]")
+                nxt_cur.append(node[part])
+            else:
+                if not isinstance(node, dict) or part not in node:
+                    raise KeyError(f"{prefix}.{part}" if prefix else part)
+                nxt_out.append(f"{prefix}.{part}" if prefix else part)
+                nxt_cur.append(node[part])
+        out, cur = nxt_out, nxt_cur
+    return out
+
+
+def get_value(data: Any, path: str) -> Any:
+    node = data
+    for part in split_path(path):
+        node = node[part]
+    return node
+
+
+def set_value(data: Any, path: str, value: Any, fallback: Any = None) -> None:
+    """Set a concrete dotted path; missing mappings are copied from ``fallback`` (the resolved scenario)."""
+    parts = split_path(path)
+    node, ref = data, fallback
+    for part in parts[:-1]:
+        ref = ref[part] if ref is not None else None
+        if isinstance(node, dict) and part not in node:
+            node[part] = copy.deepcopy(ref) if ref is not None else {}
+        node = node[part]
+    node[parts[-1]] = value
+
+
+@dataclass(frozen=True)
+class ParamSlot:
+    """A fitted parameter resolved against a scenario: its concrete paths and kind."""
+
+    param: FitParam
+    paths: tuple[str, ...]
+    integer: bool
+    start: float
+
+
+def resolve_params(base: Scenario, params: list[FitParam], file: str) -> list[ParamSlot]:
+    """Check that every parameter names a number of the scenario; InputError otherwise."""
+    data = base.model_dump(mode="json", by_alias=True)
+    problems: list[InputProblem] = []
+    slots: list[ParamSlot] = []
+    for p in params:
+        try:
+            paths = concrete_paths(data, p.path)
+        except (KeyError, ValueError) as exc:
+            problems.append(InputProblem(file, f"--fit {p.path}: not a parameter of the scenario (no '{exc.args[0]}'). "
+                                         "Write a dotted path to a number, e.g. approval.review_days.mean, "
+                                         "population.strata[0].already_running_share, counties[*].approval_reviewers.",
+                                         p.path))
+            continue
+        values = [get_value(data, q) for q in paths]
+        if not values or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+            problems.append(InputProblem(file, f"--fit {p.path}: the value there is {values[0] if values else 'empty'!r}, "
+                                         "not a number; a distribution's numbers are its fields, e.g. "
+                                         f"{p.path}.mean.", p.path))
+            continue
+        integer = all(isinstance(v, int) for v in values)
+        if integer and math.floor(p.high) < math.ceil(p.low):
+            problems.append(InputProblem(file, f"--fit {p.path}: a whole-number parameter needs a whole number "
+                                         f"between {p.low:g} and {p.high:g}.", p.path))
+            continue
+        slots.append(ParamSlot(p, tuple(paths), integer, float(np.mean(values))))
+    if problems:
+        raise InputError(problems)
+    return slots
+
+
+def apply_values(base: Scenario, slots: list[ParamSlot], x: np.ndarray | list[float],
+                 horizon: float | None = None) -> Scenario:
+    """The base scenario with the fitted values set (and optionally a shorter horizon)."""
+    data = base.model_dump(mode="json", by_alias=True)
+    for slot, value in zip(slots, x, strict=True):
+        v: float | int = int(round(value)) if slot.integer else float(value)
+        for q in slot.paths:
+            set_value(data, q, v)
+    if horizon is not None:
+        data["horizon_days"] = horizon
+    return Scenario.model_validate(data)
+
+
+def rounded(slots: list[ParamSlot], x: np.ndarray | list[float]) -> tuple[float, ...]:
+    return tuple(float(round(v)) if s.integer else float(v) for s, v in zip(slots, x, strict=True))
+
+
+# -- the objective ---------------------------------------------------------------------
+
+def _simulate(args: tuple[Scenario, int, str]) -> np.ndarray:
+    sc, replication, series = args
+    return run_replication(sc, "base", replication).series[series]
+
+
+@dataclass
+class Evaluation:
+    x: tuple[float, ...]
+    loss: float
+    simulated: np.ndarray  # mean series at the target days
+
+
+@dataclass
+class Objective:
+    """Loss of a candidate: squared distance of the mean simulated series to the targets."""
+
+    base: Scenario
+    slots: list[ParamSlot]
+    days: np.ndarray
+    observed: np.ndarray
+    replications: int
+    series: str = DEFAULT_SERIES
+    pool: Executor | None = None
+    on_evaluation: Callable[[Evaluation], None] | None = None
+    cache: dict[tuple[float, ...], Evaluation] = field(default_factory=dict)
+    history: list[Evaluation] = field(default_factory=list)
+
+    def runs(self, x: np.ndarray | list[float], horizon: float | None) -> np.ndarray:
+        """Series of every replication (rows) at a candidate, on replications 0..R−1."""
+        sc = apply_values(self.base, self.slots, x, horizon)
+        tasks = [(sc, r, self.series) for r in range(self.replications)]
+        if self.pool is None:
+            out = [_simulate(t) for t in tasks]
+        else:
+            out = list(self.pool.map(_simulate, tasks))
+        return np.vstack(out)
+
+    def __call__(self, x: np.ndarray) -> float:
+        key = rounded(self.slots, x)
+        hit = self.cache.get(key)
+        if hit is None:
+            horizon = float(min(self.base.horizon_days, int(self.days.max()) + 1))
+            sim = self.runs(list(key), horizon)[:, self.days].mean(axis=0)
+            hit = Evaluation(key, float(np.sum((sim - self.observed) ** 2)), sim)
+            self.cache[key] = hit
+        self.history.append(hit)
+        if self.on_evaluation is not None:
+            self.on_evaluation(hit)
+        return hit.loss
+
+
+# -- the fit -------------------------------------------------------------------------
+
+@dataclass
+class FitResult:
+    slots: list[ParamSlot]
+    x: tuple[float, ...]
+    loss: float
+    evaluations: int
+    distinct: int
+    days: np.ndarray
+    observed: np.ndarray
+    runs: np.ndarray  # replications × days 0..H of the chosen series, full horizon, at the fit
+    optimizer: dict[str, Any]
+
+
+def check_targets(base: Scenario, targets: list[Target], file: str, series: str) -> np.ndarray:
+    """Target days inside the horizon, and a scenario that has the series; returns the days."""
+    problems: list[InputProblem] = []
+    days = []
+    for t in targets:
+        d = t.day(base.start_date)
+        if not 0 <= d <= base.horizon_days:
+            problems.append(InputProblem(file, f"the date {t.date} is day {d} of the scenario (day 0 = "
+                                         f"{base.start_date}), outside the horizon 0–{base.horizon_days:g}.",
+                                         "date", t.line))
+        days.append(d)
+    if problems:
+        raise InputError(problems)
+    if series.startswith("resumed_share_") and series != "resumed_share":
+        size = series.removeprefix("resumed_share_")
+        if base.population.csv is None and not any(s.size_class == size for s in base.population.strata) \
+                and not any(c.name == size for c in base.counties):
+            raise InputError.single(file, f"the targets are compared with '{series}', but the scenario has no "
+                                    f"'{size}' enterprises.", key="series")
+    return np.asarray(days, dtype=np.int64)
+
+
+def fit(base: Scenario, slots: list[ParamSlot], targets: list[Target], target_file: str, replications: int,
+        workers: int = 1, maxiter: int = 4, popsize: int = 5, optimizer_seed: int = 1,
+        series: str = DEFAULT_SERIES, on_evaluation: Callable[[Evaluation], None] | None = None) -> FitResult:
+    """Fit ``slots`` by differential evolution; then run the fit over the full horizon."""
+    from scipy.optimize import differential_evolution
+
+    days = check_targets(base, targets, target_file, series)
+    observed = np.asarray([t.share for t in targets], dtype=float)
+    bounds = [(s.param.low, s.param.high) for s in slots]
+    integrality = [s.integer for s in slots]
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and replications > 1 else None
+    try:
+        objective = Objective(base, slots, days, observed, replications, series, pool, on_evaluation)
+        settings = {"method": "differential_evolution", "seed": optimizer_seed, "maxiter": maxiter,
+                    "popsize": popsize, "init": "latinhypercube", "polish": False, "tol": 0.0,
+                    "updating": "immediate", "workers": 1}
+        res = differential_evolution(objective, bounds, seed=optimizer_seed, maxiter=maxiter, popsize=popsize,
+                                     init="latinhypercube", polish=False, tol=0.0, updating="immediate",
+                                     integrality=integrality if any(integrality) else None)
+        # the best evaluation seen (the optimizer's answer is one of them)
+        best = min(objective.cache.values(), key=lambda e: (e.loss, e.x))
+        runs = objective.runs(list(best.x), None)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    settings["nfev"] = int(res.nfev)
+    return FitResult(slots, best.x, best.loss, len(objective.history), len(objective.cache), days, observed, runs,
+                     settings)
+
+
+def fit_table(result: FitResult, targets: list[Target]) -> Any:
+    """date, day, observed, simulated mean and 95 % CI (t over replications) at each target."""
+    import pandas as pd
+    from scipy import stats
+
+    at = result.runs[:, result.days]
+    r = at.shape[0]
+    mean = at.mean(axis=0)
+    if r > 1:
+        half = stats.t.ppf(0.975, r - 1) * at.std(axis=0, ddof=1) / math.sqrt(r)
+    else:
+        half = np.full_like(mean, np.nan)
+    return pd.DataFrame({
+        "region": [t.region for t in targets],
+        "date": [t.date.isoformat() for t in targets],
+        "day": result.days,
+        "observed": result.observed,
+        "simulated_mean": mean,
+        "ci95_low": mean - half,
+        "ci95_high": mean + half,
+        "difference": mean - result.observed,
+    })
+
+
+def fit_plot(result: FitResult, targets: list[Target], path: Any, series: str, title: str) -> None:
+    """Simulated mean curve with its 95 % band, and the observed points."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = result.runs
+    day = np.arange(runs.shape[1])
+    mean = runs.mean(axis=0)
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    line, = ax.plot(day, mean, label=f"simulated {series} (mean of {len(runs)})")
+    if len(runs) > 1:
+        half = 1.96 * runs.std(axis=0, ddof=1) / math.sqrt(len(runs))
+        ax.fill_between(day, mean - half, mean + half, color=line.get_color(), alpha=0.25, linewidth=0,
+                        label="95% band")
+    ax.scatter(result.days, result.observed, color="black", zorder=3,
+               label="observed (" + ", ".join(sorted({t.region for t in targets})) + ")")
+    for t, d in zip(targets, result.days, strict=True):
+        ax.annotate(f"{t.date:%d %b}: {t.share:.3f}", (d, t.share), textcoords="offset points", xytext=(6, -12),
+                    fontsize=8)
+    ax.set_xlabel("day since start")
+    ax.set_ylabel("share resumed")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)

@@ -1,0 +1,190 @@
+"""``python -m sim calibrate FILE --targets CSV --fit PARAM=LOW:HIGH``: fit parameters to observed points."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.calibrate import (
+    DEFAULT_SERIES,
+    Evaluation,
+    FitParam,
+    FitResult,
+    fit,
+    fit_plot,
+    fit_table,
+    get_value,
+    parse_fit,
+    resolve_params,
+    set_value,
+)
+from sim.cli.run import positive_int, seed_int
+from sim.output import atomic_write, default_folder, prepare_folder, write_text
+from sim.runner import default_workers
+from sim.scenario.loader import load_scenario
+from sim.targets import Target, read_targets
+
+
+def fit_arg(text: str) -> FitParam:
+    try:
+        return parse_fit(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "calibrate", help="fit scenario parameters to observed resumption shares",
+        description="Fit scenario parameters so that the mean simulated series (default: the share of above-scale "
+                    "enterprises resumed) matches observed points at their dates. Loss: sum of squared differences, "
+                    "on common random numbers (replications 0..R-1 for every candidate); optimizer: differential "
+                    "evolution with a fixed seed. Writes the calibrated scenario (a copy of the input with the "
+                    "fitted values and provenance notes), fit.csv, fit.png and calibration.json.")
+    p.add_argument("file", help="scenario YAML file")
+    p.add_argument("--targets", required=True, type=Path,
+                   help="CSV of observed points: columns region, date (YYYY-MM-DD), share_of_firms_resumed")
+    p.add_argument("--fit", dest="fits", action="append", required=True, type=fit_arg, metavar="PARAM=LOW:HIGH",
+                   help="a parameter to fit and its range, as a dotted path, e.g. approval.review_days.mean=0.1:2 "
+                        "or counties[*].approval_reviewers=1:8 (repeat for several)")
+    p.add_argument("--region", default=None, help="use only the target rows of this region (e.g. liaoning)")
+    p.add_argument("--series", default=DEFAULT_SERIES,
+                   help=f"daily series compared with the targets (default: {DEFAULT_SERIES})")
+    p.add_argument("--replications", "-r", type=positive_int, default=None,
+                   help="replications per candidate (default: the scenario's 'replications')")
+    p.add_argument("--seed", type=seed_int, default=None, help="master seed (default: the scenario's 'seed')")
+    p.add_argument("--maxiter", type=positive_int, default=4, help="generations of differential evolution (default 4)")
+    p.add_argument("--popsize", type=positive_int, default=5,
+                   help="population per fitted parameter (default 5); evaluations ≈ popsize × params × (maxiter+1)")
+    p.add_argument("--optimizer-seed", type=seed_int, default=1, help="seed of the optimizer (default 1)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="results folder (default: results/<scenario name>/calibration-<timestamp>)")
+    p.add_argument("--workers", "-w", type=positive_int, default=None,
+                   help="worker processes for the replications (default: one per core); the fit does not depend on it")
+    p.add_argument("--force", action="store_true", help="write into a non-empty results folder")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    p.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.file)
+    updates: dict[str, int] = {}
+    if args.seed is not None:
+        updates["seed"] = args.seed
+    if args.replications is not None:
+        updates["replications"] = args.replications
+    if updates:
+        loaded = loaded.with_settings(**updates)
+    base = loaded.base
+    targets = read_targets(args.targets, args.region)
+    slots = resolve_params(base, args.fits, str(args.file))
+    out = prepare_folder(args.out or default_folder(loaded).with_name(
+        "calibration-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S")), args.force)
+    workers = args.workers or default_workers()
+    total = max(5, args.popsize * len(slots)) * (args.maxiter + 1)
+    print(f"Calibrating '{base.name}': {', '.join(s.param.path for s in slots)} to {len(targets)} point(s) of "
+          f"{args.targets}; {base.replications} replication(s) per candidate, about {total} candidates → {out}",
+          file=sys.stderr)
+    count = [0]
+    best = [float("inf")]
+
+    def progress(ev: Evaluation) -> None:
+        count[0] += 1
+        best[0] = min(best[0], ev.loss)
+        if not args.quiet:
+            values = ", ".join(f"{s.param.path}={v:.4g}" for s, v in zip(slots, ev.x, strict=True))
+            print(f"  [{count[0]:>3}/{total}] {values}: loss {ev.loss:.5f} (best {best[0]:.5f})", file=sys.stderr)
+
+    t0 = time.perf_counter()
+    result = fit(base, slots, targets, str(args.targets), base.replications, workers, args.maxiter, args.popsize,
+                 args.optimizer_seed, args.series, progress)
+    wall = time.perf_counter() - t0
+    table = fit_table(result, targets)
+    command = ["python", "-m", "sim", "calibrate", *_argv_of(args, base.replications, base.seed)]
+    calibrated = calibrated_document(Path(args.file), loaded.base.model_dump(mode="json", by_alias=True), result,
+                                     targets, args.targets, base.replications, base.seed)
+    write_text(out / "scenario.calibrated.yaml", yaml.safe_dump(calibrated, allow_unicode=True, sort_keys=False))
+    load_scenario(out / "scenario.calibrated.yaml")  # the copy must itself be a valid scenario
+    atomic_write(out / "fit.csv", lambda p: table.to_csv(p, index=False))
+    atomic_write(out / "fit.png", lambda p: fit_plot(result, targets, p, args.series,
+                                                     f"Calibration of {base.name}: {args.series}"))
+    report = {
+        "scenario_file": str(args.file), "targets": str(args.targets), "region": args.region, "series": args.series,
+        "seed": base.seed, "replications": base.replications,
+        "parameters": [{"path": s.param.path, "low": s.param.low, "high": s.param.high, "integer": s.integer,
+                        "start": s.start, "fitted": v} for s, v in zip(slots, result.x, strict=True)],
+        "loss": result.loss, "evaluations": result.evaluations, "distinct_candidates": result.distinct,
+        "optimizer": result.optimizer, "command": command, "wall_seconds": round(wall, 2),
+        "fit": json.loads(table.to_json(orient="records")),
+    }
+    write_text(out / "calibration.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(summary_text(result, table))
+    print(f"\nCalibrated scenario, fit.csv, fit.png and calibration.json in {out} ({wall:.1f} s).")
+    return 0
+
+
+def _argv_of(args: argparse.Namespace, replications: int, seed: int) -> list[str]:
+    """The arguments that reproduce this fit (the output folder aside)."""
+    parts = [str(args.file), "--targets", str(args.targets)]
+    for f in args.fits:
+        parts += ["--fit", f"{f.path}={f.low:g}:{f.high:g}"]
+    if args.region:
+        parts += ["--region", args.region]
+    if args.series != DEFAULT_SERIES:
+        parts += ["--series", args.series]
+    parts += ["--replications", str(replications), "--seed", str(seed), "--maxiter", str(args.maxiter),
+              "--popsize", str(args.popsize), "--optimizer-seed", str(args.optimizer_seed)]
+    return parts
+
+
+def calibrated_document(file: Path, resolved: dict[str, Any], result: FitResult, targets: list[Target],
+                        target_file: Path, replications: int, seed: int) -> dict[str, Any]:
+    """A copy of the input file's YAML with the fitted values set and provenance notes added."""
+    raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    points = ", ".join(f"{t.date}: {t.share:g}" for t in targets)
+    region = ", ".join(sorted({t.region for t in targets}))
+    provenance = raw.get("provenance") or {}
+    raw["provenance"] = provenance
+    for slot, value in zip(result.slots, result.x, strict=True):
+        v: float | int = int(round(value)) if slot.integer else round(float(value), 6)
+        for path in slot.paths:
+            set_value(raw, path, v, resolved)
+            key, field = provenance_key(resolved, path)
+            note = (f"calibrated: {field}fitted to {target_file.name} points ({region}: {points}), "
+                    f"range {slot.param.low:g}–{slot.param.high:g}, {replications} replications, "
+                    f"seed {seed}; loss {result.loss:.2e}")
+            old = provenance.get(key)
+            provenance[key] = f"{note}; before: {old}" if old and not old.startswith("calibrated:") else note
+    return raw
+
+
+def provenance_key(resolved: dict[str, Any], path: str) -> tuple[str, str]:
+    """The provenance key of a fitted path: a distribution's own key for its fields (mean, cv …)."""
+    parent, dot, last = path.rpartition(".")
+    if dot:
+        try:
+            node = get_value(resolved, parent)
+        except (KeyError, IndexError, TypeError):
+            return path, ""
+        if isinstance(node, dict) and "dist" in node:
+            return parent, f"{last} "
+    return path, ""
+
+
+def summary_text(result: FitResult, table: Any) -> str:
+    lines = ["fitted parameters:"]
+    for slot, v in zip(result.slots, result.x, strict=True):
+        lines.append(f"  {slot.param.path} = {v:.6g}   (range {slot.param.low:g}–{slot.param.high:g}, "
+                     f"was {slot.start:.6g})")
+    lines.append(f"loss (sum of squared differences) = {result.loss:.3e} after {result.evaluations} evaluations "
+                 f"({result.distinct} distinct)")
+    lines.append("")
+    lines.append(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    return "\n".join(lines)
+
