@@ -231,7 +231,11 @@ class PrecisionReport:
         else:
             head = (f"Precision NOT reached: stopped at the cap of {self.replications} replications per variant"
                     f" (--max-replications {self.max_replications})")
-        return head + (f"; widest: {worst}." if worst else ".")
+        text = head + (f"; widest: {worst}." if worst else ".")
+        if self.met and self.replications < 10:
+            text += (f" With only {self.replications} replications the half-width is itself a rough estimate;"
+                     " starting from --replications 10 or more is safer.")
+        return text
 
 
 def _worst(status: list[dict[str, Any]]) -> str:
