@@ -97,7 +97,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--precision", type=precision_target, action="append", default=None,
                    metavar="METRIC=HALFWIDTH",
                    help="add replications in batches until the 95%% CI half-width of every variant's paired "
-                        "difference from the base on METRIC (of the mean, with a single variant) is at most "
+                        "difference from the base (every pair with --all-pairs) on METRIC (of the mean, with a "
+                        "single variant) is at most "
                         "HALFWIDTH, in the metric's unit; repeat for several metrics "
                         "(e.g. --precision mean_restart_day=0.5 --precision restarted_share=0.01)")
     p.add_argument("--max-replications", type=positive_int, default=DEFAULT_MAX_REPLICATIONS,
