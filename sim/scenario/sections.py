@@ -84,8 +84,8 @@ class SupervisorRole(Strict):
                                        provenance="assumption", ge=1, le=1000)
     readiness_gain: Probability = param(0.5, unit="share", meaning="share of the failure chance removed by the supervisor's guidance",
                                         provenance="assumption")
-    prevention_effect: Probability = param(0.5, unit="share", meaning="share of outbreak hazard removed by a supervisor's oversight",
-                                           provenance="assumption")
+    prevention_effect: Probability = param(0.8, unit="share", meaning="share of outbreak hazard removed by a supervisor's oversight",
+                                           provenance="assumption: daily checks (日检查) of the workers' 十必须 rules, temperature and quarantine of returnees")
 
 
 class Cadres(Strict):
