@@ -7,7 +7,8 @@ removes the noise both runs share and leaves the effect of the policy.
 
 Degenerate cases are answered, not left as NaN: a difference that is exactly
 zero in every replication (a variant identical to its reference) is 0 with
-CI [0, 0] and p = 1; a constant non-zero difference has a CI of zero width.
+CI [0, 0] and p = 1; a constant non-zero difference has a CI of zero width and
+p = 0 (differences equal up to floating-point rounding count as constant).
 Replications where either value is NaN (a day never reached) are dropped pair
 by pair, and the number of pairs used is reported; two samples that agree in
 every replication, NaN for NaN, differ by exactly 0 (p = 1) even with no
@@ -93,12 +94,15 @@ def paired_difference(reference: ArrayLike, variant: ArrayLike, test: TestName =
         return PairedDifference(0, nan, nan, nan, nan, nan, nan, test)
     diff = var - ref
     mean_ref, mean_var, mean_diff = float(ref.mean()), float(var.mean()), float(diff.mean())
-    if np.all(diff == diff[0]):
-        # Zero variance: the t statistic is 0/0 or c/0. An exactly-zero difference is
-        # "no difference" (p = 1); a constant non-zero one is certain when seen twice.
-        c = float(diff[0])
-        if c == 0.0:
-            return PairedDifference(n, mean_ref, mean_var, 0.0, 0.0, 0.0, 1.0, test)
+    # Differences equal up to rounding (e.g. 0.05 − 0.034 and 0.06 − 0.044) count as constant,
+    # so that rounding noise cannot turn into an arbitrary t statistic.
+    rounding = 16 * np.finfo(float).eps * max(float(np.abs(ref).max()), float(np.abs(var).max()))
+    if float(np.ptp(diff)) <= rounding:
+        # Zero variance: the t statistic is 0/0 or c/0. A zero difference is "no difference"
+        # (p = 1); a constant non-zero one is certain when seen twice.
+        c = float(diff[0]) if np.all(diff == diff[0]) else mean_diff
+        if abs(c) <= rounding:
+            return PairedDifference(n, mean_ref, mean_var, c, c, c, 1.0, test)
         if n == 1:
             return PairedDifference(n, mean_ref, mean_var, c, math.nan, math.nan, math.nan, test)
         p = _wilcoxon_p(diff) if test == "wilcoxon" else 0.0

@@ -108,3 +108,17 @@ def test_needed_replications() -> None:
     assert needed_replications(10, 0.4, 0.5) == 10
     assert needed_replications(10, 0.51, 0.5) == 11
     assert needed_replications(1, math.nan, 0.5) == 2
+
+
+def test_rounding_noise_is_not_a_difference() -> None:
+    # 0.06 − 0.044 and 0.05 − 0.034 are both 0.016 but differ in the last bits: constant, not t = 1e15
+    ref = np.array([0.034, 0.044, 0.054])
+    var = np.array([0.05, 0.06, 0.07])
+    assert np.ptp(var - ref) > 0  # the premise: not bit-identical
+    res = paired_difference(ref, var)
+    assert res.mean_difference == pytest.approx(0.016)
+    assert res.ci_low == res.ci_high == res.mean_difference and res.p_value == 0.0
+    # sums taken in another order: a difference of rounding size only is no difference
+    a = np.array([0.1 + 0.2, 0.3 + 0.6])
+    b = np.array([0.3, 0.9])
+    assert paired_difference(b, a).p_value == 1.0
