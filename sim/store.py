@@ -100,13 +100,16 @@ def _loads_summary(text: str) -> dict[str, float]:
 class ResultStore:
     """``store.sqlite`` in a results folder. Use as a context manager; one writer (the sweep's main process)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, durable: bool = True) -> None:
+        """``durable``: also survive an operating-system crash or power loss (an fsync per result);
+        without it a result survives the sweep process being killed, which is all that cheap
+        evaluations (e.g. test functions, thousands a second) need."""
         self.path = folder / STORE_NAME
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             self._conn.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise OutputError(f"cannot open the result store {self.path}: {exc}.") from None

@@ -226,8 +226,12 @@ def check_outcomes(spec: SweepSpec, model: PointModel) -> None:
 
 
 def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor, progress: bool | None = None,
-              say: Callable[[str], None] | None = None, command: list[str] | None = None) -> SweepReport:
-    """Run every (point, replication) not yet in the store of ``out``, then write the tables."""
+              say: Callable[[str], None] | None = None, command: list[str] | None = None,
+              durable: bool = True) -> SweepReport:
+    """Run every (point, replication) not yet in the store of ``out``, then write the tables.
+
+    ``durable=False`` skips the fsync per result (see :class:`ResultStore`).
+    """
     say = say or (lambda text: print(text, file=sys.stderr))
     t0 = time.perf_counter()
     check_outcomes(spec, model)
@@ -244,7 +248,7 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
         for r, key in enumerate(row):
             where.setdefault(key, (i, r))
     total = len(design) * reps
-    with ResultStore(out) as store:
+    with ResultStore(out, durable) as store:
         done = store.finished(where)
         todo = [Job(k, i, r, prepared[i][0], model.evaluate) for k, (i, r) in where.items() if k not in done]
         dup = total - len(where)
