@@ -75,6 +75,7 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None) -> Lo
 
     base_data = _resolve_paths(raw, base_dir)
     base = _validate(base_data, doc, (), problems)
+    problems.extend(_bool_problems(base_data, doc, (), only_set=False))
     base_messages = {(p.line, p.column, p.message) for p in problems}
 
     overrides: dict[str, dict[str, Any]] = {}
@@ -102,6 +103,7 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None) -> Lo
         merged = deep_merge(base_data, _resolve_paths(override, base_dir))
         found: list[InputProblem] = []
         scenario = _validate(merged, doc, vpath, found)
+        found.extend(_bool_problems(merged, doc, vpath, only_set=True))
         # an error the base already has is reported once, for the base
         problems.extend(p for p in found if (p.line, p.column, p.message) not in base_messages)
         if scenario is not None:
@@ -111,15 +113,59 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None) -> Lo
     provenance = _check_provenance(provenance_raw, doc, problems)
     if problems or base is None:
         raise InputError(problems)
+    _check_population_csvs([(BASE, base), *variants.items()], doc)
     return LoadedScenario(Path(file), base, variants, overrides, provenance)
 
 
-def deep_merge(base: Any, override: Any) -> Any:
-    """Mappings merge key by key; anything else in the override replaces the base."""
+def _check_population_csvs(scenarios: list[tuple[str, Scenario]], doc: YamlDocument) -> None:
+    """Read every population CSV the base and variants name, so that a bad row fails at validation."""
+    # sim.population imports the schema, which imports this module's package: import here
+    from sim.population import read_population_csv
+
+    problems: list[InputProblem] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for name, scenario in scenarios:
+        csv = scenario.population.csv
+        if csv is None:
+            continue
+        counties = tuple(c.name for c in scenario.counties)
+        if (csv, counties) in seen:
+            continue
+        seen.add((csv, counties))
+        where: Path_ = ("population", "csv") if name == BASE else ("variants", name, "population", "csv")
+        if not _has_position(doc, where):
+            where = ("population", "csv")
+        if not Path(csv).is_file():
+            line, col = doc.position(where)
+            problems.append(InputProblem(doc.file, f"the population CSV {csv} does not exist (paths are relative "
+                                         "to the scenario file's folder).", dotted(where), line, col))
+            continue
+        try:
+            read_population_csv(Path(csv), scenario)
+        except InputError as exc:
+            context = "" if name == BASE else f"in variant '{name}' (counties: {', '.join(counties)}): "
+            problems.extend(InputProblem(p.file, context + (f"column '{p.key}': " if p.key else "") + p.message,
+                                         None, p.line, p.column) for p in exc.problems)
+    if problems:
+        raise InputError(problems)
+
+
+def deep_merge(base: Any, override: Any, _nested: bool = False) -> Any:
+    """Mappings merge key by key; anything else in the override replaces the base.
+
+    A nested mapping that switches to another kind (a different policy ``name``
+    or distribution ``dist``) replaces the base whole: the settings of a
+    standard procedure say nothing about a fast-track one. (Below the top
+    level, only policies and distributions are mappings with these keys;
+    counties, strata and steps sit in lists, which are replaced whole.)
+    """
     if isinstance(base, dict) and isinstance(override, dict):
+        if _nested and any(tag in override and tag in base and override[tag] != base[tag]
+                           for tag in ("name", "dist")):
+            return copy.deepcopy(override)
         out = copy.deepcopy(base)
         for key, value in override.items():
-            out[key] = deep_merge(base.get(key), value) if key in base else copy.deepcopy(value)
+            out[key] = deep_merge(base[key], value, True) if key in base else copy.deepcopy(value)
         return out
     return copy.deepcopy(override)
 
@@ -169,10 +215,19 @@ def _is_tag(part: str, cur: dict[str, Any]) -> bool:
 
 def _problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefix: Path_) -> InputProblem:
     path = _data_path(tuple(err["loc"]), data)
-    key = dotted(path)
     kind = err["type"]
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if kind == "value_error":  # a check across fields: point at the value it is about
+        path = _refine_path(path, msg, data)
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        disc = str(err.get("ctx", {}).get("discriminator", "")).strip("'\"")
+        msg = _tag_message(kind, disc, err, path, data)
+        if kind == "union_tag_invalid" and disc:
+            path = path + (disc,)
     of_key = kind == "extra_forbidden"
-    line, col = (None, None)
+    key = dotted(path)
     if prefix:  # a variant: point at the override if it set this value, else at the base
         if _has_position(doc, prefix + path):
             line, col = doc.position(prefix + path, of_key)
@@ -183,7 +238,6 @@ def _problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefi
         key = f"{dotted(prefix)}: {key}" if key else dotted(prefix)
     else:
         line, col = doc.position(path, of_key)
-    msg = str(err["msg"])
     if kind == "extra_forbidden":
         allowed = _allowed_keys(path[:-1], data)
         name = str(path[-1]) if path else ""
@@ -195,16 +249,206 @@ def _problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefi
             msg += f" Allowed keys here: {', '.join(allowed)}."
     elif kind == "missing":
         msg = "this key is required but missing."
-    else:
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        if "input" in err and not isinstance(err["input"], (dict, list)):
-            msg += f" (got {err['input']!r})"
-        msg += "."
         info = _field_info(path, data)
         if info:
-            msg += f" This is {info}."
+            msg += f" Meaning: {info}."
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        pass
+    else:
+        msg = _plain_message(kind, msg, err, path, data)
     return InputProblem(doc.file, msg, key or None, line, col)
+
+
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "greater than"),
+           "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than")}
+_DATE_TYPES = ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact")
+
+
+def _plain_message(kind: str, msg: str, err: Any, path: Path_, data: dict[str, Any]) -> str:
+    """pydantic's message in the planner's words: what is wrong, what was given, what is allowed."""
+    given = err.get("input")
+    ctx = err.get("ctx", {})
+    if kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
+        msg = f"must be {_BOUNDS[kind][1]} {ctx[_BOUNDS[kind][0]]}"
+    elif kind in ("model_type", "dict_type", "model_attributes_type"):
+        allowed = _allowed_keys(path, data)
+        msg = f"expected a mapping of keys to values here, got {_describe(given)}"
+        if allowed:
+            msg += f" (allowed keys: {', '.join(allowed)})"
+    elif kind == "list_type":
+        msg = f"expected a list here ([a, b] or one '- item' per line), got {_describe(given)}"
+    elif kind in ("float_parsing", "float_type"):
+        msg = "must be a valid number"
+    elif kind in ("int_parsing", "int_type"):
+        msg = "must be a valid whole number"
+    elif kind == "int_from_float":
+        msg = "must be a whole number, without a fractional part"
+    elif kind in ("string_type", "str_type"):
+        msg = "must be text"
+    elif kind in ("bool_parsing", "bool_type"):
+        msg = "must be true or false"
+    elif kind == "finite_number":
+        msg = "must be a finite number (not .nan or .inf)"
+    elif kind in _DATE_TYPES:
+        msg = "is not a date; write a date as YYYY-MM-DD, for example 2020-02-03"
+    elif kind == "literal_error" and "expected" in ctx:
+        allowed = [a.strip(" '") for a in str(ctx["expected"]).replace(" or ", ",").split(",") if a.strip(" '")]
+        msg = f"'{given}' is not allowed; allowed: {', '.join(allowed)}"
+        hint = difflib.get_close_matches(str(given), allowed, n=1, cutoff=0.6)
+        if hint:
+            msg += f". Did you mean '{hint[0]}'?"
+    described = ("model_type", "dict_type", "model_attributes_type", "list_type", "literal_error", *_DATE_TYPES)
+    if "input" in err and not isinstance(given, (dict, list)) and kind not in described:
+        msg += f" (got {given!r})"
+    elif kind in _DATE_TYPES:
+        msg += f" (got {given!r})"
+    msg = msg.rstrip(".") + "."
+    info = _field_info(path, data)
+    if info:
+        msg += f" Meaning: {info}."
+    return msg
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (an empty value)"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _tag_message(kind: str, disc: str, err: Any, path: Path_, data: dict[str, Any]) -> str:
+    """Message for a bad or missing ``dist:`` / ``name:`` that picks a distribution or policy."""
+    what = "distribution" if disc == "dist" else "policy"
+    ctx = err.get("ctx", {})
+    if "expected_tags" in ctx:
+        allowed = [t.strip(" '") for t in str(ctx["expected_tags"]).split(",")]
+    else:
+        allowed = _union_tags(path, data, disc)
+    listing = f"allowed: {', '.join(allowed)}" if allowed else ""
+    if kind == "union_tag_not_found":
+        example = "{dist: lognormal, mean: 2, cv: 0.5} or a bare number" if disc == "dist" else f"{{{disc}: {allowed[0] if allowed else 'NAME'}}}"
+        return f"needs '{disc}:' naming the {what}, e.g. {example}; {listing}."
+    tag = str(ctx.get("tag", ""))
+    msg = f"unknown {what} '{tag}'."
+    hint = difflib.get_close_matches(tag, allowed, n=1, cutoff=0.6)
+    if hint:
+        msg += f" Did you mean '{hint[0]}'?"
+    return msg + (f" {listing[0].upper()}{listing[1:]}." if listing else "")
+
+
+def _union_tags(path: Path_, data: dict[str, Any], disc: str) -> list[str]:
+    """The values of ``disc`` that pick a member of the tagged union declared at ``path``."""
+    parent = _model_at(path[:-1], data)
+    if parent is None or not path or not isinstance(path[-1], str):
+        return []
+    info = {(f.alias or n): f for n, f in parent.model_fields.items()}.get(path[-1])
+    tp: Any = info.annotation if info is not None else None
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    tags = []
+    for member in typing.get_args(tp):
+        if isinstance(member, type) and issubclass(member, BaseModel) and disc in member.model_fields:
+            tags.append(str(member.model_fields[disc].default))
+    return tags
+
+
+_QUOTED = re.compile(r"'([^'\[\],]{1,80})'")
+_DOTTED = re.compile(r"\b([a-z_]+(?:\.[a-z_]+)+)\b")
+
+
+def _refine_path(path: Path_, msg: str, data: dict[str, Any]) -> Path_:
+    """For a check across several fields, the path of the value the message is about.
+
+    Tried in turn: a value quoted in the message (the last one that appears in
+    the data under ``path``), a dotted key named in it, a field named in it.
+    """
+    sub = _at(data, path)
+    if sub is None:
+        return path
+    leaves = list(_leaves(sub, path))
+    outside = re.sub(r"\[[^\]]*\]", "", msg)  # quoted names in [...] are usually the allowed ones
+    inside = [q for q in _QUOTED.findall(msg) if q not in _QUOTED.findall(outside)]
+    for quoted in [*reversed(_QUOTED.findall(outside)), *inside]:
+        hits = [p for p, v in leaves if isinstance(v, str) and v == quoted]
+        if hits:
+            return hits[-1]
+    for name in _DOTTED.findall(msg):
+        parts = tuple(name.split("."))
+        for candidate in (parts, path + parts):
+            if _at(data, candidate) is not None:
+                return candidate
+        if not path:
+            return parts  # named but left at its default: at least the key is right
+    if isinstance(sub, dict):
+        words = set(re.findall(r"[a-z_]+", msg))
+        named = [k for k in sub if isinstance(k, str) and k in words]
+        if len(named) == 1:
+            return path + (named[0],)
+    return path
+
+
+def _at(data: Any, path: Path_) -> Any:
+    cur = data
+    for part in path:
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            cur = cur[part]
+        else:
+            return None
+    return cur
+
+
+def _leaves(value: Any, path: Path_) -> Any:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, path + (i,))
+    else:
+        yield path, value
+
+
+def _bool_problems(data: Any, doc: YamlDocument, prefix: Path_, only_set: bool) -> list[InputProblem]:
+    """yes/no where a number belongs: YAML reads ``yes`` as true, and pydantic would take it as 1."""
+    found: list[InputProblem] = []
+
+    def visit(value: Any, tp: Any, path: Path_) -> None:
+        tp = _pick(tp, value)
+        if tp is None:
+            return
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if isinstance(value, dict):
+                fields = {(f.alias or n): f for n, f in tp.model_fields.items()}
+                for k, v in value.items():
+                    if k in fields:
+                        visit(v, fields[k].annotation, path + (k,))
+            return
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin is list and args and isinstance(value, list):
+            for i, v in enumerate(value):
+                visit(v, args[0], path + (i,))
+        elif origin is tuple and args and isinstance(value, list):
+            for i, (v, a) in enumerate(zip(value, args, strict=False)):
+                visit(v, a, path + (i,))
+        elif origin is dict and len(args) == 2 and isinstance(value, dict):
+            for k, v in value.items():
+                visit(v, args[1], path + (k,))
+        elif tp in (int, float) and isinstance(value, bool):
+            full = prefix + path
+            if only_set and not _has_position(doc, full):
+                return
+            line, col = doc.position(full)
+            key = f"{dotted(prefix)}: {dotted(path)}" if prefix else dotted(path)
+            found.append(InputProblem(doc.file, f"got {str(value).lower()} (YAML reads yes/no/on/off as true/false), "
+                                      f"but a number is required here.", key, line, col))
+
+    visit(data, Scenario, ())
+    return found
 
 
 def _has_position(doc: YamlDocument, path: Path_) -> bool:
@@ -212,7 +456,7 @@ def _has_position(doc: YamlDocument, path: Path_) -> bool:
 
 
 def _field_info(path: Path_, data: dict[str, Any]) -> str:
-    """'the <meaning>, in <unit>' for a declared field, for error messages."""
+    """'<meaning>; unit: <unit>' of a declared field, for error messages."""
     model = _model_at(path[:-1], data)
     if model is None or not path or not isinstance(path[-1], str):
         return ""
@@ -221,7 +465,7 @@ def _field_info(path: Path_, data: dict[str, Any]) -> str:
     if info is None or not info.description:
         return ""
     unit = field_meta(info).get("unit")
-    return f"the {info.description}" + (f", in {unit}" if unit else "")
+    return info.description + (f"; unit: {unit}" if unit else "")
 
 
 def _allowed_keys(path: Path_, data: dict[str, Any]) -> list[str]:
