@@ -19,7 +19,7 @@ from typing import NoReturn
 from sim import __version__
 from sim.errors import InputError, OutputError
 
-COMMANDS = ["run", "validate", "schema", "sweep", "export", "calibrate"]
+COMMANDS = ["run", "validate", "schema", "sweep", "export", "calibrate", "report"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 

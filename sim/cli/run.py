@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.comparison import (
     DEFAULT_MAX_REPLICATIONS,
     compare,
@@ -89,6 +90,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="worker processes (default: one per core); results do not depend on it")
     p.add_argument("--force", action="store_true", help="write into a non-empty results folder")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not write report.html and plots/ (write them later with `python -m sim report DIR`)")
+    add_language_option(p)
     p.add_argument("--all-pairs", action="store_true",
                    help="compare every pair of variants in comparison.csv, not only each variant against the base")
     p.add_argument("--test", choices=TESTS, default="t",
@@ -119,6 +123,8 @@ def main(args: argparse.Namespace) -> int:
     if loaded.base.population.csv is not None and not Path(loaded.base.population.csv).is_file():
         raise InputError.single(args.file, f"population.csv names {loaded.base.population.csv}, which does not exist.",
                                 key="population.csv")
+    if not args.no_report:
+        check_language(args.lang)
     out = prepare_folder(args.out or default_folder(loaded), args.force)
     workers = args.workers or default_workers()
     tasks = tasks_for(loaded, loaded.base.replications)
@@ -159,6 +165,8 @@ def main(args: argparse.Namespace) -> int:
     if precision is not None:
         print("\n" + precision.describe())
     print(f"\nResults in {out} ({wall:.1f} s, {sum(r.events for r in results):,} events).")
+    if not args.no_report:
+        write_after_run(out, args.lang)
     return 0
 
 

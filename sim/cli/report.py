@@ -1,0 +1,63 @@
+"""``python -m sim report RESULTS_DIR``: the planner's report of a finished run or sweep."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.plotting.labels import LANGUAGES
+
+
+def add_language_option(p: argparse.ArgumentParser) -> None:
+    """--lang en|zh, shared by the commands that write a report."""
+    p.add_argument("--lang", choices=LANGUAGES, default="en",
+                   help="language of the report and the plot labels: en (default) or zh (Chinese; needs a "
+                        "CJK font such as Debian's fonts-noto-cjk)")
+
+
+def check_language(lang: str) -> None:
+    """Fail before a long run if its Chinese report could not be drawn (NoCJKFontError, exit 2)."""
+    if lang == "zh":
+        from sim.plotting.style import INSTALL_HINT, NoCJKFontError, find_cjk_font
+
+        if find_cjk_font() is None:
+            raise NoCJKFontError(f"Chinese labels (--lang zh) need a CJK font and none was found; {INSTALL_HINT}.")
+
+
+def write_after_run(folder: Path, lang: str) -> None:
+    """Write the report at the end of a run or sweep; on failure say how to retry (the results are kept)."""
+    from sim.report import write_report
+
+    print(f"Writing the report ({lang})…", file=sys.stderr)
+    try:
+        path = write_report(folder, lang)  # type: ignore[arg-type]
+    except BaseException:
+        print(f"The results in {folder} are complete, but the report was not written; after fixing the "
+              f"problem below, run: python -m sim report {folder} --lang {lang}", file=sys.stderr)
+        raise
+    print(f"Report: {path}")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("report", help="write report.html and plots/ for a finished results folder",
+                       description="Write a self-contained report.html (plots embedded, no network needed) and "
+                                   "the plots as PNG and SVG under plots/, from the CSV files of a results "
+                                   "folder of `python -m sim run` or `python -m sim sweep`. The report shows "
+                                   "the question, the headline table, the paired comparison with Holm-corrected "
+                                   "p-values, the plots, what differs between the variants, every parameter "
+                                   "with its unit and provenance, and how to reproduce the run.")
+    p.add_argument("folder", type=Path, help="results folder (e.g. results/tieling-2020/20200203-120000)")
+    add_language_option(p)
+    p.add_argument("--output", "-o", type=Path, default=None,
+                   help="where to write the HTML (default: RESULTS_DIR/report.html)")
+    p.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from sim.report import write_report
+
+    print(f"Writing the report of {args.folder} ({args.lang})…", file=sys.stderr)
+    path = write_report(args.folder, args.lang, args.output)
+    print(f"Report: {path}")
+    return 0

@@ -1,0 +1,149 @@
+"""Gathering the report's content from a results folder, and rendering it with Jinja2."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from sim import __version__
+from sim.plotting import ResultsFolder, make_plots
+from sim.plotting.labels import Lang
+from sim.report.parameters import load_resolved, parameter_rows, variant_differences
+from sim.report.tables import (
+    COMPARISON_METRICS,
+    Table,
+    comparison_table,
+    findings,
+    frame_table,
+    headline_table,
+)
+from sim.report.text import vocabulary, word
+
+
+@dataclass(frozen=True)
+class EmbeddedFigure:
+    key: str
+    title: str
+    uri: str  # data:image/png;base64,…
+    width: int
+    height: int
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return 0, 0
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def embed(key: str, title: str, png: bytes) -> EmbeddedFigure:
+    width, height = png_size(png)
+    return EmbeddedFigure(key, title, "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                          width, height)
+
+
+def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
+    """Everything the template shows, as plain values."""
+    plots = make_plots(folder, lang)
+    manifest = folder.manifest
+    loaded = load_resolved(folder.path)
+    name = (loaded.base.name if loaded else None) or str(manifest.get("scenario") or folder.path.name)
+    description = loaded.base.description.strip() if loaded else ""
+    variants = folder.variants() if folder.is_run else []
+    ctx: dict[str, Any] = {
+        "lang": lang, "w": vocabulary(lang), "name": name, "description": description, "variants": variants,
+        "is_run": folder.is_run, "is_sweep": folder.is_sweep, "version": __version__,
+        "figures": [embed(f.key, f.title, f.png.read_bytes()) for f in plots.figures],
+        "plot_notes": plots.notes,
+        "parameters": parameter_rows(loaded) if loaded else [],
+        "differences": variant_differences(loaded) if loaded else None,
+        "reproduce": _reproduce(folder, lang),
+        "subtitle": _subtitle(folder, lang),
+    }
+    if folder.is_run:
+        summary = folder.csv("summary.csv")
+        comparison = folder.csv("comparison.csv")
+        assert summary is not None  # is_run guarantees it
+        ctx["headline"] = headline_table(summary, folder.csv("restart_survival.csv"), variants, lang)
+        has_comparison = comparison is not None and len(comparison) > 0
+        ctx["comparison"] = comparison_table(comparison, lang, COMPARISON_METRICS) if has_comparison else None
+        ctx["comparison_all"] = comparison_table(comparison, lang) if has_comparison else None
+        ctx["findings"] = findings(comparison, summary, lang) if has_comparison else []
+    if folder.is_sweep:
+        ctx.update(_sweep_context(folder, lang))
+    ids = ["question"] + (["findings", "headline", "comparison"] if folder.is_run else ["sweep-design"])
+    ids += ["plots"] + (["sweep-summary"] if folder.is_sweep else [])
+    ids += (["sensitivity"] if folder.is_sweep and ctx.get("sensitivity") else [])
+    ids += (["variants"] if folder.is_run else []) + ["parameters", "reproduce"]
+    labels = {"question": "question", "findings": "findings", "headline": "headline", "comparison": "comparison",
+              "sweep-design": "sweep_design", "plots": "plots", "sweep-summary": "sweep_summary",
+              "sensitivity": "sensitivity", "variants": "variants", "parameters": "parameters",
+              "reproduce": "reproduce"}
+    ctx["contents"] = [(i, word(labels[i], lang)) for i in ids]
+    return ctx
+
+
+def _subtitle(folder: ResultsFolder, lang: Lang) -> str:
+    m = folder.manifest
+    parts = [str(folder.path)]
+    if m.get("finished_at"):
+        parts.append(str(m["finished_at"]))
+    if m.get("replications"):
+        parts.append(f"{word('replications', lang)}: {m['replications']}")
+    return " · ".join(parts)
+
+
+def _reproduce(folder: ResultsFolder, lang: Lang) -> list[tuple[str, str]]:
+    m = folder.manifest
+    rows: list[tuple[str, str]] = []
+    command = m.get("command")
+    if command:
+        rows.append((word("command", lang), " ".join(str(c) for c in command)))
+    if folder.has("scenario.resolved.yaml"):
+        rows.append((word("rerun", lang), f"python -m sim run {folder.path / 'scenario.resolved.yaml'}"))
+    for key, label in (("seed", "seed"), ("replications", "replications"), ("package_version", "version"),
+                       ("git_commit", "commit"), ("wall_seconds", "wall"), ("events_simulated", "events"),
+                       ("finished_at", "finished")):
+        if key in m:
+            value = m[key]
+            rows.append((word(label, lang), f"{value:,}" if isinstance(value, int) and key != "seed" else str(value)))
+    rows.append((word("folder", lang), str(folder.path.resolve())))
+    return rows
+
+
+def _sweep_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
+    m = folder.manifest
+    design_rows = []
+    for p in m.get("parameters", []):
+        if isinstance(p, dict):
+            span = (", ".join(str(v) for v in p["levels"]) if "levels" in p
+                    else f"{p.get('low')} – {p.get('high')}" + (" (integer)" if p.get("integer") else ""))
+            design_rows.append([str(p.get("path")), str(p.get("group", "")), span])
+    header = [word("parameter", lang), word("group", lang), word("range", lang)]
+    design = m.get("design", {})
+    design_text = json.dumps(design, ensure_ascii=False) if design else ""
+    if m.get("outcomes"):
+        design_text += f" · {word('outcome', lang)}: {', '.join(str(o) for o in m['outcomes'])}"
+    summary = folder.csv("summary.csv")
+    sensitivity = folder.csv("sensitivity.csv")
+    return {
+        "sweep_design": Table(header, design_rows, [False] * len(design_rows), text_columns=3),
+        "design_text": design_text,
+        "sweep_summary": frame_table(summary) if summary is not None else None,
+        "sensitivity": frame_table(sensitivity) if sensitivity is not None and len(sensitivity) else None,
+    }
+
+
+def render(context: dict[str, Any]) -> str:
+    """The report's HTML from the template (autoescaped)."""
+    import jinja2
+
+    source = resources.files("sim.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True)
+    return env.from_string(source).render(**context)

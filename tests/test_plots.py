@@ -1,0 +1,156 @@
+"""Plots from a results folder: every figure written as PNG and SVG, bands computed right,
+Kaplan–Meier fallback, sweep plots tolerant of missing files, and Chinese labels only with a CJK font."""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import tiny
+from scipy import stats
+
+from sim.cli import main as cli
+from sim.model.world import run_replication
+from sim.plotting import ResultsFolder, make_plots, resumption_plot
+from sim.plotting import style as plot_style
+from sim.plotting.folder import bands
+from sim.plotting.labels import Words, without_cjk
+from sim.plotting.runs import colours, km_from_enterprises, share_plot
+from sim.plotting.style import NoCJKFontError, use_language
+
+SCENARIO = """\
+name: plots-test
+description: Do more liaisons restart firms sooner?
+horizon_days: 40
+seed: 3
+replications: 3
+counties:
+  - {name: north, weight: 1, approval_reviewers: 1, inspectors: 1}
+population:
+  strata:
+    - {name: firms, count: 30, workers: 10}
+cadres:
+  liaisons: {count: 3}
+  supervisors: {count: 3}
+variants:
+  more-liaisons:
+    cadres: {liaisons: {count: 20}}
+"""
+RUN_PLOTS = {"resumed_share", "workers_back_share", "production_index", "restart_km", "queues", "utilisation",
+             "forest"}
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("plots")
+    (root / "s.yaml").write_text(SCENARIO, encoding="utf-8")
+    out = root / "out"
+    assert cli(["run", str(root / "s.yaml"), "--out", str(out), "--workers", "1", "--quiet", "--no-report"]) == 0
+    assert not (out / "report.html").exists()  # --no-report
+    return out
+
+
+def test_every_run_plot_is_written_as_png_and_svg(run_folder: Path) -> None:
+    plots = make_plots(ResultsFolder.open(run_folder), "en")
+    assert {f.key for f in plots.figures} == RUN_PLOTS, plots.notes
+    for f in plots.figures:
+        assert f.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f.png
+        assert ET.parse(f.svg).getroot().tag.endswith("svg"), f.svg
+        assert f.png.parent == run_folder / "plots"
+
+
+def test_resumption_plot_has_a_line_and_a_band_per_variant(run_folder: Path) -> None:
+    words = use_language("en")
+    ts = pd.read_csv(run_folder / "timeseries.csv")
+    fig = share_plot(ts, "resumed_share", words, colours(["base", "more-liaisons"]))
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["base (n=3)", "more-liaisons (n=3)"]
+    assert len(ax.collections) == 2  # one 95 % band per variant
+
+
+def test_band_is_the_t_interval_of_the_mean_over_replications() -> None:
+    frame = pd.DataFrame({"variant": "a", "replication": [0, 0, 1, 1, 2, 2], "day": [0, 1] * 3,
+                          "x": [0.0, 0.1, 0.0, 0.2, 0.0, 0.3]})
+    b = bands(frame, "x")["a"]
+    half = stats.t.ppf(0.975, 2) * 0.1 / math.sqrt(3)  # sd of (0.1, 0.2, 0.3) is 0.1
+    assert b.replications == 3
+    np.testing.assert_allclose(b.mean, [0.0, 0.2])
+    np.testing.assert_allclose(b.low, [0.0, 0.2 - half])
+    np.testing.assert_allclose(b.high, [0.0, 0.2 + half])
+
+
+def test_kaplan_meier_from_enterprises_censors_at_the_horizon() -> None:
+    ents = pd.DataFrame({"variant": "a", "restart_day": [1.0, 2.0, np.nan, np.nan]})
+    km = km_from_enterprises(ents, horizon=10.0)
+    s = dict(zip(km["day"], km["survival"], strict=True))
+    # two of four restart (days 1, 2); the others stay in the risk set to day 10
+    assert (s[0.0], s[1.0], s[2.0], s[10.0]) == (1.0, 0.75, 0.5, 0.5)
+    assert (km["ci_low"] <= km["survival"] + 1e-12).all() and (km["survival"] <= km["ci_high"] + 1e-12).all()
+
+
+def test_restart_curves_fall_back_to_enterprises_csv(run_folder: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("summary.csv", "timeseries.csv", "enterprises.csv", "manifest.json"):
+        (copy / name).write_bytes((run_folder / name).read_bytes())
+    plots = make_plots(ResultsFolder.open(copy), "en")
+    keys = {f.key for f in plots.figures}
+    assert "restart_km" in keys and "forest" not in keys
+    assert any("comparison.csv" in n for n in plots.notes)
+
+
+def test_chinese_needs_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plot_style, "find_cjk_font", lambda: None)
+    with pytest.raises(NoCJKFontError, match="fonts-noto-cjk"):
+        use_language("zh")
+    assert use_language("en") == Words("en", cjk=False)  # English still works, without Chinese glosses
+    assert without_cjk("Resumption rate (复工率): share open") == "Resumption rate: share open"
+
+
+def test_chinese_labels_when_a_font_is_installed(run_folder: Path, tmp_path: Path) -> None:
+    if plot_style.find_cjk_font() is None:
+        pytest.skip("no CJK font installed (Debian: apt-get install fonts-noto-cjk)")
+    plots = make_plots(ResultsFolder.open(run_folder), "zh", out=tmp_path)
+    titles = {f.key: f.title for f in plots.figures}
+    assert "复工率" in titles["resumed_share"] and "复岗率" in titles["workers_back_share"]
+    assert "达产率" in titles["production_index"] and "1+1+1" in titles["utilisation"]
+    svg = (tmp_path / "resumed_share.svg").read_text(encoding="utf-8")
+    assert "glyph" in svg.lower() or "<path" in svg  # text drawn as glyph paths, not empty boxes
+
+
+def test_resumption_plot_from_results_in_memory(tmp_path: Path) -> None:
+    results = [run_replication(tiny(), name, r) for name in ("base", "other") for r in range(2)]
+    path = tmp_path / "resumption.png"
+    resumption_plot(results, path)
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def _sweep_folder(root: Path, sensitivity: pd.DataFrame | None) -> Path:
+    rng = np.random.default_rng(1)  # values only need to vary; the plots are checked, not the numbers
+    x, y, z = np.meshgrid([1, 2, 3], [5, 10], [0, 1])
+    points = pd.DataFrame({"point": range(x.size), "cadres.liaisons.count": x.ravel(),
+                           "policies.loans.window_opens_day": y.ravel(), "counties[*].inspectors": z.ravel()})
+    summary = points.assign(replications=2, mean_restart_day_mean=rng.uniform(5, 20, x.size),
+                            mean_restart_day_ci_low=0.0, mean_restart_day_ci_high=1.0, mean_restart_day_n=2)
+    root.mkdir()
+    points.to_csv(root / "points.csv", index=False)
+    summary.to_csv(root / "summary.csv", index=False)
+    if sensitivity is not None:
+        sensitivity.to_csv(root / "sensitivity.csv", index=False)
+    return root
+
+
+def test_sweep_plots_and_their_absence(tmp_path: Path) -> None:
+    sobol = pd.DataFrame({"outcome": "mean_restart_day", "parameter": ["cadres.liaisons.count", "x"],
+                          "group": "lever", "S1": [0.6, 0.1], "S1_conf": [0.1, 0.05], "ST": [0.7, 0.2],
+                          "ST_conf": [0.1, 0.05]})
+    with_indices = make_plots(ResultsFolder.open(_sweep_folder(tmp_path / "a", sobol)), "en")
+    assert {f.key for f in with_indices.figures} == {"sweep_surface", "sensitivity"}
+    without = make_plots(ResultsFolder.open(_sweep_folder(tmp_path / "b", None)), "en")
+    assert {f.key for f in without.figures} == {"sweep_surface"}
+    assert any("sensitivity.csv" in n for n in without.notes)
