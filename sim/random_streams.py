@@ -15,6 +15,7 @@ No global state: a :class:`Streams` object is made per replication.
 from __future__ import annotations
 
 import zlib
+from array import array
 from functools import lru_cache
 
 import numpy as np
@@ -41,8 +42,8 @@ class Streams:
         self.replication = replication
         self.group_sizes = list(group_sizes)
         self.depth = depth
-        self._blocks: dict[tuple[int, int], np.ndarray] = {}
-        self._used: dict[tuple[int, int], np.ndarray] = {}
+        # purpose -> per group: (uniforms, row-major as array('d'), draws used per entity)
+        self._blocks: dict[str, list[tuple[array, bytearray] | None]] = {}
         self._overflow: dict[tuple[int, int, int], np.random.Generator] = {}
 
     def for_purpose(self, purpose: str, group: int) -> np.random.Generator:
@@ -55,30 +56,31 @@ class Streams:
 
     def uniform(self, purpose: str, group: int, entity: int) -> float:
         """The next uniform in (0, 1) of this entity for this purpose."""
-        k = (purpose_key(purpose), group)
-        block = self._blocks.get(k)
-        if block is None:
-            block = self._make_block(k)
-        used = self._used[k]
+        groups = self._blocks.get(purpose)
+        if groups is None:
+            groups = self._blocks[purpose] = [None] * len(self.group_sizes)
+        entry = groups[group]
+        if entry is None:
+            entry = groups[group] = self._make_block(purpose, group)
+        values, used = entry
         j = used[entity]
         if j < self.depth:
             used[entity] = j + 1
-            return float(block[entity, j])
-        ov = self._overflow.get((k[0], group, entity))
+            return values[entity * self.depth + j]
+        key = (purpose_key(purpose), group, entity)
+        ov = self._overflow.get(key)
         if ov is None:
-            ov = generator(self.seed, self.replication, k[0], group, entity)
-            self._overflow[(k[0], group, entity)] = ov
+            ov = self._overflow[key] = generator(self.seed, self.replication, *key)
         return max(float(ov.random()), 1e-12)  # open interval, as in the block
 
-    def _make_block(self, k: tuple[int, int]) -> np.ndarray:
-        n = self.group_sizes[k[1]]
-        gen = generator(self.seed, self.replication, k[0], k[1])
+    def _make_block(self, purpose: str, group: int) -> tuple[array, bytearray]:
+        n = self.group_sizes[group]
+        gen = generator(self.seed, self.replication, purpose_key(purpose), group)
         # (0, 1) open interval: inverse CDFs of unbounded laws need it
         block = gen.random((n, self.depth))
         np.maximum(block, 1e-12, out=block)
-        self._blocks[k] = block
-        self._used[k] = np.zeros(n, dtype=np.uint8)
-        return block
+        # array('d') hands out Python floats faster than indexing a numpy array
+        return array("d", block.ravel()), bytearray(n)
 
 
 class EntityStream:
