@@ -14,13 +14,13 @@ import math
 from typing import Any
 
 import numpy as np
-from conftest import tiny
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.model import world
 from sim.model.world import City, RunResult
 from sim.scenario.schema import Scenario
+from tests.conftest import tiny
 
 TOL = 1e-9
 
