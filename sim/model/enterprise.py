@@ -44,7 +44,8 @@ class Enterprise:
     __slots__ = (
         "city", "i", "group", "local", "county", "size_class", "essential", "high_tech", "gazelle",
         "new_project", "workers", "revenue", "margin", "fixed_cost", "closed_cost", "liaison", "supervisor",
-        "state", "cash", "present", "problem_factor", "open_problems", "version",
+        "state", "cash", "present", "problem_factor", "open_problems",
+        "cash_version", "cash_due", "cash_kind", "hazard_version", "loan_eligible",
         "exposure_left", "hazard_rate", "t_hazard", "logged_open", "logged_workers", "logged_cap",
         "produced", "t_prod", "travel_ready", "setup_ready", "loan_state", "inspected_once", "opened_once",
     )
@@ -74,7 +75,11 @@ class Enterprise:
         self.present = 0
         self.problem_factor = 1.0
         self.open_problems: list[float] = []
-        self.version = 0
+        self.cash_version = 0  # voids cash timers made stale by a later change
+        self.cash_due = math.inf  # when the pending cash timer fires (inf: none pending)
+        self.cash_kind = ""
+        self.hazard_version = 0  # voids incident timers made stale by a later change
+        self.loan_eligible = city.bank.eligible(self)
         self.exposure_left = -math.log(self.u("outbreak_exposure"))
         self.hazard_rate = 0.0
         self.t_hazard = 0.0
@@ -318,38 +323,54 @@ class Enterprise:
         if cap >= city.full_threshold:
             self.record_first("full_production_day", now)
 
-        self.version += 1
         if self.state == FAILED:
+            self.cash_version += 1
+            self.hazard_version += 1
             self.hazard_rate = 0.0
             return
         self.cash.income_rate = cap * self.revenue * self.margin
         self.cash.cost_scale = 1.0 if is_open else self.closed_cost
         self._schedule_cash(now)
-        self.hazard_rate = city.hazard_per_worker(self) * at_post
-        if self.hazard_rate > 0.0:
-            curve = city.prevalence
-            t_inc = curve.inverse(curve.integral(now) + self.exposure_left / self.hazard_rate)
-            if t_inc < city.horizon:
-                self._timer(max(0.0, t_inc - now), "incident")
+        rate = city.hazard_per_worker(self) * at_post if at_post else 0.0
+        if rate != self.hazard_rate:
+            # A pending incident timer stays right while the rate is unchanged: the
+            # exposure left shrinks exactly as the timer assumed.
+            self.hazard_version += 1
+            self.hazard_rate = rate
+            if rate > 0.0:
+                curve = city.prevalence
+                t_inc = curve.inverse(curve.integral(now) + self.exposure_left / rate)
+                if t_inc < city.horizon:
+                    self._timer(max(0.0, t_inc - now), "incident", self.hazard_version)
 
     def _schedule_cash(self, now: float) -> None:
-        t_fail = self.cash.time_to_reach(0.0)
-        t_next, kind = t_fail, "fail"
-        if self.loan_state == loans.WATCHING and self.city.bank.eligible(self):
+        t_next = self.cash.time_to_reach(0.0)
+        kind = "fail"
+        if self.loan_state == loans.WATCHING and self.loan_eligible:
             t_stress = self.cash.time_to_reach(self.city.bank.stress_level(self))
-            if t_stress < t_fail:
+            if t_stress < t_next:
                 t_next, kind = t_stress, "stress"
-        if t_next < self.city.horizon:
-            self._timer(max(0.0, t_next - now), kind)
+        if t_next >= self.city.horizon:
+            t_next, kind = math.inf, ""
+        if kind == self.cash_kind and (t_next == self.cash_due or abs(t_next - self.cash_due) <= 1e-9):
+            return  # the pending timer (or its absence) is still right
+        self.cash_version += 1
+        self.cash_due, self.cash_kind = t_next, kind
+        if kind:
+            self._timer(max(0.0, t_next - now), kind, self.cash_version)
 
-    def _timer(self, delay: float, kind: str) -> None:
-        version = self.version
+    def _timer(self, delay: float, kind: str, version: int) -> None:
         ev = self.city.env.timeout(delay)
         ev.callbacks.append(lambda _ev: self._on_timer(version, kind))
 
     def _on_timer(self, version: int, kind: str) -> None:
-        if version != self.version or self.failed:
+        if self.failed:
+            return
+        current = self.hazard_version if kind == "incident" else self.cash_version
+        if version != current:
             return  # a later change has rescheduled this timer
+        if kind != "incident":
+            self.cash_due, self.cash_kind = math.inf, ""  # this timer is spent
         if kind == "fail":
             self.fail()
         elif kind == "stress":

@@ -13,9 +13,9 @@ law can be checked on every queue.
 from __future__ import annotations
 
 import heapq
-from typing import Any
 
 import simpy
+from simpy.core import NORMAL
 
 
 class LevelLog:
@@ -73,8 +73,23 @@ class ServicePoint:
 
     def request(self, duration: float, priority: int = 0) -> simpy.Event:
         """Join the queue for ``duration`` of server time; the event's value is the wait."""
+        done = self.env.event()
+        self._enqueue(done, duration, priority)
+        return done
+
+    def request_after(self, start: float, duration: float, priority: int = 0) -> simpy.Event:
+        """Like :meth:`request`, but the client joins the queue only at time ``start``."""
         env = self.env
         done = env.event()
+        if start <= env.now:
+            self._enqueue(done, duration, priority)
+        else:
+            delay = env.timeout(start - env.now)
+            delay.callbacks.append(lambda _ev: self._enqueue(done, duration, priority))
+        return done
+
+    def _enqueue(self, done: simpy.Event, duration: float, priority: int) -> None:
+        env = self.env
         self._advance()
         self.arrivals += 1
         if self.busy < self.servers:
@@ -87,35 +102,21 @@ class ServicePoint:
             heapq.heappush(self._queue, (priority, self._seq, env.now, duration, done))
             if self.log is not None:
                 self.log.record(env.now, 1, 0)
-        return done
-
-    def request_after(self, start: float, duration: float, priority: int = 0) -> simpy.Event:
-        """Like :meth:`request`, but the client joins the queue only at time ``start``."""
-        env = self.env
-        if start <= env.now:
-            return self.request(duration, priority)
-        done = env.event()
-        delay = env.timeout(start - env.now)
-
-        def finished(ev: simpy.Event) -> None:
-            done.succeed(ev.value)
-
-        def join(_: Any) -> None:
-            self.request(duration, priority).callbacks.append(finished)
-
-        delay.callbacks.append(join)
-        return done
 
     def _start(self, duration: float, done: simpy.Event, wait: float) -> None:
         self.wait_sum += wait
         self.service_sum += duration
-        end = self.env.timeout(duration, value=wait)
-        end.callbacks.append(lambda ev: self._finish(done, ev.value))
+        # The client's event itself is scheduled for the end of service, as a
+        # Timeout would be: one event per service instead of a timeout plus the
+        # event it triggers. The server's bookkeeping runs first among its callbacks.
+        done._ok = True  # type: ignore[attr-defined]
+        done._value = wait  # type: ignore[attr-defined]
+        done.callbacks.insert(0, self._finish)  # type: ignore[union-attr]
+        self.env.schedule(done, NORMAL, duration)
 
-    def _finish(self, done: simpy.Event, wait: float) -> None:
+    def _finish(self, _done: simpy.Event) -> None:
         self._advance()
         self.completions += 1
-        done.succeed(wait)
         if self._queue:
             _, _, arrived, duration, nxt = heapq.heappop(self._queue)
             if self.log is not None:

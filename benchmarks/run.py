@@ -1,0 +1,306 @@
+"""Performance benchmark: prints one line per figure, each against its reference
+measured in the same run (the machine is shared and noisy: ratios, not seconds,
+are what compare).
+
+    python benchmarks/run.py            # full benchmark (a few minutes)
+    python benchmarks/run.py --tiny     # smoke run at tiny sizes (seconds)
+
+Figures and targets (issue "Performance"):
+1. model events/s on the default scenario ÷ bare SimPy events/s (a timeout loop
+   with as many processes as the model has enterprises)      target ≥ 0.5
+2. events per enterprise per simulated day                   target ≤ 0.5
+3. seconds and peak RSS for one replication at 1,000, 10,000 and 100,000
+   enterprises (population scaled from the default), bytes per enterprise;
+   100,000 × 120 days                                         target ≤ 20 s, ≤ 1 GiB
+4. the approval office's service point as M/M/5 (λ = 4.5, μ = 1), customers/s
+   ÷ Ciw's on the same queue                                   target ≥ 2
+   and ÷ bare SimPy's (simpy.Resource)
+5. sweep throughput (runs/minute) with 1 and 2 workers and with dask on a
+   2-worker LocalCluster, as speed-ups over 1 worker          target ≥ 1.8 and ≥ 1.6
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sim.model.servers import ServicePoint  # noqa: E402
+from sim.model.world import run_replication  # noqa: E402
+from sim.scenario.loader import load_scenario  # noqa: E402
+from sim.scenario.schema import Scenario  # noqa: E402
+
+DEFAULT = ROOT / "scenarios" / "tieling-2020.yaml"
+
+
+def line(name: str, value: str, target: str = "", met: bool | None = None) -> None:
+    verdict = "" if met is None else ("  MET" if met else "  NOT MET")
+    print(f"{name:<58} {value:<28} {target}{verdict}", flush=True)
+
+
+# -- 1, 2: model against bare SimPy -------------------------------------------------------------
+
+
+def bare_simpy_events_per_second(processes: int, horizon: float, mean_gap: float, seed: int = 1) -> float:
+    """Processes that each wake at exponential gaps: SimPy's own cost per event."""
+    import simpy
+
+    env = simpy.Environment()
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(mean_gap, size=(processes, 64))
+
+    def proc(row: np.ndarray):  # type: ignore[no-untyped-def]
+        k = 0
+        while True:
+            yield env.timeout(float(row[k % 64]))
+            k += 1
+
+    for i in range(processes):
+        env.process(proc(gaps[i]))
+    t0 = time.perf_counter()
+    env.run(until=horizon)
+    wall = time.perf_counter() - t0
+    events = int(next(env._eid))  # type: ignore[attr-defined]
+    return events / wall
+
+
+def scaled_scenario(factor: float, base: Scenario | None = None) -> Scenario:
+    sc = base or load_scenario(DEFAULT).base
+    raw = sc.model_dump(by_alias=True)
+    raw["population"] = {"strata": [dict(s, count=max(1, round(s["count"] * factor))) for s in raw["population"]["strata"]]}
+    for c in raw["counties"]:
+        c["approval_reviewers"] = max(1, round(c["approval_reviewers"] * factor))
+        c["inspectors"] = max(1, round(c["inspectors"] * factor))
+        if c.get("liaisons") is not None:
+            c["liaisons"] = round(c["liaisons"] * factor)
+    raw["cadres"]["liaisons"]["count"] = round(raw["cadres"]["liaisons"]["count"] * factor)
+    raw["cadres"]["supervisors"]["count"] = round(raw["cadres"]["supervisors"]["count"] * factor)
+    for d in raw["problems"]["departments"].values():
+        d["staff"] = max(1, round(d["staff"] * factor))
+    raw["registration"]["desks"] = max(1, round(raw["registration"]["desks"] * factor))
+    raw["registration"]["background_per_day"] *= factor
+    return Scenario.model_validate(raw)
+
+
+def model_vs_simpy() -> None:
+    sc = load_scenario(DEFAULT).base
+    t0 = time.perf_counter()
+    result = run_replication(sc, "base", 0)
+    wall = time.perf_counter() - t0
+    n = int(result.summary["enterprises"])
+    model_rate = result.events / wall
+    per_ent_day = result.events / (n * sc.horizon_days)
+    # the same number of processes and about the same number of events as the model
+    gap = sc.horizon_days * n / max(result.events, 1)
+    bare_rate = bare_simpy_events_per_second(n, sc.horizon_days, gap)
+    ratio = model_rate / bare_rate
+    line("1. model events/s ÷ bare SimPy events/s", f"{model_rate:,.0f} / {bare_rate:,.0f} = {ratio:.2f}",
+         "target ≥ 0.5", ratio >= 0.5)
+    line("2. events per enterprise per simulated day", f"{per_ent_day:.3f} ({result.events:,} events)",
+         "target ≤ 0.5", per_ent_day <= 0.5)
+
+
+# -- 3: scale ---------------------------------------------------------------------------------
+
+
+def one_size(enterprises: int) -> dict[str, Any]:
+    """Run one replication at a size (in a fresh process, for its own peak RSS)."""
+    base = load_scenario(DEFAULT).base
+    n0 = sum(s.count for s in base.population.strata)
+    sc = scaled_scenario(enterprises / n0, base)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    result = run_replication(sc, "base", 0)
+    wall = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    cash = result.outcomes["cash_start"]
+    firsts = {ident: float(c) for ident, c in zip(result.enterprise_ids, cash, strict=True)
+              if int(ident.rsplit("-", 1)[1]) < 3}
+    return {"enterprises": int(result.summary["enterprises"]), "seconds": wall, "peak_rss": rss,
+            "rss_before": rss0 * 1024, "events": result.events, "first_cash": firsts}
+
+
+def scale(sizes: list[int]) -> None:
+    runs = []
+    for size in sizes:
+        out = subprocess.run([sys.executable, __file__, "--one-size", str(size)], capture_output=True,
+                             text=True, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    for r in runs:
+        per = (r["peak_rss"] - r["rss_before"]) / r["enterprises"]
+        big = r["enterprises"] >= 100_000
+        target = "target ≤ 20 s, ≤ 1 GiB, ≤ 10 KB/enterprise" if big else ""
+        met = (r["seconds"] <= 20 and r["peak_rss"] <= 2**30 and per <= 10_240) if big else None
+        line(f"3. one replication, {r['enterprises']:,} enterprises",
+             f"{r['seconds']:.1f} s, {r['peak_rss'] / 2**20:.0f} MiB, {per / 1024:.1f} KB/ent", target, met)
+    # the draws of an enterprise do not depend on the population size (streams keyed by stratum and
+    # index): the first firms of every stratum have the same starting cash at every size
+    ref = runs[0]["first_cash"]
+    same = all(r["first_cash"][k] == v for r in runs for k, v in ref.items() if k in r["first_cash"])
+    line("3. draws of the same firm identical across sizes", "yes" if same else "no", "", same)
+
+
+# -- 4: M/M/5 ---------------------------------------------------------------------------------
+
+
+def mm5_service_point(customers: int, lam: float = 4.5, mu: float = 1.0, seed: int = 5) -> float:
+    """Customers/s through the model's ServicePoint, fed the way enterprises use it."""
+    import simpy
+
+    env = simpy.Environment()
+    office = ServicePoint(env, "approval", 5)
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1 / lam, customers)
+    services = rng.exponential(1 / mu, customers)
+
+    def source():  # type: ignore[no-untyped-def]
+        for k in range(customers):
+            yield env.timeout(float(gaps[k]))
+            office.request(float(services[k]), 0)
+
+    env.process(source())
+    t0 = time.perf_counter()
+    env.run()
+    return office.completions / (time.perf_counter() - t0)
+
+
+def mm5_simpy(customers: int, lam: float = 4.5, mu: float = 1.0, seed: int = 5) -> float:
+    import simpy
+
+    env = simpy.Environment()
+    res = simpy.Resource(env, capacity=5)
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1 / lam, customers)
+    services = rng.exponential(1 / mu, customers)
+    done = [0]
+
+    def customer(s: float):  # type: ignore[no-untyped-def]
+        with res.request() as req:
+            yield req
+            yield env.timeout(s)
+        done[0] += 1
+
+    def source():  # type: ignore[no-untyped-def]
+        for k in range(customers):
+            yield env.timeout(float(gaps[k]))
+            env.process(customer(float(services[k])))
+
+    env.process(source())
+    t0 = time.perf_counter()
+    env.run()
+    return done[0] / (time.perf_counter() - t0)
+
+
+def mm5_ciw(customers: int, lam: float = 4.5, mu: float = 1.0, seed: int = 5) -> float | None:
+    try:
+        import ciw
+    except ImportError:
+        return None
+    network = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(lam)],
+                                 service_distributions=[ciw.dists.Exponential(mu)], number_of_servers=[5])
+    ciw.seed(seed)  # Ciw's own global generator: benchmark only, never in the model
+    q = ciw.Simulation(network)
+    horizon = customers / lam
+    t0 = time.perf_counter()
+    q.simulate_until_max_time(horizon)
+    wall = time.perf_counter() - t0
+    return len(q.get_all_records()) / wall
+
+
+def mm5(customers: int) -> None:
+    ours = mm5_service_point(customers)
+    bare = mm5_simpy(customers)
+    ciw_rate = mm5_ciw(customers)
+    if ciw_rate is None:
+        line("4. approval office M/M/5 customers/s ÷ Ciw", "Ciw not installed (pip install ciw)", "target ≥ 2", None)
+    else:
+        line("4. approval office M/M/5 customers/s ÷ Ciw", f"{ours:,.0f} / {ciw_rate:,.0f} = {ours / ciw_rate:.2f}",
+             "target ≥ 2", ours / ciw_rate >= 2)
+    line("4. approval office M/M/5 customers/s ÷ bare SimPy", f"{ours:,.0f} / {bare:,.0f} = {ours / bare:.2f}")
+
+
+# -- 5: sweeps ----------------------------------------------------------------------------------
+
+SWEEP = """
+scenario: {scenario}
+levers:
+  cadres.liaisons.count: {{low: 10, high: 200, integer: true}}
+uncertainties:
+  policies.loans.window_opens_day: {{low: 0, high: 30}}
+design: {{name: latin_hypercube, samples: {points}, seed: 3}}
+replications: 2
+outcomes: [mean_restart_day, failed_share]
+"""
+
+
+def sweep_throughput(points: int, factor: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        scen = tmpdir / "scenario.yaml"
+        import yaml
+
+        scen.write_text(yaml.safe_dump(scaled_scenario(factor).model_dump(mode="json", by_alias=True),
+                                       allow_unicode=True))
+        sweep = tmpdir / "sweep.yaml"
+        sweep.write_text(SWEEP.format(scenario=scen, points=points))
+        runs = points * 2
+        rates = {}
+        for label, extra in (("1 worker", ["--workers", "1"]), ("2 workers", ["--workers", "2"]),
+                             ("dask LocalCluster, 2 workers", ["--workers", "2", "--executor", "dask"])):
+            out = tmpdir / label.replace(" ", "_").replace(",", "")
+            t0 = time.perf_counter()
+            res = subprocess.run([sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), "--quiet",
+                                  *extra], capture_output=True, text=True, cwd=ROOT)
+            wall = time.perf_counter() - t0
+            if res.returncode != 0:
+                line(f"5. sweep, {label}", f"failed: {res.stderr.strip().splitlines()[-1:]}")
+                continue
+            rates[label] = runs / wall * 60
+        one = rates.get("1 worker")
+        for label, rate in rates.items():
+            if one is None or label == "1 worker":
+                line(f"5. sweep runs/minute, {label}", f"{rate:,.1f}")
+                continue
+            speedup = rate / one
+            target = 1.8 if label == "2 workers" else 1.6
+            line(f"5. sweep speed-up, {label}", f"{rate:,.1f} runs/min = {speedup:.2f}×",
+                 f"target ≥ {target}", speedup >= target)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tiny", action="store_true", help="smoke run at tiny sizes")
+    parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one_size:
+        print(json.dumps(one_size(args.one_size)))
+        return 0
+    print(f"Benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}; ratios are measured in one run.")
+    t0 = time.perf_counter()
+    if args.tiny:
+        scale([200, 400])
+        mm5(2_000)
+        sweep_throughput(points=2, factor=0.02)
+    else:
+        model_vs_simpy()
+        scale([1_000, 10_000, 100_000])
+        mm5(100_000)
+        sweep_throughput(points=12, factor=0.25)
+    print(f"(benchmark took {time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
