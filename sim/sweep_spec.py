@@ -196,7 +196,8 @@ class Parameter:
         if self.integer:
             lo, hi = int(self.low), int(self.high)
             return [int(v) for v in np.minimum(np.floor(lo + u * (hi - lo + 1)), hi)]
-        return [float(v) for v in self.low + u * (self.high - self.low)]
+        # 12 significant digits: 0.08 stays 0.08 instead of 0.08000000000000002 in the tables
+        return [float(f"{v:.12g}") for v in self.low + u * (self.high - self.low)]
 
     def grid(self, n: int) -> list[Scalar]:
         """Evenly spaced values for a grid design (the levels themselves for a levels parameter)."""
@@ -205,7 +206,7 @@ class Parameter:
         values = np.linspace(self.low, self.high, n)
         if self.integer:
             return list(dict.fromkeys(int(round(v)) for v in values))
-        return [float(v) for v in values]
+        return [float(f"{v:.12g}") for v in values]
 
 
 @dataclass

@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "uncertainties), R replications per point on common random numbers. Every finished run is "
                     f"written at once to {STORE_NAME} in the results folder; rerunning into the same folder skips "
                     "the runs already there, so an interrupted sweep resumes where it stopped. Writes points.csv, "
-                    "results.csv, summary.csv (mean and 95%% CI per point) and, for sobol and morris designs, "
+                    "results.csv, summary.csv (mean and 95% CI per point) and, for sobol and morris designs, "
                     "sensitivity.csv. Results do not depend on the executor or the number of workers.")
     p.add_argument("file", help="sweep YAML file")
     p.add_argument("--workers", "-w", type=positive_int, default=None,
