@@ -282,6 +282,7 @@ def sweep_throughput(points: int, factor: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tiny", action="store_true", help="smoke run at tiny sizes")
+    parser.add_argument("--skip-sweep", action="store_true", help="leave out the sweep throughput figures")
     parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one_size:
@@ -292,12 +293,14 @@ def main() -> int:
     if args.tiny:
         scale([200, 400])
         mm5(2_000)
-        sweep_throughput(points=2, factor=0.02)
+        if not args.skip_sweep:
+            sweep_throughput(points=2, factor=0.02)
     else:
         model_vs_simpy()
         scale([1_000, 10_000, 100_000])
         mm5(100_000)
-        sweep_throughput(points=12, factor=0.25)
+        if not args.skip_sweep:
+            sweep_throughput(points=12, factor=0.25)
     print(f"(benchmark took {time.perf_counter() - t0:.0f} s)")
     return 0
 

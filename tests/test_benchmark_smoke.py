@@ -1,0 +1,21 @@
+"""The benchmark script runs end to end at tiny sizes (no timing is asserted)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_benchmark_runs_at_tiny_sizes() -> None:
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--tiny", "--skip-sweep"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert len(re.findall(r"3\. one replication, [\d,]+ enterprises", out)) == 2
+    same = next(ln for ln in out.splitlines() if "draws of the same firm identical" in ln)
+    assert same.rstrip().endswith("MET") and "NOT MET" not in same
+    assert "4. approval office M/M/5" in out
