@@ -36,7 +36,7 @@ def test_negative_count_is_refused_with_its_key() -> None:
     err = _error("population:\n  strata:\n    - name: a\n      count: -5\n")
     (p,) = err.problems
     assert p.key == "population.strata[0].count" and p.line == 4
-    assert "greater than or equal to 0" in p.message
+    assert "at least 0" in p.message
 
 
 def test_string_where_number_belongs() -> None:
@@ -106,3 +106,14 @@ def test_every_parameter_has_unit_and_provenance() -> None:
 
 def test_defaults_validate() -> None:
     assert Scenario().horizon_days == 120
+
+
+def test_switching_policy_kind_drops_the_old_settings() -> None:
+    loaded = load_scenario_text(
+        "name: a\npolicies:\n  approval: {name: standard, review_time_factor: 1.0, max_rounds: 5}\n"
+        "approval:\n  review_days: {dist: lognormal, mean: 1, cv: 0.5}\n"
+        "variants:\n  ft:\n    policies:\n      approval: {name: fast_track}\n"
+        "  fixed:\n    approval:\n      review_days: {dist: fixed, value: 1}\n", "ok.yaml")
+    ft = loaded.variants["ft"].policies.approval
+    assert ft.name == "fast_track" and ft.review_time_factor == 0.5 and ft.max_rounds == 2
+    assert loaded.variants["fixed"].approval.review_days.dist == "fixed"
