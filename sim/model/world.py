@@ -18,7 +18,7 @@ import simpy
 
 from sim.model.approval import make_procedure
 from sim.model.coverage import Assignment, assignment_rank, make_coverage
-from sim.model.enterprise import Enterprise
+from sim.model.enterprise import OPEN, Enterprise
 from sim.model.loans import Bank
 from sim.model.outbreak import PrevalenceCurve
 from sim.model.problems import DailyDispatch
@@ -93,6 +93,8 @@ class City:
             self.enterprises.append(ent)
             env.process(ent.lifecycle())
 
+        if 0 < sc.cadres.dispatch_day < self.horizon and self.supervisors:
+            self._at(sc.cadres.dispatch_day, self._supervisors_arrive)
         if sc.registration.background_per_day > 0:
             env.process(self._background_registrations())
         if relief.unemployment_insurance_refund > 0 and relief.refund_day < self.horizon:
@@ -136,6 +138,12 @@ class City:
         while True:
             yield env.timeout(rng.exponential(1.0 / rate))
             self.registration.request(reg.service_days.quantile(max(rng.random(), 1e-12)))
+
+    def _supervisors_arrive(self) -> None:
+        """Firms already open when the supervisors arrive get their prevention effect now."""
+        for ent in self.enterprises:
+            if ent.supervisor is not None and ent.state == OPEN:
+                ent.update()
 
     def _pay_refunds(self) -> None:
         relief = self.sc.finance.relief
