@@ -51,7 +51,8 @@ def prepare_folder(out: Path, force: bool) -> Path:
     try:
         if out.exists() and any(out.iterdir()) and not force:
             raise OutputError(
-                f"the results folder {out} is not empty; choose another --out, or pass --force to overwrite it.")
+                f"the results folder {out} is not empty; choose another --out, pass --resume to finish an "
+                "interrupted run there, or --force to overwrite it.")
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"
         probe.write_text("ok")

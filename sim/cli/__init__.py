@@ -9,6 +9,7 @@ error.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 import tempfile
@@ -56,13 +57,29 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted.", file=sys.stderr)
         return 130
-    except Exception as exc:  # an internal error: say so briefly, keep the traceback in a file
-        log = Path(tempfile.gettempdir()) / "sim-internal-error.log"
-        try:
-            log.write_text(traceback.format_exc(), encoding="utf-8")
-            where = f" The traceback is in {log}."
-        except OSError:
-            where = ""
-        print(f"internal error: {type(exc).__name__}: {exc}.{where} Please report it with the scenario file.",
-              file=sys.stderr)
-        return EXIT_INTERNAL
+    except OSError as exc:
+        if exc.errno not in _DISK_ERRORS:
+            return _internal_error(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror or exc}. Free some space or choose a writable "
+              "folder with --out; a run that was stopped can continue with --resume.", file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as exc:
+        return _internal_error(exc)
+
+
+# disk full, quota, read-only file system, permission: the planner can fix these, so exit 2
+_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def _internal_error(exc: BaseException) -> int:
+    """An internal error: say so briefly, keep the traceback in a file."""
+    log = Path(tempfile.gettempdir()) / "sim-internal-error.log"
+    try:
+        log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        where = f" The traceback is in {log}."
+    except OSError:
+        where = ""
+    print(f"internal error: {type(exc).__name__}: {exc}.{where} Please report it with the scenario file.",
+          file=sys.stderr)
+    return EXIT_INTERNAL

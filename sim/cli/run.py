@@ -28,7 +28,8 @@ from sim.output import (
     write_frame,
     write_results,
 )
-from sim.runner import Task, default_workers, execute, tasks_for
+from sim.run_state import RunState, sigterm_as_interrupt
+from sim.runner import Task, default_workers, tasks_for
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.stats import TESTS
 from sim.survival import km_frame, median_text, restart_curves, survival_frame
@@ -89,6 +90,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--workers", "-w", type=positive_int, default=None,
                    help="worker processes (default: one per core); results do not depend on it")
     p.add_argument("--force", action="store_true", help="write into a non-empty results folder")
+    p.add_argument("--resume", action="store_true",
+                   help="finish an interrupted run in --out: replications finished there are reused, "
+                        "not run again (the final tables are the same as an uninterrupted run's)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--no-report", action="store_true",
                    help="do not write report.html and plots/ (write them later with `python -m sim report DIR`)")
@@ -125,7 +129,10 @@ def main(args: argparse.Namespace) -> int:
                                 key="population.csv")
     if not args.no_report:
         check_language(args.lang)
-    out = prepare_folder(args.out or default_folder(loaded), args.force)
+    if args.resume and args.out is None:
+        raise InputError.single(args.file, "--resume needs --out FOLDER, the results folder of the interrupted run.")
+    out = prepare_folder(args.out or default_folder(loaded), args.force or args.resume)
+    state = RunState.open(out, loaded, resume=args.resume)
     workers = args.workers or default_workers()
     tasks = tasks_for(loaded, loaded.base.replications)
     targets = dict(args.precision or [])
@@ -139,14 +146,25 @@ def main(args: argparse.Namespace) -> int:
           + f" on {min(workers, len(tasks))} worker(s) → {out}", file=sys.stderr)
     t0 = time.perf_counter()
     precision = None
-    if targets:
-        results, precision = run_to_precision(
-            loaded, lambda first, stop: execute(_tasks_between(loaded, first, stop), workers,
-                                                progress=False if args.quiet else None),
-            targets, args.max_replications, all_pairs=args.all_pairs, log=lambda m: print(m, file=sys.stderr))
-        loaded = loaded.with_settings(replications=precision.replications)
-    else:
-        results = execute(tasks, workers, progress=False if args.quiet else None)
+    try:
+        with sigterm_as_interrupt():
+            if targets:
+                results, precision = run_to_precision(
+                    loaded, lambda first, stop: state.run(_tasks_between(loaded, first, stop), workers,
+                                                          progress=False if args.quiet else None),
+                    targets, args.max_replications, all_pairs=args.all_pairs,
+                    log=lambda m: print(m, file=sys.stderr))
+                loaded = loaded.with_settings(replications=precision.replications)
+            else:
+                results = state.run(tasks, workers, progress=False if args.quiet else None)
+    except KeyboardInterrupt:
+        print(state.interrupted_message(args.file, out, len(tasks)), file=sys.stderr)
+        return 130
+    if state.reused:
+        print(f"Resumed: {state.reused} replication(s) reused from {state.runs}.", file=sys.stderr)
+    if not results:
+        print(state.failure_message(len(tasks)), file=sys.stderr)
+        return 1
     wall = time.perf_counter() - t0
     write_results(out, loaded, results, wall, ["python", "-m", "sim", *sys.argv[1:]], workers)
     comparison = compare(summary_frame(results), all_pairs=args.all_pairs, test=args.test)
@@ -167,6 +185,10 @@ def main(args: argparse.Namespace) -> int:
     print(f"\nResults in {out} ({wall:.1f} s, {sum(r.events for r in results):,} events).")
     if not args.no_report:
         write_after_run(out, args.lang)
+    state.clean_up()
+    if state.failures:
+        print(state.failure_message(len(results) + len(state.failures)), file=sys.stderr)
+        return 1
     return 0
 
 

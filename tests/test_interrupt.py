@@ -1,0 +1,161 @@
+"""Stopping a run (Ctrl-C, kill) loses no finished replication, and --resume finishes it identically."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim.runner
+from sim.cli import main
+from sim.run_state import PARTIAL, RUNS, STATE
+
+ROOT = Path(__file__).parent.parent
+SMALL = """
+name: small
+horizon_days: 30
+replications: 3
+population:
+  strata:
+    - {name: firms, count: 30}
+    - {name: big, count: 10, size_class: above_scale, priority: essential}
+variants:
+  fast:
+    policies:
+      approval: {name: fast_track}
+"""
+FINAL = ("scenario.resolved.yaml", "summary.csv", "timeseries.csv", "enterprises.csv", "comparison.csv",
+         "restart_km.csv", "restart_survival.csv")
+
+
+def _run(scen: Path, out: Path, *extra: str) -> int:
+    return main(["run", str(scen), "--out", str(out), "--workers", "1", "-q", "--no-report", *extra])
+
+
+def _interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> list[tuple[str, int]]:
+    """Make the serial runner raise KeyboardInterrupt (as Ctrl-C does) once ``finished`` runs are done."""
+    real = sim.runner.run_task
+    calls: list[tuple[str, int]] = []
+
+    def run_task(task: sim.runner.Task) -> object:
+        if len(calls) == finished:
+            raise KeyboardInterrupt
+        calls.append((task.variant, task.replication))
+        return real(task)
+
+    monkeypatch.setattr(sim.runner, "run_task", run_task)
+    return calls
+
+
+def test_interrupted_run_keeps_finished_replications_and_resumes_identically(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    scen = tmp_path / "small.yaml"
+    scen.write_text(SMALL)
+    assert _run(scen, tmp_path / "whole") == 0
+    capsys.readouterr()
+
+    out = tmp_path / "stopped"
+    _interrupt_after(monkeypatch, finished=2)
+    assert _run(scen, out) == 130
+    err = capsys.readouterr().err
+    assert "Interrupted: 2 of 6 replication(s) finished" in err
+    assert f"python -m sim run {scen} --out {out} --resume" in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in (out / RUNS).iterdir()) == ["base-0.pkl", "base-1.pkl"]
+    partial = pd.read_csv(out / PARTIAL)
+    assert list(zip(partial["variant"], partial["replication"], strict=True)) == [("base", 0), ("base", 1)]
+    assert not (out / "summary.csv").exists()
+
+    # a plain rerun into the same folder is refused: it would mix two runs
+    monkeypatch.undo()
+    assert _run(scen, out) == 2
+    assert "--resume" in capsys.readouterr().err
+
+    calls = _interrupt_after(monkeypatch, finished=99)
+    assert _run(scen, out, "--resume") == 0
+    assert calls == [("base", 2), ("fast", 0), ("fast", 1), ("fast", 2)]  # finished ones are not rerun
+    assert "Resumed: 2 replication(s) reused" in capsys.readouterr().err
+    for name in FINAL:
+        assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    # a finished run leaves only its results
+    assert not (out / RUNS).exists() and not (out / PARTIAL).exists() and not (out / STATE).exists()
+
+
+def test_resume_refuses_a_different_experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    scen = tmp_path / "small.yaml"
+    scen.write_text(SMALL)
+    out = tmp_path / "stopped"
+    _interrupt_after(monkeypatch, finished=1)
+    assert _run(scen, out) == 130
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert _run(scen, out, "--resume", "--seed", "5") == 2
+    err = capsys.readouterr().err
+    assert "different scenario, seed or program version" in err and "Traceback" not in err
+    # more replications is the same experiment, continued
+    assert _run(scen, out, "--resume", "--replications", "4") == 0
+    assert len(pd.read_csv(out / "summary.csv")) == 8
+
+
+def test_resume_needs_a_folder_with_an_unfinished_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scen = tmp_path / "small.yaml"
+    scen.write_text(SMALL)
+    assert main(["run", str(scen), "--resume", "-q"]) == 2
+    assert "--resume needs --out" in capsys.readouterr().err
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    assert _run(scen, tmp_path / "other", "--resume") == 2
+    assert "no interrupted run to resume" in capsys.readouterr().err
+    assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
+
+
+BIGGER = """
+name: bigger
+horizon_days: 60
+replications: 5
+population:
+  strata:
+    - {name: firms, count: 300}
+variants:
+  fast:
+    policies:
+      approval: {name: fast_track}
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_real_signal_stops_workers_cleanly_and_resume_completes(tmp_path: Path, signum: int) -> None:
+    scen = tmp_path / "bigger.yaml"
+    scen.write_text(BIGGER)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "sim", "run", str(scen), "--out", str(out), "--workers", "2", "-q", "--no-report"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not (out / PARTIAL).exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    os.kill(proc.pid, signum)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Interrupted:" in err and "--resume" in err
+    assert "Traceback" not in err  # neither the main process nor a worker prints one
+    kept = sorted((out / RUNS).glob("*.pkl"))
+    assert 1 <= len(kept) < 10
+    assert not list((out / RUNS).glob(".*.tmp"))  # no half-written result left behind
+    assert len(pd.read_csv(out / PARTIAL)) == len(kept)
+    if signum != signal.SIGINT:
+        return  # the resume after SIGINT covers the rest
+
+    res = subprocess.run([*cmd, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    assert f"Resumed: {len(kept)} replication(s) reused" in res.stderr
+    summary = pd.read_csv(out / "summary.csv")
+    assert sorted(zip(summary["variant"], summary["replication"], strict=True)) == sorted(
+        (v, r) for v in ("base", "fast") for r in range(5))
