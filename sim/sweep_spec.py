@@ -255,6 +255,10 @@ def load_sweep(path: str | Path) -> SweepSpec:
     scenario_path = Path(raw.scenario)
     if not scenario_path.is_absolute():
         scenario_path = path.parent / scenario_path
+    if not scenario_path.is_file():
+        line, col = doc.position(("scenario",))
+        raise InputError([InputProblem(str(path), f"the base scenario {scenario_path} does not exist; give its path "
+                                       "relative to the sweep file.", "scenario", line, col)])
     return SweepSpec(str(path), scenario_path, params, raw.design, raw.replications, list(raw.outcomes),
                      raw.description, doc)
 

@@ -207,3 +207,17 @@ def test_sweep_file_errors_point_at_the_key(tmp_path: Path) -> None:
     text = err.value.render()
     assert "s.yaml:3:" in text and "'low' (3) must be below 'high' (1)" in text
     assert "s.yaml:4:" in text and "power of two" in text and "64 or 128" in text
+
+
+def test_refuses_to_write_into_a_folder_that_is_not_a_sweep(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    sweep = write_sweep(tmp_path, "grid")
+    out = tmp_path / "a-run"
+    out.mkdir()
+    (out / "summary.csv").write_text("variant,replication\n")
+    assert cli_main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 2
+    assert "holds no sweep" in capsys.readouterr().err
+    assert (out / "summary.csv").read_text() == "variant,replication\n"
+    (tmp_path / "small.yaml").unlink()
+    assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "sweep.yaml:2:" in capsys.readouterr().err

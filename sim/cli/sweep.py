@@ -46,6 +46,9 @@ def main(args: argparse.Namespace) -> int:
     out: Path = args.out or Path("results") / "sweeps" / Path(args.file).stem
     if out.exists() and not out.is_dir():
         raise OutputError(f"the results folder {out} is a file; choose another --out.")
+    if out.is_dir() and any(out.iterdir()) and not (out / STORE_NAME).exists():
+        raise OutputError(f"the results folder {out} is not empty and holds no sweep ({STORE_NAME}); its files "
+                          "would be overwritten. Choose another --out, or the folder of the sweep to resume.")
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
     if loaded.variants:
         say(f"note: the sweep varies the base of {spec.scenario_path}; its variants "
