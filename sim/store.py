@@ -1,9 +1,11 @@
 """The result store: every finished run, kept in an embedded SQLite database.
 
-A run is keyed by a stable hash of what determines its result (the fully
-resolved parameters of its point, which include the seed, its replication and
-the model version), so a rerun of a sweep into the same folder finds the runs
-already done and skips them. Each result is written in its own transaction as
+A run is keyed by a stable hash (sha256 of canonical JSON) of what determines
+its result: for the simulator, the fully resolved scenario of its point (which
+includes the seed), the replication, the package version and a fingerprint of
+the model's source (and of a population CSV), so a rerun of a sweep into the
+same folder finds the runs already done and skips them, and a changed model
+never reuses old results. Each result is written in its own transaction as
 soon as it arrives (write-ahead log, ``synchronous=FULL``): a sweep killed at
 any moment loses at most the runs still in flight.
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
+import hashlib
 import json
 import math
 import sys
@@ -63,6 +65,28 @@ class PointModel(Protocol):
         ...
 
 
+MODEL_SOURCES = ("model", "scenario", "population.py", "random_streams.py", "metrics.py", "runner.py")
+
+
+@functools.lru_cache(maxsize=1)
+def model_fingerprint() -> str:
+    """sha256 of the source files that decide a run's result, so that a changed model never reuses old runs."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in MODEL_SOURCES:
+        target = root / name
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for f in files:
+            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _file_digest(path: str | None) -> str | None:
+    if path is None or not Path(path).is_file():
+        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def evaluate_scenario(scenario: Scenario, replication: int) -> dict[str, float]:
     """One replication of a point's scenario: its summary metrics."""
     return dict(run_task(Task("sweep", replication, scenario)).summary)
@@ -77,6 +101,7 @@ class ScenarioModel:
         self.seed = base.seed
         self.replications = base.replications
         self._data = base.model_dump(mode="json", by_alias=True)
+        self._csv_digest = _file_digest(base.population.csv)  # the firms' file is part of what a run depends on
         problems: list[InputProblem] = []
         self._targets: dict[str, list[Path_]] = {}
         for p in spec.parameters:
@@ -112,7 +137,8 @@ class ScenarioModel:
         except ValidationError as exc:
             raise InputError([self._point_problem(point, values, data, err)
                               for err in exc.errors(include_url=False)]) from None
-        identity = {"model": "sim", "version": __version__,
+        identity = {"model": "sim", "version": __version__, "code": model_fingerprint(),
+                    "population_csv": self._csv_digest,
                     "scenario": scenario.model_dump(mode="json", by_alias=True)}
         return scenario, identity
 
