@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import tiny
 from scipy import stats
 
 from sim.cli import main as cli
@@ -21,6 +20,7 @@ from sim.plotting.folder import bands
 from sim.plotting.labels import Words, without_cjk
 from sim.plotting.runs import colours, km_from_enterprises, share_plot
 from sim.plotting.style import NoCJKFontError, use_language
+from tests.conftest import tiny
 
 SCENARIO = """\
 name: plots-test

@@ -141,3 +141,12 @@ def test_report_command_errors_are_clear(tmp_path: Path, monkeypatch: pytest.Mon
     assert cli(["report", str(folder), "--lang", "zh", "--output", str(tmp_path / "r.html")]) == 2
     assert "CJK font" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_run_in_chinese_without_a_font_stops_before_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(plot_style, "find_cjk_font", lambda: None)
+    out = tmp_path / "out"
+    assert cli(["run", str(_scenario(tmp_path)), "--out", str(out), "--lang", "zh", "--quiet"]) == 2
+    assert "CJK font" in capsys.readouterr().err
+    assert not out.exists()  # nothing was run or written

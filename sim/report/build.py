@@ -7,6 +7,7 @@ import json
 import struct
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sim import __version__
@@ -52,7 +53,9 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
     plots = make_plots(folder, lang)
     manifest = folder.manifest
     loaded = load_resolved(folder.path)
-    name = (loaded.base.name if loaded else None) or str(manifest.get("scenario") or folder.path.name)
+    sweep_file = manifest.get("sweep_file")
+    name = ((loaded.base.name if loaded else None) or manifest.get("scenario")
+            or (Path(str(sweep_file)).stem if sweep_file else None) or folder.path.name)
     description = loaded.base.description.strip() if loaded else ""
     variants = folder.variants() if folder.is_run else []
     ctx: dict[str, Any] = {
