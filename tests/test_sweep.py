@@ -221,3 +221,19 @@ def test_refuses_to_write_into_a_folder_that_is_not_a_sweep(tmp_path: Path,
     (tmp_path / "small.yaml").unlink()
     assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet"]) == 2
     assert "sweep.yaml:2:" in capsys.readouterr().err
+
+
+def test_sampled_designs_are_seeded_and_in_range() -> None:
+    from sim.designs import generate, point_count
+    from sim.sweep_spec import GridDesign, RandomDesign
+
+    params = [Parameter("a", "lever", 2, 5, integer=True), Parameter("b", "uncertainty", 0.1, 0.2),
+              Parameter("c", "lever", levels=("x", "y", "z"))]
+    one = generate(params, RandomDesign(name="random", samples=50, seed=1), seed=0)
+    assert generate(params, RandomDesign(name="random", samples=50, seed=1), seed=0).values == one.values
+    assert generate(params, RandomDesign(name="random", samples=50, seed=2), seed=0).values != one.values
+    assert generate(params, RandomDesign(name="random", samples=50), seed=1).values == one.values  # seed defaults
+    assert all(2 <= v["a"] <= 5 and 0.1 <= v["b"] <= 0.2 and v["c"] in "xyz" for v in one.values)
+    grid = generate(params, GridDesign(name="grid", levels=3), seed=0)
+    assert len(grid) == point_count(params, GridDesign(name="grid", levels=3)) == 3 * 3 * 3
+    assert {v["a"] for v in grid.values} == {2, 4, 5} and {v["b"] for v in grid.values} == {0.1, 0.15, 0.2}
