@@ -150,3 +150,16 @@ def test_run_in_chinese_without_a_font_stops_before_running(tmp_path: Path, monk
     assert cli(["run", str(_scenario(tmp_path)), "--out", str(out), "--lang", "zh", "--quiet"]) == 2
     assert "CJK font" in capsys.readouterr().err
     assert not out.exists()  # nothing was run or written
+
+
+def test_report_of_a_folder_with_only_the_core_tables(folder: Path, tmp_path: Path) -> None:
+    """Parts whose files are missing are left out with a note, not an error."""
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for name in ("summary.csv", "timeseries.csv"):
+        (bare / name).write_bytes((folder / name).read_bytes())
+    text = write_report(bare, "en").read_text(encoding="utf-8")
+    assert "No comparison.csv in this folder." in text and "No scenario.resolved.yaml in this folder." in text
+    assert 'id="fig-resumed_share"' in text and 'id="fig-forest"' not in text
+    for section in SECTIONS:
+        assert f'<section id="{section}">' in text, section
