@@ -31,6 +31,8 @@ from sim.scenario.yaml_source import Path_, YamlDocument, dotted, parse_yaml, re
 BASE = "base"
 RESERVED_TOP = ("variants", "provenance")
 FIXED_ACROSS_VARIANTS = ("seed", "replications", "name")
+MAX_VARIANTS = 500
+MAX_PROBLEMS = 40  # per base or variant: a file with thousands of mistakes gets a readable message
 VARIANT_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
 
 
@@ -84,6 +86,11 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None) -> Lo
         line, col = doc.position(("variants",))
         problems.append(InputProblem(file, "must be a mapping of variant name to overrides.", "variants", line, col))
         variants_raw = {}
+    if len(variants_raw) > MAX_VARIANTS:
+        line, col = doc.position(("variants",))
+        raise InputError([*problems, InputProblem(
+            file, f"{len(variants_raw):,} variants; the limit is {MAX_VARIANTS}. To explore many values of a "
+            "parameter, use a sweep file (python -m sim sweep).", "variants", line, col)])
     for name, override in variants_raw.items():
         vpath: Path_ = ("variants", name)
         line, col = doc.position(vpath, of_key=True)
@@ -186,8 +193,13 @@ def _validate(data: dict[str, Any], doc: YamlDocument, prefix: Path_, problems: 
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        for err in errors[:MAX_PROBLEMS]:
             problems.append(_problem_from_error(err, data, doc, prefix))
+        if len(errors) > MAX_PROBLEMS:
+            line, col = doc.position(prefix)
+            problems.append(InputProblem(doc.file, f"... and {len(errors) - MAX_PROBLEMS:,} more problems like "
+                                         "these; fix the ones above first.", dotted(prefix) or None, line, col))
         return None
 
 
