@@ -63,7 +63,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "cadres": {"liaisons": {"count": draw(st.integers(1, 10))}, "supervisors": {"count": draw(st.integers(1, 10))}},
         "policies": {"approval": {"name": approval, "steps": steps},
                      "coverage": {"name": "one_plus_one_plus_one"} if covered else {"name": "none"},
-                     "loans": {"enabled": draw(st.booleans()), "window_opens_day": 5}},
+                     "loans": {"enabled": draw(st.booleans()), "window_opens_day": 5, "intention_share": 0.8}},
     }
     if draw(st.booleans()):
         overrides["problems"] = {"kinds": [{"kind": "labour", "department": "human_resources", "expected_per_enterprise": 1.0},
