@@ -221,10 +221,14 @@ class Enterprise:
         for _ in range(MAX_INSPECTION_ROUNDS):
             if self.failed:
                 return
-            supervised = self.supervisor is not None and env.now >= sc.cadres.dispatch_day
-            point = self.supervisor if supervised else city.teams[self.county]
-            assert point is not None
-            yield point.request(sc.inspection.visit_days.quantile(self.u("inspection_visit")))
+            # Under 1+1+1 the firm's own supervisor inspects it, once the cadres have arrived;
+            # a firm without one queues for the county's shared team.
+            visit = sc.inspection.visit_days.quantile(self.u("inspection_visit"))
+            supervised = self.supervisor is not None
+            if self.supervisor is not None:
+                yield self.supervisor.request_after(sc.cadres.dispatch_day, visit)
+            else:
+                yield city.teams[self.county].request(visit)
             if self.failed:
                 return
             outcomes["inspections"][self.i] += 1
