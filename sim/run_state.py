@@ -78,6 +78,9 @@ class RunState:
         path = out / STATE
         try:
             if resume:
+                if not path.is_file() and (out / "manifest.json").is_file():
+                    raise OutputError(f"the run in {out} has finished: there is nothing to resume. Use "
+                                      "--force to run it again there, or a new --out folder.")
                 if not path.is_file():
                     raise OutputError(f"there is no interrupted run to resume in {out} (no {STATE}); "
                                       "run without --resume, into a new or empty --out folder.")

@@ -85,6 +85,9 @@ def test_interrupted_run_keeps_finished_replications_and_resumes_identically(
         assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
     # a finished run leaves only its results
     assert not (out / RUNS).exists() and not (out / PARTIAL).exists() and not (out / STATE).exists()
+    capsys.readouterr()
+    assert _run(scen, out, "--resume") == 2
+    assert "has finished: there is nothing to resume" in capsys.readouterr().err
 
 
 def test_resume_refuses_a_different_experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -299,6 +299,8 @@ def _plain_message(kind: str, msg: str, err: Any, path: Path_, data: dict[str, A
         msg = "must be text"
     elif kind in ("bool_parsing", "bool_type"):
         msg = "must be true or false"
+    elif kind == "string_pattern_mismatch" and ctx.get("pattern") == r"^[A-Za-z0-9_.\-]+$":
+        msg = "may contain only letters A-Z and a-z, digits, '_', '.' and '-' (no spaces)"
     elif kind == "finite_number":
         msg = "must be a finite number (not .nan or .inf)"
     elif kind in _DATE_TYPES:
