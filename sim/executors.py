@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -39,12 +40,20 @@ class Completed:
     key: str
     summary: dict[str, float]
     wall_seconds: float
+    error: str | None = None  # the traceback of a run that raised
 
 
 def run_job(job: Job) -> Completed:
-    """Run one job (in whichever process the executor chose)."""
+    """Run one job (in whichever process the executor chose).
+
+    A run that raises comes back with its traceback instead of a summary, so
+    that one faulty point does not stop the sweep.
+    """
     t0 = time.perf_counter()
-    summary = job.evaluate(job.payload, job.replication)
+    try:
+        summary = job.evaluate(job.payload, job.replication)
+    except Exception:
+        return Completed(job.key, {}, time.perf_counter() - t0, traceback.format_exc())
     return Completed(job.key, {k: float(v) for k, v in summary.items()}, time.perf_counter() - t0)
 
 

@@ -46,6 +46,16 @@ CREATE TABLE IF NOT EXISTS runs (
     wall_seconds REAL,
     finished_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS errors (
+    key TEXT NOT NULL,
+    sweep INTEGER,
+    point INTEGER NOT NULL,
+    replication INTEGER NOT NULL,
+    seed INTEGER,
+    parameters TEXT NOT NULL,
+    traceback TEXT NOT NULL,
+    failed_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sweeps (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     file TEXT,
@@ -146,6 +156,15 @@ class ResultStore:
                 (record.key, sweep, record.point, record.replication, record.seed,
                  canonical_json(record.parameters), _dumps_summary(record.summary), record.wall_seconds, _now()))
 
+    def put_error(self, record: RunRecord, traceback_text: str, sweep: int | None = None) -> None:
+        """Record a run that raised (its key stays out of ``runs``, so a rerun tries it again)."""
+        with self._transaction():
+            self._conn.execute(
+                "INSERT INTO errors (key, sweep, point, replication, seed, parameters, traceback, failed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.key, sweep, record.point, record.replication, record.seed,
+                 canonical_json(record.parameters), traceback_text, _now()))
+
     def summaries(self, keys: Iterable[str]) -> dict[str, dict[str, float]]:
         """The stored summary of each key found."""
         keys = list(dict.fromkeys(keys))
@@ -187,7 +206,8 @@ class ResultStore:
             row.update({"wall_seconds": wall, "finished_at": finished})
             rows.append(row)
         sweeps = pd.read_sql_query("SELECT * FROM sweeps ORDER BY id", self._conn)
-        return {"runs": pd.DataFrame(rows), "sweeps": sweeps}
+        errors = pd.read_sql_query("SELECT * FROM errors ORDER BY rowid", self._conn)
+        return {"runs": pd.DataFrame(rows), "sweeps": sweeps, "errors": errors}
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn)

@@ -18,6 +18,7 @@ of workers or the order in which runs finished.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import functools
 import hashlib
@@ -234,6 +235,7 @@ class SweepReport:
     ran: int
     wall_seconds: float
     notes: list[str] = field(default_factory=list)
+    failed: int = 0  # runs that raised this time (tracebacks in sweep.log and the store's errors table)
 
 
 def check_outcomes(spec: SweepSpec, model: PointModel) -> None:
@@ -285,14 +287,21 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
         sweep_id = store.start_sweep(str(Path(spec.file).resolve()), spec.design.name, len(design), len(where), len(done),
                                      executor.name, executor.workers)
         status = "interrupted"
+        failed = 0
         bar = _progress_bar(len(todo), progress)
         try:
             for result in executor.run(todo):
                 i, r = where[result.key]
-                store.put(RunRecord(result.key, i, r, seed, dict(design.values[i]), result.summary,
-                                    result.wall_seconds), sweep_id)
+                record = RunRecord(result.key, i, r, seed, dict(design.values[i]), result.summary,
+                                   result.wall_seconds)
+                if result.error is not None:
+                    failed += 1
+                    store.put_error(record, result.error, sweep_id)
+                    _log_failure(out, record, result.error)
+                else:
+                    store.put(record, sweep_id)
                 bar.update(1)
-            status = "finished"
+            status = "finished" if not failed else "finished with errors"
         except Exception:
             status = "failed"
             raise
@@ -301,14 +310,23 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
             store.finish_sweep(sweep_id, status)
         summaries = store.summaries(where)
     missing = [k for k in where if k not in summaries]
-    if missing:  # cannot happen unless the store was changed underneath us
-        raise RuntimeError(f"{len(missing)} run(s) missing from the store after the sweep")
-    grid = [[summaries[k] for k in row] for row in keys]
+    if len(missing) > failed:  # cannot happen unless the store was changed underneath us
+        raise RuntimeError(f"{len(missing) - failed} run(s) missing from the store after the sweep")
+    # a failed run's outcomes are NaN in the tables; a rerun into the same folder tries it again
+    grid = [[summaries.get(k, {}) for k in row] for row in keys]
     notes = write_tables(out, spec, design, grid, model.seed)
     wall = time.perf_counter() - t0
-    report = SweepReport(out, len(design), total, len(done), len(todo), wall, notes)
+    report = SweepReport(out, len(design), total, len(done), len(todo), wall, notes, failed)
     write_manifest(out, spec, report, executor, reps, command)
     return report
+
+
+def _log_failure(out: Path, record: RunRecord, traceback_text: str) -> None:
+    """Append a failed run, with what reproduces it, to sweep.log."""
+    head = (f"{dt.datetime.now().isoformat(timespec='seconds')} run failed: point {record.point}, replication "
+            f"{record.replication}, seed {record.seed}, parameters {json.dumps(record.parameters)}\n")
+    with open(out / "sweep.log", "a", encoding="utf-8") as log:
+        log.write(head + traceback_text + "\n")
 
 
 def write_tables(out: Path, spec: SweepSpec, design: DesignPoints, grid: list[list[dict[str, float]]],
@@ -368,6 +386,7 @@ def write_manifest(out: Path, spec: SweepSpec, report: SweepReport, executor: Ex
         "runs": report.runs,
         "skipped": report.skipped,
         "ran": report.ran,
+        "failed": report.failed,
         "executor": executor.name,
         "workers": executor.workers,
         "package_version": __version__,

@@ -63,4 +63,9 @@ def main(args: argparse.Namespace) -> int:
                                                         and spec.design.name in ("sobol", "morris") else "")
     say(f"Done: {report.ran} run(s) now, {report.skipped} skipped (already in the store); "
         f"{report.runs} run(s) in {report.wall_seconds:.1f} s. Tables in {out}: {tables}.")
+    if report.failed:
+        print(f"error: {report.failed} run(s) failed; their outcomes are empty in the tables. Tracebacks, "
+              f"seeds and parameters are in {out / 'sweep.log'} (and the store's errors table). "
+              "Rerun the same command to retry them; finished runs are kept.", file=sys.stderr)
+        return 1
     return 0
