@@ -96,3 +96,13 @@ def test_the_real_command_line_gives_the_same_message(name: str) -> None:
     assert res.returncode == 2, res.stderr
     assert "Traceback" not in res.stderr
     assert all(s in res.stderr for s in EXPECTED[name]), res.stderr
+
+
+def test_out_of_range_command_line_setting_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scen = tmp_path / "ok.yaml"
+    scen.write_text("name: ok\nreplications: 2\n")
+    code = main(["run", str(scen), "--replications", "200000", "--out", str(tmp_path / "out"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "key 'replications': set on the command line: must be at most 100000 (got 200000)" in err
+    assert not (tmp_path / "out").exists()

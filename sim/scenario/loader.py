@@ -53,7 +53,15 @@ class LoadedScenario:
     def with_settings(self, **updates: Any) -> LoadedScenario:
         """A copy with top-level settings (seed, replications, horizon…) changed in every variant."""
         def upd(s: Scenario) -> Scenario:
-            return Scenario.model_validate({**s.model_dump(by_alias=True), **updates})
+            data = {**s.model_dump(by_alias=True), **updates}
+            try:
+                return Scenario.model_validate(data)
+            except ValidationError as exc:  # a bad command-line setting: bad input, not a crash
+                raise InputError([
+                    InputProblem(str(self.path), "set on the command line: " + _plain_message(
+                        err["type"], str(err["msg"]), err, _data_path(tuple(err["loc"]), data), data),
+                        dotted(_data_path(tuple(err["loc"]), data)) or None)
+                    for err in exc.errors(include_url=False)[:MAX_PROBLEMS]]) from None
         return LoadedScenario(self.path, upd(self.base), {k: upd(v) for k, v in self.variants.items()},
                               self.overrides, self.provenance)
 
