@@ -261,7 +261,7 @@ def sweep_throughput(points: int, factor: float) -> None:
                              ("dask LocalCluster, 2 workers", ["--workers", "2", "--executor", "dask"])):
             out = tmpdir / label.replace(" ", "_").replace(",", "")
             t0 = time.perf_counter()
-            res = subprocess.run([sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), "--quiet",
+            res = subprocess.run([sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), "--quiet", "--no-report",
                                   *extra], capture_output=True, text=True, cwd=ROOT)
             wall = time.perf_counter() - t0
             if res.returncode != 0:

@@ -83,7 +83,7 @@ def test_sigkill_part_way_then_rerun_finds_every_run_exactly_once(tmp_path: Path
     sweep = write_sweep(tmp_path, "latin_hypercube, samples: 8, seed: 3", count=60, horizon=60)
     out = tmp_path / "out"
     store = out / "store.sqlite"
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), "--workers", "2",
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), "--no-report", "--workers", "2",
                              "--quiet"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     try:
@@ -100,7 +100,7 @@ def test_sigkill_part_way_then_rerun_finds_every_run_exactly_once(tmp_path: Path
     with sqlite3.connect(store) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
-    rerun = sim("sweep", str(sweep), "--out", str(out), "--workers", "2")
+    rerun = sim("sweep", str(sweep), "--out", str(out), "--no-report", "--workers", "2")
     assert rerun.returncode == 0, rerun.stderr
     assert f"{kept} already in the store (skipped), {total - kept} to run" in rerun.stderr
 
@@ -122,13 +122,14 @@ def test_sigkill_part_way_then_rerun_finds_every_run_exactly_once(tmp_path: Path
     assert cli_main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 0  # nothing left to run
     assert store_count(store) == total
     assert pd.read_csv(out / "results.csv").equals(results)
+    assert "<img" in (out / "report.html").read_text(encoding="utf-8")  # the sweep's report, with its plots
 
 
 def test_one_worker_two_workers_and_dask_give_identical_tables(tmp_path: Path) -> None:
     sweep = write_sweep(tmp_path, "morris, samples: 2, levels: 4, seed: 5")
     outs = {"w1": ["--workers", "1"], "w2": ["--workers", "2"], "dask": ["--executor", "dask", "--workers", "2"]}
     for name, extra in outs.items():  # in this process: the CLI's code path without the interpreter start-up
-        assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / name), "--quiet", *extra]) == 0, name
+        assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / name), "--quiet", "--no-report", *extra]) == 0, name
     for table in ("points.csv", "results.csv", "summary.csv", "sensitivity.csv"):
         first = (tmp_path / "w1" / table).read_bytes()
         assert len(first.splitlines()) > 2
@@ -145,7 +146,7 @@ def test_common_random_numbers_across_points(tmp_path: Path) -> None:
     sweep.write_text("scenario: small.yaml\nlevers:\n  policies.loans.enabled: {levels: [false, true]}\n"
                      "uncertainties:\n  population.strata[0].cash_runway_days: {levels: [5000, 6000]}\n"
                      "design: {name: grid}\nreplications: 3\noutcomes: [mean_restart_day, loans_disbursed]\n")
-    assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet", "--workers", "1"]) == 0
+    assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet", "--no-report", "--workers", "1"]) == 0
     results = pd.read_csv(tmp_path / "o" / "results.csv")
     by_point = results.pivot(index="replication", columns="point", values="mean_restart_day")
     assert by_point.shape == (3, 4)
@@ -168,7 +169,7 @@ def test_bad_sweep_file_exits_2_with_file_line_and_key(tmp_path: Path, edit: tup
     text = sweep.read_text()
     assert edit[0] in text
     sweep.write_text(text.replace(*edit))
-    assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet", "--no-report"]) == 2
     err = capsys.readouterr().err
     assert f"sweep.yaml:{line}:" in err, err
     for word in words:
@@ -215,11 +216,11 @@ def test_refuses_to_write_into_a_folder_that_is_not_a_sweep(tmp_path: Path,
     out = tmp_path / "a-run"
     out.mkdir()
     (out / "summary.csv").write_text("variant,replication\n")
-    assert cli_main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 2
+    assert cli_main(["sweep", str(sweep), "--out", str(out), "--quiet", "--no-report"]) == 2
     assert "holds no sweep" in capsys.readouterr().err
     assert (out / "summary.csv").read_text() == "variant,replication\n"
     (tmp_path / "small.yaml").unlink()
-    assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet", "--no-report"]) == 2
     assert "sweep.yaml:2:" in capsys.readouterr().err
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.cli.run import positive_int
 from sim.errors import OutputError
 from sim.executors import make_executor
@@ -36,10 +37,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="address of an existing Dask scheduler (implies --executor dask); its workers need this "
                         "package installed")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no messages")
+    p.add_argument("--no-report", action="store_true", help="do not write report.html at the end")
+    add_language_option(p)
     p.set_defaults(handler=main)
 
 
 def main(args: argparse.Namespace) -> int:
+    if not args.no_report:
+        check_language(args.lang)
     spec = load_sweep(args.file)
     loaded = load_scenario(spec.scenario_path)
     model = ScenarioModel(loaded.base, spec)
@@ -63,6 +68,8 @@ def main(args: argparse.Namespace) -> int:
                                                         and spec.design.name in ("sobol", "morris") else "")
     say(f"Done: {report.ran} run(s) now, {report.skipped} skipped (already in the store); "
         f"{report.runs} run(s) in {report.wall_seconds:.1f} s. Tables in {out}: {tables}.")
+    if not args.no_report:
+        write_after_run(out, args.lang)
     if report.failed:
         print(f"error: {report.failed} run(s) failed; their outcomes are empty in the tables. Tracebacks, "
               f"seeds and parameters are in {out / 'sweep.log'} (and the store's errors table). "
