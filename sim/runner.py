@@ -121,8 +121,13 @@ def _iterate(tasks: list[Task], workers: int, catch: bool) -> Iterator[RunResult
 
 
 def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is for the main process, which stops the workers itself."""
+    """Worker initializer: Ctrl-C is for the main process, which stops the workers itself.
+
+    SIGTERM gets its default action back (a forked worker inherits the main
+    process's handler), so that stopping a worker ends it without a traceback.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
