@@ -45,7 +45,7 @@ class Enterprise:
         "city", "i", "group", "local", "county", "size_class", "essential", "high_tech", "gazelle",
         "new_project", "workers", "revenue", "margin", "fixed_cost", "closed_cost", "liaison", "supervisor",
         "state", "cash", "present", "problem_factor", "open_problems",
-        "cash_version", "cash_due", "cash_kind", "hazard_version", "loan_eligible",
+        "cash_version", "cash_due", "cash_kind", "hazard_version", "loan_eligible", "stress_level",
         "exposure_left", "hazard_rate", "t_hazard", "logged_open", "logged_workers", "logged_cap",
         "produced", "t_prod", "travel_ready", "setup_ready", "loan_state", "inspected_once", "opened_once",
     )
@@ -80,6 +80,7 @@ class Enterprise:
         self.cash_kind = ""
         self.hazard_version = 0  # voids incident timers made stale by a later change
         self.loan_eligible = city.bank.eligible(self)
+        self.stress_level = city.bank.stress_level(self)
         self.exposure_left = -math.log(self.u("outbreak_exposure"))
         self.hazard_rate = 0.0
         self.t_hazard = 0.0
@@ -351,7 +352,7 @@ class Enterprise:
         t_next = self.cash.time_to_reach(0.0)
         kind = "fail"
         if self.loan_state == loans.WATCHING and self.loan_eligible:
-            t_stress = self.cash.time_to_reach(self.city.bank.stress_level(self))
+            t_stress = self.cash.time_to_reach(self.stress_level)
             if t_stress < t_next:
                 t_next, kind = t_stress, "stress"
         if t_next >= self.city.horizon:

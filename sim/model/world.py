@@ -83,7 +83,10 @@ class City:
         self.bank = Bank(self)
         self.dispatch = DailyDispatch(self)
         relief = sc.finance.relief
-        self._prevention_base = sc.outbreak.baseline_prevention
+        residual = 1.0 - sc.outbreak.baseline_prevention
+        self._hazard_unsupervised = sc.outbreak.hazard_per_worker * residual
+        self._hazard_supervised = self._hazard_unsupervised * (1.0 - sc.cadres.supervisors.prevention_effect)
+        self._dispatch_day = sc.cadres.dispatch_day
         self.enterprises: list[Enterprise] = []
         for i in range(self.pop.n):
             li = int(self.assignment.liaison[i])
@@ -113,11 +116,9 @@ class City:
 
     def hazard_per_worker(self, ent: Enterprise) -> float:
         """Outbreak hazard per worker present per unit of prevalence, after prevention."""
-        ob = self.sc.outbreak
-        residual = 1.0 - self._prevention_base
-        if ent.supervisor is not None and self.env.now >= self.sc.cadres.dispatch_day:
-            residual *= 1.0 - self.sc.cadres.supervisors.prevention_effect
-        return ob.hazard_per_worker * residual
+        if ent.supervisor is not None and self.env.now >= self._dispatch_day:
+            return self._hazard_supervised
+        return self._hazard_unsupervised
 
     # -- city-level events -------------------------------------------------------
 

@@ -12,6 +12,7 @@ In YAML a distribution is a mapping with a ``dist`` key, for example
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from statistics import NormalDist
 from typing import Annotated, Any, Literal
 
@@ -124,11 +125,11 @@ class LogNormal(Strict):
     mean_value: PositiveFloat = Field(alias="mean", allow_inf_nan=False)
     cv: float = Field(gt=0, le=20, allow_inf_nan=False)
 
-    @property
+    @cached_property
     def _sigma(self) -> float:
         return math.sqrt(math.log1p(self.cv * self.cv))
 
-    @property
+    @cached_property
     def _mu(self) -> float:
         return math.log(self.mean_value) - 0.5 * self._sigma**2
 
