@@ -46,13 +46,17 @@ def write_text(path: Path, text: str) -> None:
     atomic_write(path, write)
 
 
-def prepare_folder(out: Path, force: bool) -> Path:
-    """Create the results folder; refuse a non-empty one unless ``force``."""
+def prepare_folder(out: Path, force: bool, resumable: bool = False) -> Path:
+    """Create the results folder; refuse a non-empty one unless ``force``.
+
+    ``resumable``: the command has ``--resume``, and the message says so.
+    """
     try:
         if out.exists() and any(out.iterdir()) and not force:
+            resume = " pass --resume to finish an interrupted run there," if resumable else ""
             raise OutputError(
-                f"the results folder {out} is not empty; choose another --out, pass --resume to finish an "
-                "interrupted run there, or --force to overwrite it.")
+                f"the results folder {out} is not empty; choose another --out,{resume} or pass --force to "
+                "overwrite it.")
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"
         probe.write_text("ok")

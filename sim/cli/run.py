@@ -131,7 +131,7 @@ def main(args: argparse.Namespace) -> int:
         check_language(args.lang)
     if args.resume and args.out is None:
         raise InputError.single(args.file, "--resume needs --out FOLDER, the results folder of the interrupted run.")
-    out = prepare_folder(args.out or default_folder(loaded), args.force or args.resume)
+    out = prepare_folder(args.out or default_folder(loaded), args.force or args.resume, resumable=True)
     state = RunState.open(out, loaded, resume=args.resume)
     workers = args.workers or default_workers()
     tasks = tasks_for(loaded, loaded.base.replications)
