@@ -1,7 +1,10 @@
 """Command line: ``python -m sim COMMAND ...``.
 
 Each command is a module of this package with ``add_parser(subparsers)`` and
-``main(args) -> int``; add a module to ``COMMANDS`` to add a command.
+``main(args) -> int``; add a module to ``COMMANDS`` to add a command. Only
+the module of the command being run is imported, so that a quick command
+(``validate``) does not pay for the imports of the others (pandas, matplotlib,
+dask).
 Exit codes: 0 ok, 2 bad input (or output that cannot be written), 1 internal
 error.
 """
@@ -20,7 +23,16 @@ from typing import NoReturn
 from sim import __version__
 from sim.errors import InputError, OutputError
 
-COMMANDS = ["run", "validate", "schema", "sweep", "export", "calibrate", "report"]
+# command -> one-line summary for `python -m sim --help` (the module gives the full help)
+COMMANDS: dict[str, str] = {
+    "run": "run a scenario: the base and every variant, R replications each",
+    "validate": "check a scenario file; exit 0 if valid, 2 with the errors",
+    "schema": "print the JSON Schema of scenario files (for editor autocompletion)",
+    "sweep": "sweep levers and uncertainties of a scenario over a design; sensitivity indices",
+    "export": "write a sweep's result store as CSV or Parquet tables",
+    "calibrate": "fit scenario parameters to observed resumption shares",
+    "report": "write report.html and plots/ for a finished results folder",
+}
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
@@ -31,20 +43,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; ``command`` names the one whose module is imported (None: all of them)."""
     parser = _Parser(prog="python -m sim",
                      description="Discrete-event simulator of enterprise reopening policies.")
     parser.add_argument("--version", action="version", version=f"sim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
-        module = importlib.import_module(f"sim.cli.{name}")
-        module.add_parser(sub)
+    for name, summary in COMMANDS.items():
+        if command is None or name == command:
+            importlib.import_module(f"sim.cli.{name}").add_parser(sub)
+        else:  # a stand-in that lists the command; it is never the one parsed
+            sub.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    command = next((w for w in words if not w.startswith("-")), "")
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))

@@ -18,7 +18,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, PositiveFloat, model_validator
-from scipy.special import ndtri
 
 from sim.scenario.params import Strict
 
@@ -137,6 +136,8 @@ class LogNormal(Strict):
         return math.exp(self._mu + self._sigma * _STANDARD_NORMAL.inv_cdf(u))
 
     def quantiles(self, u: np.ndarray) -> np.ndarray:
+        from scipy.special import ndtri  # imported here: scipy.special costs a quarter second to import
+
         return np.exp(self._mu + self._sigma * ndtri(u))
 
     @property
