@@ -136,7 +136,8 @@ class LogNormal(Strict):
         return math.exp(self._mu + self._sigma * _STANDARD_NORMAL.inv_cdf(u))
 
     def quantiles(self, u: np.ndarray) -> np.ndarray:
-        from scipy.special import ndtri  # imported here: scipy.special costs a quarter second to import
+        # imported here: scipy.special costs a quarter of a second to import
+        from scipy.special import ndtri
 
         return np.exp(self._mu + self._sigma * ndtri(u))
 
