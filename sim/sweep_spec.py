@@ -21,7 +21,6 @@ the file, line, column and dotted key, like the scenario loader's.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from pydantic import (
 from sim.errors import InputError, InputProblem
 from sim.scenario.loader import (
     _data_path,  # the pydantic-location → data-path walk, shared with scenarios
+    unknown_key_message,
 )
 from sim.scenario.yaml_source import YamlDocument, dotted, parse_yaml, read_text
 
@@ -308,14 +308,7 @@ def _problem(err: Any, doc: YamlDocument) -> InputProblem:
     line, col = doc.position(path, of_key)
     msg = str(err["msg"])
     if kind == "extra_forbidden":
-        allowed = _allowed(path[:-1], doc.data)
-        name = str(path[-1]) if path else ""
-        msg = f"unknown key '{name}'."
-        hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-        if hint:
-            msg += f" Did you mean '{hint[0]}'?"
-        if allowed:
-            msg += f" Allowed keys here: {', '.join(allowed)}."
+        msg = unknown_key_message(str(path[-1]) if path else "", _allowed(path[:-1], doc.data))
     elif kind == "missing":
         msg = "this key is required but missing."
         if path == ("design", "name") or path == ("design",):

@@ -73,14 +73,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def main(args: argparse.Namespace) -> int:
-    loaded = load_scenario(args.file)
-    updates: dict[str, int] = {}
-    if args.seed is not None:
-        updates["seed"] = args.seed
-    if args.replications is not None:
-        updates["replications"] = args.replications
-    if updates:
-        loaded = loaded.with_settings(**updates)
+    loaded = load_scenario(args.file).with_settings(seed=args.seed, replications=args.replications)
     base = loaded.base
     targets = read_targets(args.targets, args.region)
     slots = resolve_params(base, args.fits, str(args.file))

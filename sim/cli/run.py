@@ -116,14 +116,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def main(args: argparse.Namespace) -> int:
-    loaded = load_scenario(args.file)
-    updates: dict[str, int] = {}
-    if args.seed is not None:
-        updates["seed"] = args.seed
-    if args.replications is not None:
-        updates["replications"] = args.replications
-    if updates:
-        loaded = loaded.with_settings(**updates)
+    loaded = load_scenario(args.file).with_settings(seed=args.seed, replications=args.replications)
     if loaded.base.population.csv is not None and not Path(loaded.base.population.csv).is_file():
         raise InputError.single(args.file, f"population.csv names {loaded.base.population.csv}, which does not exist.",
                                 key="population.csv")

@@ -50,8 +50,15 @@ class LoadedScenario:
         """The base first, then the variants in file order."""
         return [(BASE, self.base), *self.variants.items()]
 
-    def with_settings(self, **updates: Any) -> LoadedScenario:
-        """A copy with top-level settings (seed, replications, horizon…) changed in every variant."""
+    def with_settings(self, **settings: Any) -> LoadedScenario:
+        """A copy with top-level settings (seed, replications, horizon…) changed in every variant.
+
+        Settings given as None (an option the planner did not use) are left as they are.
+        """
+        updates = {k: v for k, v in settings.items() if v is not None}
+        if not updates:
+            return self
+
         def upd(s: Scenario) -> Scenario:
             data = {**s.model_dump(by_alias=True), **updates}
             try:
@@ -259,14 +266,7 @@ def _problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefi
     else:
         line, col = doc.position(path, of_key)
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(path[:-1], data)
-        name = str(path[-1]) if path else ""
-        hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-        msg = f"unknown key '{name}'."
-        if hint:
-            msg += f" Did you mean '{hint[0]}'?"
-        if allowed:
-            msg += f" Allowed keys here: {', '.join(allowed)}."
+        msg = unknown_key_message(str(path[-1]) if path else "", _allowed_keys(path[:-1], data))
     elif kind == "missing":
         msg = "this key is required but missing."
         info = _field_info(path, data)
@@ -471,6 +471,17 @@ def _bool_problems(data: Any, doc: YamlDocument, prefix: Path_, only_set: bool) 
 
     visit(data, Scenario, ())
     return found
+
+
+def unknown_key_message(name: str, allowed: list[str]) -> str:
+    """'unknown key …', with a "did you mean" for a near miss and the keys allowed there."""
+    msg = f"unknown key '{name}'."
+    hint = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    if hint:
+        msg += f" Did you mean '{hint[0]}'?"
+    if allowed:
+        msg += f" Allowed keys here: {', '.join(allowed)}."
+    return msg
 
 
 def _has_position(doc: YamlDocument, path: Path_) -> bool:
