@@ -365,8 +365,13 @@ class Enterprise:
             self._timer(max(0.0, t_next - now), kind, self.cash_version)
 
     def _timer(self, delay: float, kind: str, version: int) -> None:
-        ev = self.city.env.timeout(delay)
-        ev.callbacks.append(lambda _ev: self._on_timer(version, kind))
+        if kind == "incident":
+            def valid() -> bool:
+                return version == self.hazard_version
+        else:
+            def valid() -> bool:
+                return version == self.cash_version
+        self.city.timers.at(self.city.env.now + delay, lambda: self._on_timer(version, kind), valid)
 
     def _on_timer(self, version: int, kind: str) -> None:
         if self.failed:

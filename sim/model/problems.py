@@ -43,13 +43,7 @@ def schedule_arrivals(ent: Enterprise, now: float) -> None:
         count = poisson_quantile(ent.u("problem_count:" + kind.kind), kind.expected_per_enterprise)
         for _ in range(count):
             t = now + ent.u("problem_time") * spec.window_days
-            if t < city.horizon:
-                ev = city.env.timeout(t - now)
-                ev.callbacks.append(partial(_on_arrival, ent, kind_index))
-
-
-def _on_arrival(ent: Enterprise, kind_index: int, _event: Any) -> None:
-    arrive(ent, kind_index)
+            city.timers.at(t, partial(arrive, ent, kind_index))
 
 
 def arrive(ent: Enterprise, kind_index: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sim.model.enterprise import Enterprise
@@ -57,10 +57,5 @@ def schedule_return(ent: Enterprise, now: float) -> None:
     if immediate:
         ent.present = min(ent.workers, ent.present + immediate)
     for t, n in cohorts:
-        if t > now and n and t < city.horizon:
-            ev = city.env.timeout(t - now)
-            ev.callbacks.append(partial(_arrive, ent, n))
-
-
-def _arrive(ent: Enterprise, n: int, _event: Any) -> None:
-    ent.workers_arrive(n)
+        if t > now and n:
+            city.timers.at(t, partial(ent.workers_arrive, n))
