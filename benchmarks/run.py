@@ -300,7 +300,7 @@ def main() -> int:
         scale([1_000, 10_000, 100_000])
         mm5(100_000)
         if not args.skip_sweep:
-            sweep_throughput(points=12, factor=0.25)
+            sweep_throughput(points=24, factor=0.25)
     print(f"(benchmark took {time.perf_counter() - t0:.0f} s)")
     return 0
 
