@@ -41,7 +41,7 @@ from sim.executors import Evaluate, Executor, Job
 from sim.metrics import SUMMARY_COLUMNS
 from sim.output import atomic_write, git_commit, write_text
 from sim.runner import Task, run_task
-from sim.scenario.loader import _data_path
+from sim.scenario.messages import data_path
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Path_, dotted
 from sim.store import ResultStore, RunRecord, run_key
@@ -145,7 +145,7 @@ class ScenarioModel:
 
     def _point_problem(self, point: int, values: Mapping[str, Scalar], data: dict[str, Any],
                        err: Any) -> InputProblem:
-        key = dotted(_data_path(tuple(err["loc"]), data))
+        key = dotted(data_path(tuple(err["loc"]), data))
         msg = str(err["msg"]).removeprefix("Value error, ")
         owner = next((p for p, targets in self._targets.items()
                       if any(key == dotted(t) or key.startswith(dotted(t) + ".") for t in targets)), None)

@@ -39,10 +39,7 @@ from pydantic import (
 )
 
 from sim.errors import InputError, InputProblem
-from sim.scenario.loader import (
-    _data_path,  # the pydantic-location → data-path walk, shared with scenarios
-    unknown_key_message,
-)
+from sim.scenario.messages import data_path, unknown_key_message
 from sim.scenario.yaml_source import YamlDocument, dotted, parse_yaml, read_text
 
 Scalar = int | float | str | bool
@@ -302,7 +299,7 @@ def _problem(err: Any, doc: YamlDocument) -> InputProblem:
     loc = tuple(err["loc"])
     if len(loc) > 2 and loc[0] in ("levers", "uncertainties") and loc[2] in ("range", "levels"):
         loc = loc[:2] + loc[3:]  # drop the union tag of a parameter's range or levels
-    path = _data_path(loc, doc.data)
+    path = data_path(loc, doc.data)
     kind = err["type"]
     of_key = kind == "extra_forbidden"
     line, col = doc.position(path, of_key)
