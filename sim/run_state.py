@@ -116,7 +116,15 @@ class RunState:
         return result
 
     def save(self, result: RunResult) -> None:
-        """Keep a finished replication: its full result, then its summary row."""
+        """Keep a finished replication: its full result, then its summary row.
+
+        Ctrl-C and SIGTERM wait until both are written (a few milliseconds), so the
+        partial summary always lists exactly the kept replications.
+        """
+        with _signals_held():
+            self._save(result)
+
+    def _save(self, result: RunResult) -> None:
         try:
             data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -134,17 +142,24 @@ class RunState:
     def _append_summary(self, result: RunResult) -> None:
         row = {"variant": result.variant, "replication": result.replication, **result.summary}
         path = self.out / PARTIAL
-        new = not path.exists()
-        buf = io.StringIO()
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        buf = io.StringIO(old)
+        buf.seek(0, io.SEEK_END)
         writer = csv.DictWriter(buf, fieldnames=list(row), lineterminator="\n")
-        if new:
+        if not old:
             writer.writeheader()
         writer.writerow(row)
-        # one write of whole lines to a file opened for appending: a reader never sees half a row
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(buf.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
+        text = buf.getvalue()
+
+        def write(tmp: Path) -> None:
+            with tmp.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+
+        # rewritten whole under a temporary name, then renamed: the file never exists with half a
+        # row or none (a Ctrl-C between creating and writing it used to leave it empty)
+        atomic_write(path, write)
 
     def record_failure(self, failure: Failure) -> None:
         """Log a replication that raised, with what is needed to reproduce it."""
@@ -203,6 +218,21 @@ class RunState:
         return (f"{n} of {total} replication(s) failed ({which}{more}); their seeds and tracebacks are in "
                 f"{self.log}. The tables hold the {total - n} that finished; after a fix, "
                 f"`--resume` with the same --out runs only the failed ones.")
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for a short critical section; they arrive right after it."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # a platform without signal masks
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextmanager
