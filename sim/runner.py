@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 
 from sim.model.world import RunResult, run_replication
 from sim.scenario.loader import LoadedScenario
@@ -87,17 +88,20 @@ def _failure(task: Task, exc: BaseException) -> Failure:
     return Failure(task, f"{type(exc).__name__}: {exc}", text)
 
 
+def _settle(task: Task, get: Callable[[], RunResult], catch: bool) -> RunResult | Failure:
+    """The task's result, or (when catching) a Failure recording what it raised."""
+    try:
+        return get()
+    except Exception as exc:
+        if not catch:
+            raise
+        return _failure(task, exc)
+
+
 def _iterate(tasks: list[Task], workers: int, catch: bool) -> Iterator[RunResult | Failure]:
     if workers <= 1 or len(tasks) <= 1:
         for task in tasks:
-            try:
-                result = run_task(task)
-            except Exception as exc:
-                if not catch:
-                    raise
-                yield _failure(task, exc)
-                continue
-            yield result
+            yield _settle(task, partial(run_task, task), catch)
         return
     pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_ignore_sigint)
     try:
@@ -105,15 +109,7 @@ def _iterate(tasks: list[Task], workers: int, catch: bool) -> Iterator[RunResult
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                task = pending.pop(fut)
-                try:
-                    result = fut.result()
-                except Exception as exc:
-                    if not catch:
-                        raise
-                    yield _failure(task, exc)
-                    continue
-                yield result
+                yield _settle(pending.pop(fut), fut.result, catch)
     except BaseException:
         _stop(pool)
         raise

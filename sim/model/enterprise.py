@@ -45,7 +45,7 @@ class Enterprise:
         "city", "i", "group", "local", "county", "size_class", "essential", "high_tech", "gazelle",
         "new_project", "workers", "revenue", "margin", "fixed_cost", "closed_cost", "liaison", "supervisor",
         "state", "cash", "present", "problem_factor", "open_problems",
-        "cash_version", "cash_due", "cash_kind", "hazard_version", "loan_eligible", "stress_level",
+        "cash_version", "cash_due", "cash_kind", "hazard_version", "loan_eligible", "stress_level", "reached_full",
         "exposure_left", "hazard_rate", "t_hazard", "logged_open", "logged_workers", "logged_cap",
         "produced", "t_prod", "travel_ready", "setup_ready", "loan_state", "inspected_once", "opened_once",
     )
@@ -81,6 +81,7 @@ class Enterprise:
         self.hazard_version = 0  # voids incident timers made stale by a later change
         self.loan_eligible = city.bank.eligible(self)
         self.stress_level = city.bank.stress_level(self)
+        self.reached_full = False
         self.exposure_left = -math.log(self.u("outbreak_exposure"))
         self.hazard_rate = 0.0
         self.t_hazard = 0.0
@@ -325,8 +326,9 @@ class Enterprise:
             self.logged_open = int(is_open)
             self.logged_workers = at_post
             self.logged_cap = cap
-        if cap >= city.full_threshold:
-            self.record_first("full_production_day", now)
+        if cap >= city.full_threshold and not self.reached_full:
+            self.reached_full = True
+            self.record("full_production_day", now)
 
         if self.state == FAILED:
             self.cash_version += 1
