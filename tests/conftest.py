@@ -22,6 +22,11 @@ def tiny(**overrides: Any) -> Scenario:
         "population": {"strata": [{"name": "s", "count": 2, "workers": 10, "readiness": 1.0,
                                    "nonlocal_share": 0.0, "cash_runway_days": 1000}]},
         "approval": {"preparation_days": 1.0, "review_days": 2.0, "rework_probability": 0.0},
+        # only the paperwork takes time, and offices never close, so that event times stay round
+        "preparation": {"supplies": {"market_days": 0.0, "allocation_days": 0.0}, "plan": {"plan_days": 0.0},
+                        "health": {"days": 0.0}},
+        "office_hours": {k: {"hours_per_day": 24, "days_per_week": 7, "opens_at_hour": 0}
+                         for k in ("approval", "inspection", "departments", "registration")},
         "inspection": {"visit_days": 0.5},
         "problems": {"kinds": []},
         "outbreak": {"hazard_per_worker": 0.0},

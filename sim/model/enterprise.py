@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from sim.model import loans, problems, projects, workforce
+from sim.model import loans, preparation, problems, projects, workforce
 from sim.model.finance import CashAccount
 
 if TYPE_CHECKING:
@@ -173,21 +173,24 @@ class Enterprise:
             self.travel_ready = workforce.travel_ready(self, self.city.env.now)
 
     def prepare(self) -> Process:
-        city = self.city
-        env = city.env
-        base = city.sc.approval.preparation_days.quantile(self.u("preparation"))
+        """The preparation tasks of February 2020, side by side (:mod:`sim.model.preparation`)."""
+        yield from preparation.prepare(self)
+
+    def liaison_first_visit(self) -> simpy.Event | None:
+        """Event that succeeds when the liaison's first visit is done; None without a liaison."""
         if self.liaison is None:
-            yield env.timeout(base)
-            return
+            return None
+        city = self.city
         role = city.sc.cadres.liaisons
-        t0 = env.now
-        visit = self.liaison.request_after(city.sc.cadres.dispatch_day, role.visit_days.quantile(self.u("liaison_visit")))
-        alone = env.timeout(base)
-        yield visit | alone
-        if visit.triggered and not alone.processed:
-            helped_end = min(t0 + base, max(env.now, t0 + base * role.preparation_factor))
-            if helped_end > env.now:
-                yield env.timeout(helped_end - env.now)
+        return self.liaison.request_after(city.sc.cadres.dispatch_day, role.visit_days.quantile(self.u("liaison_visit")))
+
+    def supervisor_guidance(self) -> simpy.Event | None:
+        """Event that succeeds when the supervisor's guidance visit (prevention plan, 十到位) is done; None without one."""
+        if self.supervisor is None:
+            return None
+        city = self.city
+        visit = city.sc.inspection.visit_days.quantile(self.u("supervisor_guidance"))
+        return self.supervisor.request_after(city.sc.cadres.dispatch_day, visit)
 
     def review_rounds(self) -> Process:
         city = self.city

@@ -8,6 +8,12 @@ lower ``priority`` first, first come first served within a class.
 This is leaner than ``simpy.PriorityResource`` (one timeout per customer, no
 request/release pair), and keeps time-weighted statistics so that Little's
 law can be checked on every queue.
+
+A service point may keep office hours (:class:`sim.model.office_hours.OfficeHours`):
+``duration`` is then working time, and a service ends when that much working
+time has accrued after it starts (a review begun at closing time ends the next
+working day). Waits and queue lengths stay in calendar time; busy *working*
+time is kept beside busy calendar time.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import heapq
 
 import simpy
 from simpy.core import NORMAL
+
+from sim.model.office_hours import ALWAYS_OPEN, OfficeHours
 
 
 class LevelLog:
@@ -43,11 +51,13 @@ class ServicePoint:
     """``servers`` identical servers with a non-preemptive priority queue."""
 
     __slots__ = (
-        "env", "name", "servers", "busy", "_queue", "_seq", "log",
+        "env", "name", "servers", "busy", "_queue", "_seq", "log", "hours",
         "arrivals", "completions", "wait_sum", "service_sum", "_t_last", "_area_queue", "_area_busy",
+        "_w_last", "_area_busy_work", "_always_open",
     )
 
-    def __init__(self, env: simpy.Environment, name: str, servers: int, log: LevelLog | None = None) -> None:
+    def __init__(self, env: simpy.Environment, name: str, servers: int, log: LevelLog | None = None,
+                 hours: OfficeHours = ALWAYS_OPEN) -> None:
         if servers < 1:
             raise ValueError(f"{name}: a service point needs at least one server")
         self.env = env
@@ -57,6 +67,8 @@ class ServicePoint:
         self._queue: list[tuple[int, int, float, float, simpy.Event]] = []
         self._seq = 0
         self.log = log
+        self.hours = hours
+        self._always_open = hours.always_open
         if log is not None:
             log.capacity += servers
         self.arrivals = 0
@@ -66,6 +78,8 @@ class ServicePoint:
         self._t_last = 0.0
         self._area_queue = 0.0
         self._area_busy = 0.0
+        self._w_last = 0.0
+        self._area_busy_work = 0.0
 
     @property
     def queue_length(self) -> int:
@@ -112,7 +126,11 @@ class ServicePoint:
         done._ok = True  # type: ignore[attr-defined]
         done._value = wait  # type: ignore[attr-defined]
         done.callbacks.insert(0, self._finish)  # type: ignore[union-attr]
-        self.env.schedule(done, NORMAL, duration)
+        if self._always_open:
+            self.env.schedule(done, NORMAL, duration)
+        else:
+            now = self.env.now
+            self.env.schedule(done, NORMAL, self.hours.end_of_service(now, duration) - now)
 
     def _finish(self, _done: simpy.Event) -> None:
         self._advance()
@@ -135,18 +153,27 @@ class ServicePoint:
             self._area_queue += len(self._queue) * dt
             self._area_busy += self.busy * dt
             self._t_last = now
+            w = now if self._always_open else self.hours.worked(now)
+            self._area_busy_work += self.busy * (w - self._w_last)
+            self._w_last = w
 
     def stats(self) -> dict[str, float]:
-        """Time-averaged queue length (Lq), busy servers, mean wait, counts, up to now."""
+        """Time-averaged queue length (Lq), busy servers, mean wait, counts, up to now.
+
+        ``utilisation`` is busy working time ÷ working time available (the calendar
+        share for an office that never closes); ``busy_work_time`` is in working days.
+        """
         self._advance()
         t = self.env.now or 1.0
+        available = self.hours.worked(self.env.now) or 1.0
         started = self.completions + self.busy
         return {
             "arrivals": float(self.arrivals),
             "completions": float(self.completions),
             "mean_queue_length": self._area_queue / t,
             "mean_busy": self._area_busy / t,
-            "utilisation": self._area_busy / (t * self.servers),
+            "utilisation": self._area_busy_work / (available * self.servers),
             "mean_wait": self.wait_sum / started if started else 0.0,
             "busy_time": self._area_busy,
+            "busy_work_time": self._area_busy_work,
         }

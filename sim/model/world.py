@@ -21,7 +21,9 @@ from sim.model.approval import make_procedure
 from sim.model.coverage import Assignment, assignment_rank, make_coverage
 from sim.model.enterprise import OPEN, Enterprise
 from sim.model.loans import Bank
+from sim.model.office_hours import office_hours
 from sim.model.outbreak import PrevalenceCurve
+from sim.model.preparation import SupplyMarket
 from sim.model.problems import DailyDispatch
 from sim.model.records import ChangeLog, Outcomes
 from sim.model.servers import LevelLog, ServicePoint
@@ -68,13 +70,17 @@ class City:
         self.timers = TimerWheel(env, self.horizon)
 
         self.point_logs = {k: LevelLog() for k in POINT_KINDS}
-        self.offices = [ServicePoint(env, f"approval:{c.name}", c.approval_reviewers, self.point_logs["approval"])
-                        for c in sc.counties]
-        self.teams = [ServicePoint(env, f"inspection:{c.name}", c.inspectors, self.point_logs["inspection"])
-                      for c in sc.counties]
-        self.departments = {name: ServicePoint(env, f"department:{name}", d.staff, self.point_logs["department"])
+        hours = office_hours(sc)
+        self.offices = [ServicePoint(env, f"approval:{c.name}", c.approval_reviewers, self.point_logs["approval"],
+                                     hours["approval"]) for c in sc.counties]
+        self.teams = [ServicePoint(env, f"inspection:{c.name}", c.inspectors, self.point_logs["inspection"],
+                                   hours["inspection"]) for c in sc.counties]
+        self.departments = {name: ServicePoint(env, f"department:{name}", d.staff, self.point_logs["department"],
+                                               hours["departments"])
                             for name, d in sc.problems.departments.items()}
-        self.registration = ServicePoint(env, "registration", sc.registration.desks, self.point_logs["registration"])
+        self.registration = ServicePoint(env, "registration", sc.registration.desks, self.point_logs["registration"],
+                                         hours["registration"])
+        self.supply_market = SupplyMarket(sc.preparation.supplies)
 
         self.tie = self._tie_breaks()
         self.assignment: Assignment = make_coverage(sc.policies.coverage).assign(self.pop, sc, self.tie)

@@ -86,8 +86,11 @@ def parameter_rows(loaded: LoadedScenario) -> list[ParameterRow]:
     def leaf(key: str, value: Any, info: Any) -> None:
         meta = field_meta(info) if info is not None else {}
         note = note_for(key)
+        provenance = note or meta.get("provenance", "")
+        if "plausible_range" in meta:  # an unpublished figure: the range robustness work draws from
+            provenance += f" (plausible range {meta['plausible_range']})"
         rows.append(ParameterRow(key, show(value), meta.get("unit", ""), (info.description or "") if info else "",
-                                 note or meta.get("provenance", ""), note is not None))
+                                 provenance, note is not None))
 
     def walk(model: BaseModel, prefix: str) -> None:
         for name, info in type(model).model_fields.items():

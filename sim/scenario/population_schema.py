@@ -34,9 +34,13 @@ class County(Strict):
     weight: float = param(1.0, unit="relative share", meaning="share of stratum enterprises placed in this county when a stratum names none",
                           provenance="assumption: rough split of Tieling's firms by area", ge=0, allow_inf_nan=False)
     approval_reviewers: int = param(3, unit="reviewers", meaning="reviewers at the county's restart-approval office",
-                                    provenance="assumption: a small county window", ge=1, le=100_000)
+                                    provenance="assumption: a small county window (not published); a county service hall's "
+                                               "restart window had one to a few desks a shift",
+                                    plausible_range=(1, 8), ge=1, le=100_000)
     inspectors: int = param(4, unit="inspectors", meaning="county's shared inspection team for firms without a supervisor",
-                            provenance="assumption", ge=1, le=100_000)
+                            provenance="assumption: not published; two to three two-person teams of a county's "
+                                       "health-supervision and market-supervision staff",
+                            plausible_range=(2, 12), ge=1, le=100_000)
     liaisons: int | None = param(None, unit="cadres", meaning="liaison cadres of this county's own pool; empty: a share of the city pool by enterprise count",
                                  provenance="source: 开原市 99 cadres (when set for kaiyuan)", ge=0, le=1_000_000)
     supervisors: int | None = param(None, unit="cadres", meaning="epidemic-prevention supervisors of this county's own pool; empty: a share of the city pool",

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from sim.scenario.params import Strict, param
 from sim.scenario.policies_schema import Policies
 from sim.scenario.population_schema import County, Population, Stratum
+from sim.scenario.preparation_schema import OfficeHours, Preparation
 from sim.scenario.sections import (
     Approval,
     Cadres,
@@ -66,6 +67,8 @@ class Scenario(Strict):
     counties: list[County] = Field(default_factory=_default_counties, description="county-level areas", min_length=1)
     population: Population = Field(default_factory=_default_population)
     approval: Approval = Field(default_factory=Approval)
+    preparation: Preparation = Field(default_factory=Preparation)
+    office_hours: OfficeHours = Field(default_factory=OfficeHours)
     inspection: Inspection = Field(default_factory=Inspection)
     cadres: Cadres = Field(default_factory=Cadres)
     workforce: Workforce = Field(default_factory=Workforce)

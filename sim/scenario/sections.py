@@ -39,9 +39,9 @@ class Calendar(Strict):
 class Approval(Strict):
     """Restart application and review (复工申请审批) at the county office."""
 
-    preparation_days: Dist = param(lambda: lognormal(4.0, 0.6), unit="days", meaning="time to prepare the application (documents, protective supplies) without help",
+    preparation_days: Dist = param(lambda: lognormal(4.0, 0.6), unit="days", meaning="paperwork: time to prepare the application documents without help (the other preparation tasks are in 'preparation')",
                                    provenance="assumption")
-    review_days: Dist = param(lambda: lognormal(0.2, 0.6), unit="reviewer-days", meaning="reviewer time for one review round under the standard procedure",
+    review_days: Dist = param(lambda: lognormal(0.2, 0.6), unit="reviewer working days", meaning="reviewer time for one review round under the standard procedure",
                               provenance="assumption: about 1.5 working hours a round; 国办发明电〔2020〕6号 asks for an answer within 2 working days")
     rework_probability: Probability = param(0.35, unit="probability", meaning="chance an application is returned for missing documents at a review",
                                             provenance="assumption")
@@ -136,7 +136,9 @@ class ProblemKind(Strict):
 
 
 class Department(Strict):
-    staff: int = param(5, unit="staff", meaning="people resolving problems at once", provenance="assumption", ge=1, le=100_000)
+    staff: int = param(5, unit="staff", meaning="people resolving problems at once",
+                       provenance="assumption: not published; a city bureau's section assigned to enterprise problems",
+                       plausible_range=(3, 40), ge=1, le=100_000)
     service_days: Dist = param(lambda: lognormal(1.5, 0.8), unit="staff-days", meaning="staff time to resolve one problem",
                                provenance="assumption")
 
@@ -276,7 +278,9 @@ class NewProjects(Strict):
 class Registration(Strict):
     """Market-supervision registration desks (市场主体登记), shared with the public's registrations."""
 
-    desks: int = param(6, unit="desks", meaning="registration desks open", provenance="assumption", ge=1, le=100_000)
+    desks: int = param(6, unit="desks", meaning="registration desks open",
+                       provenance="assumption: not published; the market-supervision windows of the city service hall",
+                       plausible_range=(3, 12), ge=1, le=100_000)
     service_days: Dist = param(lambda: lognormal(0.1, 0.5), unit="desk-days", meaning="desk time for one registration",
                                provenance="assumption")
     background_per_day: float = param(4273 / 90, unit="registrations/day", meaning="other registrations arriving per day (Poisson)",
