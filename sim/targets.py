@@ -35,7 +35,10 @@ class Target:
 
 
 def read_targets(path: str | Path, region: str | None = None) -> list[Target]:
-    """Read and check a target CSV; keep the rows of ``region`` (all rows if None), in date order."""
+    """Read and check a target CSV; keep the rows of ``region`` (all rows if None), in date order.
+
+    ``region`` may name several regions, comma-separated.
+    """
     path = Path(path)
     file = str(path)
     try:
@@ -92,7 +95,9 @@ def read_targets(path: str | Path, region: str | None = None) -> list[Target]:
         raise InputError(problems)
     regions = sorted({t.region for t in targets})
     if region is not None:
-        targets = [t for t in targets if t.region.lower() == region.lower()]
+        # several regions may be named, comma-separated (liaoning,shenyang): one fit to all their points
+        wanted = {r.strip().lower() for r in region.split(",") if r.strip()}
+        targets = [t for t in targets if t.region.lower() in wanted]
         if not targets:
             raise InputError.single(file, f"no rows for region '{region}'; regions in the file: {', '.join(regions)}.",
                                     key="region")

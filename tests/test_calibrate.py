@@ -118,6 +118,9 @@ def test_region_selection(tmp_path: Path) -> None:
     path = Path(__file__).parent.parent / "data" / "targets" / "resumption_above_scale_2020.csv"
     rows = read_targets(path, "liaoning")
     assert [(str(t.date), t.share) for t in rows] == [("2020-02-12", 0.544), ("2020-03-18", 0.947)]
+    both = read_targets(path, "liaoning, shenyang")  # several regions, comma-separated, in date order
+    assert [(t.region, str(t.date)) for t in both] == [("liaoning", "2020-02-12"), ("shenyang", "2020-02-14"),
+                                                       ("liaoning", "2020-03-18")]
     with pytest.raises(InputError, match="several regions"):
         read_targets(path)
     with pytest.raises(InputError, match="no rows for region 'atlantis'"):

@@ -53,7 +53,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--fit", dest="fits", action="append", required=True, type=fit_arg, metavar="PARAM=LOW:HIGH",
                    help="a parameter to fit and its range, as a dotted path, e.g. approval.review_days.mean=0.1:2 "
                         "or counties[*].approval_reviewers=1:8 (repeat for several)")
-    p.add_argument("--region", default=None, help="use only the target rows of this region (e.g. liaoning)")
+    p.add_argument("--region", default=None,
+                   help="use only the target rows of this region (e.g. liaoning), or of several, comma-separated "
+                        "(e.g. liaoning,shenyang)")
     p.add_argument("--series", default=DEFAULT_SERIES,
                    help=f"daily series compared with the targets (default: {DEFAULT_SERIES})")
     p.add_argument("--replications", "-r", type=positive_int, default=None,
