@@ -130,3 +130,21 @@ def test_littles_law_holds_on_a_queue_with_office_hours() -> None:
                   seed=np.random.SeedSequence(5), point=point)
     assert r.mean_queue_length > 0.05  # the office really queues (over nights and weekends too)
     assert r.mean_queue_length == pytest.approx(r.arrivals / r.horizon * r.waits_all / r.arrivals, rel=1e-9)
+
+
+def test_office_head_counts_carry_a_plausible_range_that_holds_the_default() -> None:
+    from sim.scenario.params import field_meta, plausible_range
+    from sim.scenario.population_schema import County
+    from sim.scenario.schema import scenario_json_schema
+    from sim.scenario.sections import Department, Registration
+
+    for model, name in ((County, "approval_reviewers"), (County, "inspectors"), (Department, "staff"),
+                        (Registration, "desks")):
+        info = model.model_fields[name]
+        rng = plausible_range(info)
+        assert rng is not None, f"{model.__name__}.{name} has no plausible range"
+        assert rng[0] <= info.default <= rng[1]
+        assert "plausible_range" in field_meta(info)
+    # shown in `python -m sim schema`
+    county = scenario_json_schema()["$defs"]["County"]["properties"]["approval_reviewers"]
+    assert county["plausible_range"] == [1, 8]
