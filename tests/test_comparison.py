@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.cli import main as cli_main
-from sim.comparison import (
+from sim.analysis.comparison import (
     COLUMNS,
     comparable_metrics,
     compare,
@@ -24,7 +23,8 @@ from sim.comparison import (
     parse_target,
     precision_status,
 )
-from sim.stats import holm, paired_difference
+from sim.analysis.stats import holm, paired_difference
+from sim.cli import main as cli_main
 from tests.conftest import tiny
 
 ROOT = Path(__file__).parent.parent

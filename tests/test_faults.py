@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import sim.runner
+import sim.experiment.runner
 from sim.cli import main
-from sim.run_state import LOG, RUNS
-from sim.runner import Failure, Task, execute
+from sim.experiment.run_state import LOG, RUNS
+from sim.experiment.runner import Failure, Task, execute
 from tests.conftest import tiny
 
 SMALL = """
@@ -47,7 +47,7 @@ def _run(scen: Path, out: Path, *extra: str) -> int:
 
 
 def _fail(monkeypatch: pytest.MonkeyPatch, variant: str, replication: int) -> list[tuple[str, int]]:
-    real = sim.runner.run_task
+    real = sim.experiment.runner.run_task
     calls: list[tuple[str, int]] = []
 
     def run_task(task: Task) -> Any:
@@ -56,7 +56,7 @@ def _fail(monkeypatch: pytest.MonkeyPatch, variant: str, replication: int) -> li
             raise RuntimeError("cash book out of balance")
         return real(task)
 
-    monkeypatch.setattr(sim.runner, "run_task", run_task)
+    monkeypatch.setattr(sim.experiment.runner, "run_task", run_task)
     return calls
 
 
@@ -88,7 +88,7 @@ def test_every_replication_failing_exits_1_without_tables(
     def broken(task: Task) -> Any:
         raise ValueError("no enterprises")
 
-    monkeypatch.setattr(sim.runner, "run_task", broken)
+    monkeypatch.setattr(sim.experiment.runner, "run_task", broken)
     assert _run(scen, tmp_path / "out") == 1
     assert "6 of 6 replication(s) failed" in capsys.readouterr().err
     assert not (tmp_path / "out" / "summary.csv").exists()

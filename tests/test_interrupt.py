@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.runner
+import sim.experiment.runner
 from sim.cli import main
-from sim.run_state import PARTIAL, RUNS, STATE
+from sim.experiment.run_state import PARTIAL, RUNS, STATE
 
 ROOT = Path(__file__).parent.parent
 SMALL = """
@@ -40,7 +40,7 @@ def _run(scen: Path, out: Path, *extra: str) -> int:
 
 def _interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> list[tuple[str, int]]:
     """Make the serial runner raise KeyboardInterrupt (as Ctrl-C does) once ``finished`` runs are done."""
-    real = sim.runner.run_task
+    real = sim.experiment.runner.run_task
     calls: list[tuple[str, int]] = []
 
     def run_task(task: sim.runner.Task) -> object:
@@ -49,7 +49,7 @@ def _interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> list[tup
         calls.append((task.variant, task.replication))
         return real(task)
 
-    monkeypatch.setattr(sim.runner, "run_task", run_task)
+    monkeypatch.setattr(sim.experiment.runner, "run_task", run_task)
     return calls
 
 

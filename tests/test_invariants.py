@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.model import world
-from sim.model.world import City, RunResult
+from sim.model.world import City
+from sim.results.run_result import RunResult
 from sim.scenario.schema import Scenario
 from tests.conftest import tiny
 

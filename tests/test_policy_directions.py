@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.world import RunResult, run_replication
+from sim.model.world import run_replication
+from sim.results.run_result import RunResult
 from sim.scenario.loader import deep_merge, load_scenario
 from sim.scenario.schema import Scenario
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from sim.calibrate import (
+from sim.calibration.fit import (
     DEFAULT_SERIES,
     Evaluation,
     FitParam,
@@ -25,11 +25,11 @@ from sim.calibrate import (
     resolve_params,
     set_value,
 )
+from sim.calibration.targets import Target, read_targets
 from sim.cli.run import positive_int, seed_int
-from sim.output import atomic_write, default_folder, prepare_folder, write_text
-from sim.runner import default_workers
+from sim.experiment.runner import default_workers
+from sim.results.output import atomic_write, default_folder, prepare_folder, write_text
 from sim.scenario.loader import load_scenario
-from sim.targets import Target, read_targets
 
 
 def fit_arg(text: str) -> FitParam:

@@ -10,17 +10,20 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.cli.report import add_language_option, check_language, write_after_run
-from sim.comparison import (
+from sim.analysis.comparison import (
     DEFAULT_MAX_REPLICATIONS,
     compare,
     comparison_table,
     parse_target,
     run_to_precision,
 )
+from sim.analysis.stats import TESTS
+from sim.analysis.survival import km_frame, median_text, restart_curves, survival_frame
+from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.errors import InputError
-from sim.model.world import RunResult
-from sim.output import (
+from sim.experiment.run_state import RunState, sigterm_as_interrupt
+from sim.experiment.runner import Task, default_workers, tasks_for
+from sim.results.output import (
     default_folder,
     prepare_folder,
     summary_frame,
@@ -28,11 +31,8 @@ from sim.output import (
     write_frame,
     write_results,
 )
-from sim.run_state import RunState, sigterm_as_interrupt
-from sim.runner import Task, default_workers, tasks_for
+from sim.results.run_result import RunResult
 from sim.scenario.loader import LoadedScenario, load_scenario
-from sim.stats import TESTS
-from sim.survival import km_frame, median_text, restart_curves, survival_frame
 
 HEADLINE = [
     ("restarted_share", "restarted", "pct"),

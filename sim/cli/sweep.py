@@ -9,12 +9,12 @@ from pathlib import Path
 from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.cli.run import positive_int
 from sim.errors import OutputError
-from sim.executors import make_executor
-from sim.runner import default_workers
+from sim.experiment.executors import make_executor
+from sim.experiment.runner import default_workers
+from sim.experiment.store import STORE_NAME
 from sim.scenario.loader import load_scenario
-from sim.store import STORE_NAME
-from sim.sweep import ScenarioModel, run_sweep
-from sim.sweep_spec import load_sweep
+from sim.sweep.run import ScenarioModel, run_sweep
+from sim.sweep.spec import load_sweep
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -1,7 +1,7 @@
 """The city of one replication: builds every component and runs the simulation.
 
 Phases, as in desmod: build (population, policies, service points, cadres,
-enterprises), run until the horizon, collect (:mod:`sim.metrics`). Components
+enterprises), run until the horizon, collect (:mod:`sim.results.metrics`). Components
 get the environment, their parameters and their random streams when built.
 """
 
@@ -11,7 +11,6 @@ import gc
 import math
 import time
 from collections.abc import Generator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,24 +27,11 @@ from sim.model.servers import LevelLog, ServicePoint
 from sim.model.timers import TimerWheel
 from sim.population import Population, build_population
 from sim.random_streams import Streams
+from sim.results.metrics import collect
+from sim.results.run_result import RunResult
 from sim.scenario.schema import Scenario
 
 POINT_KINDS = ("approval", "inspection", "liaison", "supervisor", "department", "registration")
-
-
-@dataclass
-class RunResult:
-    """Everything one replication of one variant produced (picklable)."""
-
-    variant: str
-    replication: int
-    outcomes: dict[str, np.ndarray]
-    series: dict[str, np.ndarray]
-    summary: dict[str, float]
-    events: int
-    wall_seconds: float
-    enterprise_ids: list[str] = field(default_factory=list)
-    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 class City:
@@ -195,8 +181,6 @@ class City:
 def run_replication(sc: Scenario, variant: str, replication: int,
                     population: Population | None = None) -> RunResult:
     """Build, run and collect one replication of one variant."""
-    from sim.metrics import collect
-
     t0 = time.perf_counter()
     city = City(sc, replication, population)
     city.run()

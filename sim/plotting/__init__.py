@@ -51,7 +51,7 @@ class Plots:
 
 def save(fig: Any, folder: Path, key: str, title: str) -> Figure:
     """Write ``fig`` as <key>.png and <key>.svg (atomically) and close it."""
-    from sim.output import atomic_write
+    from sim.results.output import atomic_write
 
     plt = pyplot()
     png, svg = folder / f"{key}.png", folder / f"{key}.svg"
@@ -131,7 +131,7 @@ def _sweep_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str
 
 
 def resumption_plot(results: list[Any], path: Path, series: str = "resumed_share") -> None:
-    """复工率 per variant with 95 % bands, from results in memory (used by sim.output)."""
+    """复工率 per variant with 95 % bands, from results in memory (used by sim.results.output)."""
     import pandas as pd
 
     words = use_language("en")

@@ -95,7 +95,7 @@ def km_from_enterprises(enterprises: pd.DataFrame, horizon: float) -> pd.DataFra
     """restart_km.csv's columns computed from enterprises.csv (restart_day, censored at the horizon)."""
     import pandas as pd
 
-    from sim.survival import censored_restarts, kaplan_meier
+    from sim.analysis.survival import censored_restarts, kaplan_meier
 
     grid = np.arange(0, math.floor(horizon) + 1, dtype=float)
     frames = []

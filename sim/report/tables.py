@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.analysis.stats import t_halfwidth
 from sim.plotting.forest import SIGNIFICANT
 from sim.plotting.labels import PERCENT_METRICS, Lang, metric_label
 from sim.report.text import word
-from sim.stats import t_halfwidth
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -22,7 +22,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from functools import partial
 
-from sim.model.world import RunResult, run_replication
+from sim.model.world import run_replication
+from sim.results.run_result import RunResult
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import Scenario
 

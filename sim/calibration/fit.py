@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from sim.calibration.targets import Target
 from sim.errors import InputError, InputProblem
 from sim.model.world import run_replication
 from sim.scenario.schema import Scenario
-from sim.targets import Target
 
 DEFAULT_SERIES = "resumed_share_above_scale"
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+|\*)\]")

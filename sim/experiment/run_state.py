@@ -40,9 +40,9 @@ from pathlib import Path
 
 from sim import __version__
 from sim.errors import OutputError
-from sim.model.world import RunResult
-from sim.output import atomic_write, write_text
-from sim.runner import Failure, Task, execute
+from sim.experiment.runner import Failure, Task, execute
+from sim.results.output import atomic_write, write_text
+from sim.results.run_result import RunResult
 from sim.scenario.loader import LoadedScenario
 
 RUNS = "runs"

@@ -35,17 +35,17 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim import __version__
-from sim.designs import DesignPoints, analyze, generate, has_sensitivity, point_count
 from sim.errors import InputError, InputProblem
-from sim.executors import Evaluate, Executor, Job
-from sim.metrics import SUMMARY_COLUMNS
-from sim.output import atomic_write, git_commit, write_text
-from sim.runner import Task, run_task
+from sim.experiment.executors import Evaluate, Executor, Job
+from sim.experiment.runner import Task, run_task
+from sim.experiment.store import ResultStore, RunRecord, run_key
+from sim.results.metrics import SUMMARY_COLUMNS
+from sim.results.output import atomic_write, git_commit, write_text
 from sim.scenario.messages import data_path
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Path_, dotted
-from sim.store import ResultStore, RunRecord, run_key
-from sim.sweep_spec import Scalar, SweepSpec, split_path
+from sim.sweep.designs import DesignPoints, analyze, generate, has_sensitivity, point_count
+from sim.sweep.spec import Scalar, SweepSpec, split_path
 
 
 class PointModel(Protocol):
@@ -66,13 +66,14 @@ class PointModel(Protocol):
         ...
 
 
-MODEL_SOURCES = ("model", "scenario", "population.py", "random_streams.py", "metrics.py", "runner.py")
+MODEL_SOURCES = ("model", "scenario", "population.py", "random_streams.py", "results/metrics.py",
+                 "results/run_result.py", "experiment/runner.py")
 
 
 @functools.lru_cache(maxsize=1)
 def model_fingerprint() -> str:
     """sha256 of the source files that decide a run's result, so that a changed model never reuses old runs."""
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for name in MODEL_SOURCES:
         target = root / name

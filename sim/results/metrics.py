@@ -15,9 +15,10 @@ import numpy as np
 
 from sim.model.records import daily_time_average, level_at_days
 from sim.population import SIZE_CLASSES
+from sim.results.run_result import RunResult
 
 if TYPE_CHECKING:
-    from sim.model.world import City, RunResult
+    from sim.model.world import City
 
 SUMMARY_COLUMNS: dict[str, str] = {
     "enterprises": "enterprises simulated",
@@ -186,8 +187,6 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
 
 
 def collect(city: City, variant: str, events: int, wall: float) -> RunResult:
-    from sim.model.world import RunResult
-
     series = daily_series(city)
     summary = summarise(city, series, events)
     pop = city.pop

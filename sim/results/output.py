@@ -21,7 +21,7 @@ import yaml
 
 from sim import __version__
 from sim.errors import OutputError
-from sim.model.world import RunResult
+from sim.results.run_result import RunResult
 from sim.scenario.loader import LoadedScenario
 
 
@@ -127,7 +127,7 @@ def write_results(out: Path, loaded: LoadedScenario, results: list[RunResult], w
         atomic_write(out / "timeseries.csv",
                      lambda p: timeseries_frame(results, loaded.base.start_date).to_csv(p, index=False))
         atomic_write(out / "enterprises.csv", lambda p: enterprises_frame(results).to_csv(p, index=False))
-        from sim.plots import resumption_plot
+        from sim.plotting import resumption_plot
 
         atomic_write(out / "resumption.png", lambda p: resumption_plot(results, p))
     except OSError as exc:
