@@ -18,7 +18,8 @@ from sim.cli import main as cli_main
 from sim.errors import InputError
 from sim.experiment.store import run_key
 from sim.scenario.loader import load_scenario
-from sim.sweep.run import ScenarioModel, expand_path
+from sim.scenario.paths import expand_path
+from sim.sweep.run import ScenarioModel
 from sim.sweep.spec import Parameter, load_sweep
 
 ROOT = Path(__file__).parent.parent

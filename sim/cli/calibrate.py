@@ -17,19 +17,20 @@ from sim.calibration.fit import (
     Evaluation,
     FitParam,
     FitResult,
+    ParamSlot,
     fit,
     fit_plot,
     fit_table,
-    get_value,
     parse_fit,
     resolve_params,
-    set_value,
 )
 from sim.calibration.targets import Target, read_targets
-from sim.cli.run import positive_int, seed_int
-from sim.experiment.runner import default_workers
+from sim.cli.run import add_executor_options, positive_int, seed_int
+from sim.experiment.executors import Executor, make_executor
+from sim.experiment.lock import LOCK_NAME, FolderLock
 from sim.results.output import atomic_write, default_folder, prepare_folder, write_text
-from sim.scenario.loader import load_scenario
+from sim.scenario.loader import LoadedScenario, load_scenario
+from sim.scenario.paths import get_value, set_value
 
 
 def fit_arg(text: str) -> FitParam:
@@ -65,8 +66,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--optimizer-seed", type=seed_int, default=1, help="seed of the optimizer (default 1)")
     p.add_argument("--out", type=Path, default=None,
                    help="results folder (default: results/<scenario name>/calibration-<timestamp>)")
-    p.add_argument("--workers", "-w", type=positive_int, default=None,
-                   help="worker processes for the replications (default: one per core); the fit does not depend on it")
+    add_executor_options(p)
     p.add_argument("--force", action="store_true", help="write into a non-empty results folder")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p.set_defaults(handler=main)
@@ -77,9 +77,16 @@ def main(args: argparse.Namespace) -> int:
     base = loaded.base
     targets = read_targets(args.targets, args.region)
     slots = resolve_params(base, args.fits, str(args.file))
-    out = prepare_folder(args.out or default_folder(loaded).with_name(
-        "calibration-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S")), args.force)
-    workers = args.workers or default_workers()
+    out = args.out or default_folder(loaded).with_name("calibration-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    with FolderLock(out, ["python", "-m", "sim", *sys.argv[1:]]):
+        prepare_folder(out, args.force, ignore={LOCK_NAME})
+        with make_executor(args.executor, args.workers, args.scheduler) as executor:
+            return _calibrate(args, loaded, targets, slots, out, executor)
+
+
+def _calibrate(args: argparse.Namespace, loaded: LoadedScenario, targets: list[Target], slots: list[ParamSlot],
+               out: Path, executor: Executor) -> int:
+    base = loaded.base
     total = max(5, args.popsize * len(slots)) * (args.maxiter + 1)
     print(f"Calibrating '{base.name}': {', '.join(s.param.path for s in slots)} to {len(targets)} point(s) of "
           f"{args.targets}; {base.replications} replication(s) per candidate, about {total} candidates → {out}",
@@ -95,7 +102,7 @@ def main(args: argparse.Namespace) -> int:
             print(f"  [{count[0]:>3}/{total}] {values}: loss {ev.loss:.5f} (best {best[0]:.5f})", file=sys.stderr)
 
     t0 = time.perf_counter()
-    result = fit(base, slots, targets, str(args.targets), base.replications, workers, args.maxiter, args.popsize,
+    result = fit(base, slots, targets, str(args.targets), base.replications, executor, args.maxiter, args.popsize,
                  args.optimizer_seed, args.series, progress)
     wall = time.perf_counter() - t0
     table = fit_table(result, targets)

@@ -1,14 +1,22 @@
-"""Where the runs of a sweep execute: a local process pool, or a Dask cluster.
+"""Where replications execute: in this process, a local process pool, or a Dask cluster.
 
-An executor takes independent jobs and yields their results as they finish,
-in whatever order. The sweep writes each result to the store at once and puts
-results back in (point, replication) order before writing tables, so the
-output does not depend on the executor or the number of workers.
+One interface for every command (``run``, ``sweep``, ``calibrate``): an
+executor takes independent jobs and yields their results as they finish, in
+whatever order. Callers put results back in their own order before writing
+anything, so no output depends on the executor or the number of workers.
+
+A job that raises comes back with its traceback instead of a value, so one
+faulty replication does not stop the others. Ctrl-C (KeyboardInterrupt) is
+for the main process: local workers ignore it, and the executor ends them at
+once when the caller stops iterating (one clean interrupt, no traceback per
+worker).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -18,12 +26,17 @@ from typing import Any
 
 from sim.errors import InputError
 
-Evaluate = Callable[[Any, int], dict[str, float]]
+Evaluate = Callable[[Any, int], Any]
+EXECUTORS = ("local", "dask")
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
 class Job:
-    """One run: evaluate ``payload`` (e.g. a point's Scenario) for one replication.
+    """One replication: ``evaluate(payload, replication)``.
 
     ``evaluate`` must be a module-level function so that it can be sent to worker processes.
     """
@@ -37,24 +50,23 @@ class Job:
 
 @dataclass(frozen=True)
 class Completed:
+    """What a job gave: its value, or (``error``) the traceback of what it raised."""
+
     key: str
-    summary: dict[str, float]
+    value: Any
     wall_seconds: float
-    error: str | None = None  # the traceback of a run that raised
+    error: str | None = None
 
 
 def run_job(job: Job) -> Completed:
-    """Run one job (in whichever process the executor chose).
-
-    A run that raises comes back with its traceback instead of a summary, so
-    that one faulty point does not stop the sweep.
-    """
+    """Run one job in whichever process the executor chose; an exception becomes its traceback."""
     t0 = time.perf_counter()
     try:
-        summary = job.evaluate(job.payload, job.replication)
-    except Exception:
-        return Completed(job.key, {}, time.perf_counter() - t0, traceback.format_exc())
-    return Completed(job.key, {k: float(v) for k, v in summary.items()}, time.perf_counter() - t0)
+        value = job.evaluate(job.payload, job.replication)
+    except Exception as exc:
+        # format_exception includes a worker's own frames (__cause__), not only the pool's
+        return Completed(job.key, None, time.perf_counter() - t0, "".join(traceback.format_exception(exc)))
+    return Completed(job.key, value, time.perf_counter() - t0)
 
 
 class Executor:
@@ -77,7 +89,7 @@ class Executor:
 
 
 class LocalExecutor(Executor):
-    """A pool of local worker processes; with one worker, runs in this process."""
+    """A pool of local worker processes; with one worker (or one job), runs in this process."""
 
     name = "local"
 
@@ -89,16 +101,38 @@ class LocalExecutor(Executor):
             for job in jobs:
                 yield run_job(job)
             return
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(jobs))) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), initializer=_worker_signals)
+        try:
             pending: set[Future[Completed]] = {pool.submit(run_job, job) for job in jobs}
-            try:
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        yield fut.result()
-            finally:
-                for fut in pending:
-                    fut.cancel()
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield fut.result()
+        except BaseException:  # Ctrl-C, or the caller stopped early (GeneratorExit)
+            _stop(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+def _worker_signals() -> None:
+    """Worker initializer: Ctrl-C is for the main process, which stops the workers itself.
+
+    SIGTERM gets its default action back (a forked worker inherits the main
+    process's handler), so that stopping a worker ends it without a traceback.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued jobs and end the workers now, without waiting for running replications."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # no public API to end running work
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)
 
 
 class DaskExecutor(Executor):
@@ -144,12 +178,14 @@ class DaskExecutor(Executor):
             self._cluster.close()
 
 
-def make_executor(kind: str, workers: int, scheduler: str | None = None) -> Executor:
-    """``local`` or ``dask`` (a scheduler address implies dask)."""
+def make_executor(kind: str | None, workers: int | None, scheduler: str | None = None) -> Executor:
+    """``local`` (default) or ``dask`` (a scheduler address implies dask); workers default to one per core."""
+    kind = kind or ("dask" if scheduler else "local")
     if scheduler and kind != "dask":
         raise InputError.single("--scheduler", "a scheduler address needs --executor dask.")
+    n = workers or default_workers()
     if kind == "dask":
-        return DaskExecutor(workers, scheduler)
+        return DaskExecutor(n, scheduler)
     if kind == "local":
-        return LocalExecutor(workers)
+        return LocalExecutor(n)
     raise InputError.single("--executor", f"unknown executor '{kind}'; choose local or dask.")

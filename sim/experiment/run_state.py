@@ -1,32 +1,33 @@
-"""What a run has finished so far, kept on disk so that an interrupted run can resume.
+"""What a run has finished so far, kept in its results folder so that an interrupted run can resume.
 
 Inside the results folder:
 
-``runs/<variant>-<replication>.pkl``
-    every finished replication's full result, written (temporary name, then
-    rename) as soon as it arrives; ``--resume`` reads these instead of running
-    the replication again, so the final tables are identical to those of an
-    uninterrupted run.
+``store.sqlite``
+    every finished replication's full result, in the result store
+    (:mod:`sim.experiment.store`), written in its own transaction as soon as it
+    arrives and keyed by its resolved scenario, replication, model source and
+    population content. ``--resume`` reuses a stored replication only when
+    all of them match, so the final tables are identical to those of an
+    uninterrupted run; a replication made with another model source or
+    population CSV is run again, and the run says how many and why.
 ``summary.partial.csv``
     the summary row of every finished replication, appended as it finishes:
     a readable record of progress.
 ``run_state.json``
-    a fingerprint of the resolved scenario (every variant, the seed, the
-    package version; not the number of replications), so that a run is only
-    resumed with the scenario that started it.
+    a fingerprint of the resolved scenario (every variant, the seed; not the
+    number of replications), so that a run is only resumed with the scenario
+    that started it.
 ``run.log``
     one entry per failed replication: variant, replication, seed, traceback.
 
-After the final tables are written, ``runs/`` and ``summary.partial.csv`` are
-removed unless some replications failed (then a ``--resume`` reruns only
-those). The pickles are the planner's own files, read back only from the
-folder named with ``--out``.
+After the final tables are written, the store, ``summary.partial.csv`` and
+``run_state.json`` are removed unless some replications failed (then a
+``--resume`` reruns only those).
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
@@ -36,44 +37,51 @@ import shutil
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from sim import __version__
 from sim.errors import OutputError
-from sim.experiment.runner import Failure, Task, execute
+from sim.experiment.executors import Completed, Executor, Job
+from sim.experiment.failures import Failure, FailureLog
+from sim.experiment.fingerprint import Populations, model_fingerprint, scenario_identity
+from sim.experiment.runner import Task, evaluate_task, run_jobs
+from sim.experiment.store import STORE_NAME, ResultStore, RunRecord, run_key
 from sim.results.output import atomic_write, write_text
 from sim.results.run_result import RunResult
 from sim.scenario.loader import LoadedScenario
 
-RUNS = "runs"
 PARTIAL = "summary.partial.csv"
 STATE = "run_state.json"
 LOG = "run.log"
 
 
 def fingerprint(loaded: LoadedScenario) -> str:
-    """Hash of everything that determines a replication's result, except how many there are."""
+    """Hash of the experiment's scenario (every variant, the seed), except how many replications it has."""
     variants = [(name, sc.model_dump(mode="json", by_alias=True, exclude={"replications"}))
                 for name, sc in loaded.all_variants()]
-    text = json.dumps({"version": __version__, "variants": variants}, sort_keys=True, default=str)
+    text = json.dumps({"variants": variants}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class RunState:
     """The finished replications of one results folder, and the failures."""
 
-    def __init__(self, out: Path, loaded: LoadedScenario) -> None:
+    def __init__(self, out: Path, loaded: LoadedScenario, store: ResultStore) -> None:
         self.out = out
         self.loaded = loaded
-        self.runs = out / RUNS
-        self.log = out / LOG
+        self.store = store
+        self.log = FailureLog(out / LOG)
+        self.populations = Populations()
         self.failures: list[Failure] = []
         self.reused = 0
+        self.rerun_notes: list[str] = []
+        self._planned: dict[tuple[str, int], str] = {}  # (variant, replication) -> key, every task asked for
+        self._kept: set[str] = set()  # keys of planned replications finished (reused or run now)
 
     @classmethod
     def open(cls, out: Path, loaded: LoadedScenario, resume: bool) -> RunState:
         """Start a fresh state in ``out``, or, with ``resume``, pick up the one there."""
-        state = cls(out, loaded)
         key = fingerprint(loaded)
         path = out / STATE
         try:
@@ -87,57 +95,115 @@ class RunState:
                 stored = json.loads(path.read_text(encoding="utf-8")).get("fingerprint")
                 if stored != key:
                     raise OutputError(
-                        f"the run in {out} was started with a different scenario, seed or program version; "
+                        f"the run in {out} was started with a different scenario or seed; "
                         "--resume only continues the same experiment. Use a new --out folder, or --force "
                         "to start over in this one.")
             else:
-                shutil.rmtree(state.runs, ignore_errors=True)
+                _remove_store(out)
+                shutil.rmtree(out / "runs", ignore_errors=True)  # left by an older version
                 for name in (PARTIAL, LOG):
                     (out / name).unlink(missing_ok=True)
-            state.runs.mkdir(parents=True, exist_ok=True)
             write_text(path, json.dumps({"fingerprint": key, "scenario": loaded.base.name,
-                                         "seed": loaded.base.seed, "version": __version__}, indent=2) + "\n")
+                                         "seed": loaded.base.seed}, indent=2) + "\n")
         except (OSError, json.JSONDecodeError) as exc:
             raise OutputError(f"cannot set up the run state in {out}: {getattr(exc, 'strerror', None) or exc}.") from None
-        return state
+        return cls(out, loaded, ResultStore(out))
 
-    def _file(self, variant: str, replication: int) -> Path:
-        return self.runs / f"{variant}-{replication}.pkl"
+    def close(self) -> None:
+        self.store.close()
 
-    def finished(self, task: Task) -> bool:
-        return self._file(task.variant, task.replication).is_file()
+    # -- running ---------------------------------------------------------------------
 
-    def load(self, task: Task) -> RunResult:
-        with self._file(task.variant, task.replication).open("rb") as fh:
-            result = pickle.load(fh)
-        if not isinstance(result, RunResult) or (result.variant, result.replication) != (task.variant, task.replication):
-            raise OutputError(f"{self._file(task.variant, task.replication)} does not hold the result of "
-                              f"{task.variant} replication {task.replication}; delete it and --resume again.")
+    def run(self, tasks: list[Task], executor: Executor, progress: bool | None = None,
+            on_result: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+        """Results of ``tasks`` in task order: reused when finished before with the same model, else run and saved.
+
+        Failed replications are logged and left out. Variants whose scenarios are
+        identical share one replication (the result is relabelled).
+        """
+        keyed: list[tuple[Task, str]] = []
+        for t in tasks:
+            population, digest = self.populations.get(t.scenario)
+            task = replace(t, population=population)
+            key = run_key(scenario_identity(task.scenario, digest), task.replication)
+            keyed.append((task, key))
+            self._planned[(task.variant, task.replication)] = key
+        first: dict[str, Task] = {}
+        for task, key in keyed:
+            first.setdefault(key, task)
+        stored = self.store.results(first)
+        have: dict[str, RunResult] = {k: self._load(first[k], blob) for k, blob in stored.items()}
+        self.reused += sum(1 for _, key in keyed if key in have)
+        self._kept.update(have)
+        todo = [task for key, task in first.items() if key not in have]
+        self._note_reruns(todo)
+        digests = {key: self.populations.get(task.scenario)[1] for key, task in first.items()}
+        by_key = {key: task for key, task in first.items() if key not in have}
+        jobs = [Job(key, 0, task.replication, task, evaluate_task) for key, task in by_key.items()]
+
+        def done(c: Completed) -> None:
+            task = by_key[c.key]
+            if c.error is not None:
+                failure = Failure.of(task, c.error)
+                self.failures.append(failure)
+                self.log.replication(failure)
+                return
+            self.save(c.key, c.value, digests[c.key])
+            have[c.key] = c.value
+            if on_result is not None:
+                on_result(c.value)
+
+        run_jobs(executor, jobs, done, progress)
+        out: list[RunResult] = []
+        for task, key in keyed:
+            if key in have:
+                result = have[key]
+                out.append(result if result.variant == task.variant else replace(result, variant=task.variant))
+        return out
+
+    def _load(self, task: Task, blob: bytes) -> RunResult:
+        result = pickle.loads(blob)
+        if not isinstance(result, RunResult) or result.replication != task.replication:
+            raise OutputError(f"the result store in {self.out} does not hold the result of {task.variant} "
+                              f"replication {task.replication}; start over with --force.")
         return result
 
-    def save(self, result: RunResult) -> None:
-        """Keep a finished replication: its full result, then its summary row.
+    def _note_reruns(self, todo: list[Task]) -> None:
+        """Say why replications finished before are run again: another model source or population CSV."""
+        code, model, data = model_fingerprint(), 0, 0
+        for task in todo:
+            made = self.store.made_with(task.variant, task.replication)
+            if not made:
+                continue
+            digest = self.populations.get(task.scenario)[1]
+            if any(c != code for c, _ in made):
+                model += 1
+            elif any(d != digest for _, d in made):
+                data += 1
+        if model:
+            self.rerun_notes.append(f"{model} replication(s) finished before were made with another version of the "
+                                    "model's source code; they are run again.")
+        if data:
+            self.rerun_notes.append(f"{data} replication(s) finished before were made with another content of the "
+                                    "population CSV; they are run again.")
+
+    def save(self, key: str, result: RunResult, data: str | None) -> None:
+        """Keep a finished replication: its full result in the store, then its summary row.
 
         Ctrl-C and SIGTERM wait until both are written (a few milliseconds), so the
         partial summary always lists exactly the kept replications.
         """
+        blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        record = RunRecord(key, 0, result.replication, self.loaded.base.seed, {"variant": result.variant},
+                           dict(result.summary), result.wall_seconds, label=result.variant,
+                           code=model_fingerprint(), data=data, result=blob)
         with _signals_held():
-            self._save(result)
-
-    def _save(self, result: RunResult) -> None:
-        try:
-            data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-
-            def write(p: Path) -> None:
-                with p.open("wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-
-            atomic_write(self._file(result.variant, result.replication), write)
-            self._append_summary(result)
-        except OSError as exc:
-            raise OutputError(f"cannot save a finished replication in {self.runs}: {exc.strerror or exc}.") from None
+            self.store.put(record)
+            try:
+                self._append_summary(result)
+            except OSError as exc:
+                raise OutputError(f"cannot save a finished replication in {self.out}: {exc.strerror or exc}.") from None
+        self._kept.add(key)
 
     def _append_summary(self, result: RunResult) -> None:
         row = {"variant": result.variant, "replication": result.replication, **result.summary}
@@ -161,78 +227,72 @@ class RunState:
         # row or none (a Ctrl-C between creating and writing it used to leave it empty)
         atomic_write(path, write)
 
-    def record_failure(self, failure: Failure) -> None:
-        """Log a replication that raised, with what is needed to reproduce it."""
-        self.failures.append(failure)
-        t = failure.task
-        entry = (f"=== {dt.datetime.now().isoformat(timespec='seconds')} replication failed: variant '{t.variant}', "
-                 f"replication {t.replication}, seed {t.scenario.seed}\n"
-                 f"reproduce: sim.model.world.run_replication(scenario_of('{t.variant}'), '{t.variant}', "
-                 f"{t.replication})\n{failure.traceback.rstrip()}\n\n")
-        try:
-            with self.log.open("a", encoding="utf-8") as fh:
-                fh.write(entry)
-        except OSError as exc:
-            raise OutputError(f"cannot write the run log {self.log}: {exc.strerror or exc}.") from None
+    # -- reporting -------------------------------------------------------------------
 
-    def run(self, tasks: list[Task], workers: int, progress: bool | None = None,
-            on_result: Callable[[RunResult], None] | None = None) -> list[RunResult]:
-        """Results of ``tasks`` in task order: reused when finished before, else run and saved.
+    def finished(self) -> int:
+        """Replications asked for so far that are finished (reused or run now)."""
+        return sum(1 for key in self._planned.values() if key in self._kept)
 
-        Failed replications are logged and left out.
-        """
-        todo = [t for t in tasks if not self.finished(t)]
-        have = {(t.variant, t.replication): self.load(t) for t in tasks if self.finished(t)}
-        self.reused += len(have)
-
-        def keep(result: RunResult) -> None:
-            self.save(result)
-            if on_result is not None:
-                on_result(result)
-
-        for result in execute(todo, workers, on_result=keep, progress=progress, on_error=self.record_failure):
-            have[(result.variant, result.replication)] = result
-        return [have[k] for k in ((t.variant, t.replication) for t in tasks) if k in have]
-
-    def count_finished(self) -> int:
-        return sum(1 for _ in self.runs.glob("*.pkl")) if self.runs.is_dir() else 0
+    def planned(self) -> int:
+        return len(self._planned)
 
     def clean_up(self) -> None:
         """After the final tables are written: drop the per-replication files unless some failed."""
         if self.failures:
             return
-        shutil.rmtree(self.runs, ignore_errors=True)
+        self.store.close()
+        _remove_store(self.out)
         for name in (PARTIAL, STATE):
             (self.out / name).unlink(missing_ok=True)
 
-    def interrupted_message(self, file: str, out: Path, total: int) -> str:
-        done = self.count_finished()
-        return (f"\nInterrupted: {done} of {total} replication(s) finished and are kept in {self.runs}. "
-                f"To finish the run, resume it (finished replications are not run again):\n"
-                f"  python -m sim run {file} --out {out} --resume")
+    def interrupted_message(self, resume_command: str) -> str:
+        return (f"\nInterrupted: {self.finished()} of {self.planned()} replication(s) finished and are kept in "
+                f"{self.out / STORE_NAME}. To finish the run, resume it (finished replications are not run "
+                f"again):\n  {resume_command}")
 
     def failure_message(self, total: int) -> str:
         n = len(self.failures)
         which = ", ".join(f"{f.task.variant}#{f.task.replication}" for f in self.failures[:5])
         more = f" and {n - 5} more" if n > 5 else ""
         return (f"{n} of {total} replication(s) failed ({which}{more}); their seeds and tracebacks are in "
-                f"{self.log}. The tables hold the {total - n} that finished; after a fix, "
+                f"{self.log.path}. The tables hold the {total - n} that finished; after a fix, "
                 f"`--resume` with the same --out runs only the failed ones.")
+
+
+def _remove_store(out: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (out / (STORE_NAME + suffix)).unlink(missing_ok=True)
 
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back for a short critical section; they arrive right after it."""
-    held = {signal.SIGINT, signal.SIGTERM}
+    """Hold SIGINT and SIGTERM back for a short critical section; they take effect right after it.
+
+    The handlers are swapped for ones that only note the signal (a signal mask would not do: a
+    signal caught just before the mask is set still runs its Python handler inside the section).
+    """
+    pending: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        pending.append(signum)
+
+    previous: dict[Any, Any] = {}
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):  # a platform without signal masks
-        yield
-        return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, note)
+    except ValueError:  # not the main thread: nothing to hold
+        pass
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in dict.fromkeys(pending):
+            handler = previous.get(signum)
+            if callable(handler):
+                handler(signum, None)  # e.g. raises KeyboardInterrupt
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from sim.errors import InputProblem
 from sim.scenario.params import field_meta
+from sim.scenario.paths import split_path
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Path_, YamlDocument, dotted
 
@@ -368,16 +369,17 @@ def _pick(tp: Any, value: Any) -> Any:
         return tp
 
 
-_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
 def known_dotted_key(key: str) -> bool:
+    """Whether a dotted key (``cadres.liaisons.count``, ``counties[0].inspectors``) names a scenario field."""
+    parts = split_path(key, wildcard=False)
+    if parts is None:
+        return False
     tp: Any = Scenario
-    for m in _TOKEN.finditer(key):
-        name, index = m.group(1), m.group(2)
+    for part in parts:
+        name = part if isinstance(part, str) else None
         tp = _pick(tp, None) if typing.get_origin(tp) is not typing.Union else tp
         origin = typing.get_origin(tp)
-        if index is not None:
+        if name is None:
             if origin is not list:
                 return False
             tp = typing.get_args(tp)[0]
