@@ -89,19 +89,26 @@ class Executor:
 
 
 class LocalExecutor(Executor):
-    """A pool of local worker processes; with one worker (or one job), runs in this process."""
+    """A pool of local worker processes; with one worker (or one job), runs in this process.
+
+    The pool starts with the first parallel batch and is kept for the next ones (a calibration
+    runs one small batch per candidate) until :meth:`close`.
+    """
 
     name = "local"
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
 
     def run(self, jobs: list[Job]) -> Iterator[Completed]:
         if self.workers <= 1 or len(jobs) <= 1:
             for job in jobs:
                 yield run_job(job)
             return
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), initializer=_worker_signals)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_signals)
+        pool = self._pool
         try:
             pending: set[Future[Completed]] = {pool.submit(run_job, job) for job in jobs}
             while pending:
@@ -109,9 +116,14 @@ class LocalExecutor(Executor):
                 for fut in done:
                     yield fut.result()
         except BaseException:  # Ctrl-C, or the caller stopped early (GeneratorExit)
+            self._pool = None
             _stop(pool)
             raise
-        pool.shutdown(wait=True)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 def _worker_signals() -> None:

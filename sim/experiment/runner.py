@@ -84,7 +84,10 @@ def execute(tasks: list[Task], workers: int | Executor = 1, on_result: Callable[
     Without ``on_error`` the first failing replication raises; with it, each
     failure is reported to ``on_error`` and left out of the returned list.
     """
-    executor = workers if isinstance(workers, Executor) else LocalExecutor(workers)
+    if not isinstance(workers, Executor):
+        with LocalExecutor(workers) as local:
+            return execute(tasks, local, on_result, progress, on_error)
+    executor = workers
     by_key = {str(i): t for i, t in enumerate(tasks)}
     jobs = [Job(k, 0, t.replication, t, evaluate_task) for k, t in by_key.items()]
     results: dict[str, RunResult] = {}
