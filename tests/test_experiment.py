@@ -241,3 +241,25 @@ def test_partial_summary_lists_the_kept_replications(small: Path, tmp_path: Path
     assert _run(small, tmp_path / "out", "--workers", "1") == 130
     partial = pd.read_csv(tmp_path / "out" / PARTIAL)
     assert list(zip(partial["variant"], partial["replication"], strict=True)) == [("base", r) for r in range(3)]
+
+
+def test_compare_recomputes_a_finished_runs_comparison_without_rerunning(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert _run(small, out, "--workers", "1") == 0
+    written = (out / "comparison.csv").read_bytes()
+    calls = _interrupt_after(monkeypatch, finished=0)  # any replication run now would be an interrupt
+    (out / "comparison.csv").unlink()
+    assert main(["compare", str(out)]) == 0
+    assert (out / "comparison.csv").read_bytes() == written  # the same table as the run's, from summary.csv
+    assert main(["compare", str(out), "--reference", "fast"]) == 0
+    flipped = pd.read_csv(out / "comparison.csv")
+    original = pd.read_csv(pd.io.common.BytesIO(written))
+    assert set(flipped["reference"]) == {"fast"} and set(flipped["variant"]) == {"base"}
+    both = original.merge(flipped, on="metric", suffixes=("", "_flipped"))
+    finite = both["mean_difference"].notna()
+    assert (both.loc[finite, "mean_difference"] == -both.loc[finite, "mean_difference_flipped"]).all()
+    assert calls == []
+    capsys.readouterr()
+    assert main(["compare", str(out), "--reference", "slow"]) == 2
+    assert "no such variant; the run has base, fast" in capsys.readouterr().err

@@ -169,7 +169,7 @@ class DaskExecutor(Executor):
         else:
             self.workers = max(1, workers)
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=logging.ERROR)
+                                         dashboard_address=":0", silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
 
     def run(self, jobs: list[Job]) -> Iterator[Completed]:
