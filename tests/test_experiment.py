@@ -263,3 +263,23 @@ def test_compare_recomputes_a_finished_runs_comparison_without_rerunning(
     capsys.readouterr()
     assert main(["compare", str(out), "--reference", "slow"]) == 2
     assert "no such variant; the run has base, fast" in capsys.readouterr().err
+
+
+def test_ctrl_c_while_the_tables_are_written_prints_the_resume_command(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sim.experiment.experiment
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.experiment.experiment, "write_results", interrupted)
+    out = tmp_path / "out"
+    assert _run(small, out, "--workers", "1") == 130
+    assert "Interrupted: 6 of 6 replication(s) finished" in capsys.readouterr().err
+    monkeypatch.undo()
+    calls = _interrupt_after(monkeypatch, finished=0)  # nothing may run again
+    assert _run(small, out, "--workers", "1", "--resume") == 0
+    assert calls == []
+    monkeypatch.undo()
+    assert _run(small, tmp_path / "clean", "--workers", "1") == 0
+    _same_tables(out, tmp_path / "clean")

@@ -128,20 +128,24 @@ class Experiment:
                  + (f" (more, up to {req.max_replications}, until the precision targets are met)"
                     if req.precision else "")
                  + f" on {min(executor.workers, len(tasks))} {executor.name} worker(s) → {self.out}")
-        t0 = time.perf_counter()
-        precision = None
         try:
-            with sigterm_as_interrupt():
-                if req.precision:
-                    results, precision = run_to_precision(
-                        loaded, lambda first, stop: state.run(tasks_for(loaded, stop, first), executor,
-                                                              req.progress),
-                        req.precision, req.max_replications, all_pairs=req.all_pairs, log=self.say)
-                    loaded = loaded.with_settings(replications=precision.replications)
-                else:
-                    results = state.run(tasks, executor, req.progress)
+            with sigterm_as_interrupt():  # also while the tables are written: the store still has every replication
+                return self._run(loaded)
         except KeyboardInterrupt:
             raise Interrupted(state) from None
+
+    def _run(self, loaded: LoadedScenario) -> RunOutcome:
+        assert self.state is not None and self.executor is not None
+        req, state, executor = self.request, self.state, self.executor
+        t0 = time.perf_counter()
+        precision = None
+        if req.precision:
+            results, precision = run_to_precision(
+                loaded, lambda first, stop: state.run(tasks_for(loaded, stop, first), executor, req.progress),
+                req.precision, req.max_replications, all_pairs=req.all_pairs, log=self.say)
+            loaded = loaded.with_settings(replications=precision.replications)
+        else:
+            results = state.run(tasks_for(loaded, loaded.base.replications), executor, req.progress)
         for note in state.rerun_notes:
             self.say(f"note: {note}")
         if state.reused:
