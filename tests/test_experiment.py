@@ -4,6 +4,7 @@ command, one executor interface for run, sweep and calibrate, file permissions.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import stat
@@ -283,3 +284,18 @@ def test_ctrl_c_while_the_tables_are_written_prints_the_resume_command(
     monkeypatch.undo()
     assert _run(small, tmp_path / "clean", "--workers", "1") == 0
     _same_tables(out, tmp_path / "clean")
+
+
+def test_run_on_a_remote_dask_scheduler_gives_identical_tables(small: Path, tmp_path: Path) -> None:
+    import logging
+
+    from distributed import LocalCluster
+
+    # a cluster started apart from the run stands for a remote one: the run only gets its address
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as cluster:
+        assert _run(small, tmp_path / "out", "--scheduler", cluster.scheduler_address) == 0
+    assert _run(small, tmp_path / "ref", "--workers", "1") == 0
+    _same_tables(tmp_path / "out", tmp_path / "ref")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert (manifest["executor"], manifest["workers"]) == ("dask", 2)  # the scheduler's two workers ran it

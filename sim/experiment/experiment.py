@@ -161,8 +161,10 @@ class Experiment:
         curves = restart_curves(results, horizons)
         write_frame(self.out / "restart_km.csv", km_frame(curves))
         write_frame(self.out / "restart_survival.csv", survival_frame(curves, horizons))
+        extra: dict[str, Any] = {"executor": executor.name}
         if precision is not None:
-            update_manifest(self.out, {"precision": precision.as_manifest()})
+            extra["precision"] = precision.as_manifest()
+        update_manifest(self.out, extra)
         return RunOutcome(self.out, loaded, results, comparison, curves, precision, wall, executor.workers,
                           len(state.failures), list(state.rerun_notes))
 
