@@ -299,3 +299,90 @@ def test_run_on_a_remote_dask_scheduler_gives_identical_tables(small: Path, tmp_
     _same_tables(tmp_path / "out", tmp_path / "ref")
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert (manifest["executor"], manifest["workers"]) == ("dask", 2)  # the scheduler's two workers ran it
+
+
+def test_a_scheduler_without_workers_is_a_clear_error_not_a_hang(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from distributed import LocalCluster
+
+    import sim.experiment.executors
+
+    monkeypatch.setattr(sim.experiment.executors, "DASK_WORKERS_TIMEOUT", 2.0)
+    with LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=logging.ERROR) as cluster:
+        assert _run(small, tmp_path / "out", "--scheduler", cluster.scheduler_address) == 2
+    err = capsys.readouterr().err
+    assert "has no worker" in err and "dask worker" in err and "Traceback" not in err
+
+
+BIGGER = """
+name: bigger
+horizon_days: 60
+replications: 6
+population:
+  strata:
+    - {name: firms, count: 400}
+"""
+
+
+def _children(pid: int) -> list[int]:
+    import psutil
+
+    return [c.pid for c in psutil.Process(pid).children(recursive=True)]
+
+
+def test_workers_end_when_their_run_is_killed_with_sigkill(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    scen = tmp_path / "bigger.yaml"
+    scen.write_text(BIGGER)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "sim", "run", str(scen), "--out", str(out), "--workers", "2", "-q", "--no-report"]
+    proc = subprocess.Popen(cmd, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        workers = _children(proc.pid)
+    assert proc.poll() is None and len(workers) >= 2, "the run ended before its workers could be seen"
+    time.sleep(0.5)  # let the workers start their replications
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    # each worker checks its parent every WATCHDOG_SECONDS (1 s); allow for a loaded machine
+    gone_by = time.monotonic() + 20
+    alive = workers
+    while alive and time.monotonic() < gone_by:
+        time.sleep(0.2)
+        alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert alive == [], "workers outlived the killed run"
+
+
+def test_ctrl_c_on_a_sweep_prints_no_worker_traceback(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "bigger.yaml").write_text(BIGGER)
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(SWEEP.replace("small.yaml", "bigger.yaml").replace("replications: 2", "replications: 6"))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), "--workers", "2", "--no-report"]
+    proc = subprocess.Popen(cmd, cwd=Path(__file__).parent.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 120
+    while len(_children(proc.pid)) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    assert proc.poll() is None, "the sweep ended before it could be interrupted"
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err, err

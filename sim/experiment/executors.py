@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -28,6 +29,8 @@ from sim.errors import InputError
 
 Evaluate = Callable[[Any, int], Any]
 EXECUTORS = ("local", "dask")
+WATCHDOG_SECONDS = 1.0  # how often a local worker checks that its parent is alive
+DASK_WORKERS_TIMEOUT = 30.0  # seconds to wait for a scheduler to have a worker
 
 
 def default_workers() -> int:
@@ -131,9 +134,19 @@ def _worker_signals() -> None:
 
     SIGTERM gets its default action back (a forked worker inherits the main
     process's handler), so that stopping a worker ends it without a traceback.
+    A watchdog ends the worker when its parent is gone (killed with SIGKILL,
+    it could not stop its workers), so that no worker outlives the run.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCHDOG_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -165,6 +178,14 @@ class DaskExecutor(Executor):
             except (OSError, TimeoutError, ValueError) as exc:
                 raise InputError.single("--scheduler", f"cannot reach the Dask scheduler at {scheduler}: {exc}. "
                                         "Give the address printed by `dask scheduler`, e.g. tcp://10.0.0.5:8786.") from None
+            try:  # a scheduler without workers would take the jobs and never run them
+                self._client.wait_for_workers(1, timeout=DASK_WORKERS_TIMEOUT)
+            except (TimeoutError, OSError) as exc:
+                self._client.close()
+                raise InputError.single("--scheduler", f"the Dask scheduler at {scheduler} has no worker "
+                                        f"(waited {DASK_WORKERS_TIMEOUT:g} s: {type(exc).__name__}). Start workers "
+                                        f"with `dask worker {scheduler}` on machines with this package "
+                                        "installed.") from None
             self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
         else:
             self.workers = max(1, workers)
