@@ -171,7 +171,7 @@ def resume_command(args: argparse.Namespace, out: Path) -> str:
     if args.test != "t":
         words += ["--test", args.test]
     for metric, width in args.precision or []:
-        words += ["--precision", f"{metric}={width:g}"]
+        words += ["--precision", f"{metric}={width!r}"]
     if args.precision and args.max_replications != DEFAULT_MAX_REPLICATIONS:
         words += ["--max-replications", str(args.max_replications)]
     return shlex.join(words)

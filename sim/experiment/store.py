@@ -123,7 +123,10 @@ def _loads_summary(text: str) -> dict[str, float]:
 
 
 class ResultStore:
-    """``store.sqlite`` in a results folder. Use as a context manager; one writer (the sweep's main process)."""
+    """``store.sqlite`` in a results folder. Use as a context manager.
+
+    One writer: the main process of a run or sweep (the results folder is locked while it writes).
+    """
 
     def __init__(self, folder: Path, durable: bool = True) -> None:
         """``durable``: also survive an operating-system crash or power loss (an fsync per result);
