@@ -53,6 +53,9 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "mean_problem_days": "mean days to resolve a problem",
     "hires": "workers hired for vacancies",
     "postings": "online job postings",
+    "posting_firms": "firms that posted vacancies online",
+    "point_to_point_workers": "non-local workers carried back point to point (点对点)",
+    "point_to_point_cost": "cost of the point-to-point transport, yuan",
     "events": "simulation events",
 }
 
@@ -185,6 +188,9 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
         "mean_problem_days": float(np.nansum(o["problem_days"]) / problems_resolved) if problems_resolved else math.nan,
         "hires": float(o["hires"].sum()),
         "postings": float(o["postings"].sum()),
+        "posting_firms": float((o["postings"] > 0).sum()),
+        "point_to_point_workers": float(o["point_to_point_workers"].sum()),
+        "point_to_point_cost": float(np.nansum(o["point_to_point_cost"])),
         "events": float(events),
     }
 
