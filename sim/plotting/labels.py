@@ -88,6 +88,9 @@ METRICS: dict[str, tuple[str, str]] = {
     "mean_problem_days": ("days to solve a problem", "问题解决天数"),
     "hires": ("hires", "招聘人数"),
     "postings": ("job postings", "招聘岗位发布"),
+    "posting_firms": ("firms posting jobs online", "网上发布招聘的企业"),
+    "point_to_point_workers": ("workers carried point to point (点对点)", "点对点返岗人数"),
+    "point_to_point_cost": ("point-to-point transport cost, yuan", "点对点运输费用（元）"),
     "km_median_restart_day": ("median restart day (Kaplan–Meier)", "复工日中位数（Kaplan–Meier）"),
 }
 

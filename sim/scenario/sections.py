@@ -123,6 +123,13 @@ class Origin(Strict):
     point_to_point_cost_per_worker: float = param(300.0, unit="yuan/worker", meaning="cost of carrying one worker point to point from this origin",
                                                   provenance="assumption", ge=0, le=1e6, allow_inf_nan=False)
 
+    @model_validator(mode="after")
+    def _charter_not_later(self) -> Origin:
+        if self.point_to_point_from is not None and self.point_to_point_from > self.restrictions_end:
+            raise ValueError(f"origin '{self.name}': point_to_point_from ({self.point_to_point_from}) is after "
+                             f"restrictions_end ({self.restrictions_end}); it may only open the origin earlier")
+        return self
+
 
 def _default_origins() -> list[Origin]:
     return [
