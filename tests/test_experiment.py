@@ -386,3 +386,20 @@ def test_ctrl_c_on_a_sweep_prints_no_worker_traceback(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err, err
+
+
+def test_force_and_resume_remove_only_what_the_tool_wrote(small: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    (out / "runs").mkdir(parents=True)
+    (out / "runs" / "important-notes.txt").write_text("mine")
+    (out / ".notes.tmp").write_text("mine too")
+    _interrupt_after(monkeypatch, finished=1)
+    assert _run(small, out, "--workers", "1", "--force") == 130
+    left = out / ".summary.partial.csv.ab12cd_9.tmp"  # as a kill in the middle of atomic_write leaves it
+    left.write_text("half a row")
+    monkeypatch.undo()
+    assert _run(small, out, "--workers", "1", "--resume") == 0
+    assert not left.exists()
+    assert (out / "runs" / "important-notes.txt").read_text() == "mine"
+    assert (out / ".notes.tmp").read_text() == "mine too"

@@ -16,6 +16,7 @@ from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.errors import InputError
 from sim.experiment.executors import EXECUTORS
 from sim.experiment.experiment import Experiment, Interrupted, NothingFinished, RunRequest
+from sim.experiment.run_state import sigterm_as_interrupt
 from sim.results.run_result import RunResult
 from sim.scenario.loader import load_scenario
 
@@ -129,7 +130,8 @@ def main(args: argparse.Namespace) -> int:
                          resume=args.resume, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
                          progress=False if args.quiet else None, all_pairs=args.all_pairs, test=args.test,
                          precision=targets, max_replications=args.max_replications)
-    with Experiment(request, say=lambda m: print(m, file=sys.stderr)) as experiment:
+    # SIGTERM (`kill PID`) is handled like Ctrl-C throughout, the report included
+    with sigterm_as_interrupt(), Experiment(request, say=lambda m: print(m, file=sys.stderr)) as experiment:
         try:
             outcome = experiment.run()
         except Interrupted as stop:

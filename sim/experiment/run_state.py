@@ -33,7 +33,7 @@ import io
 import json
 import os
 import pickle
-import shutil
+import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,6 +54,7 @@ from sim.scenario.loader import LoadedScenario
 PARTIAL = "summary.partial.csv"
 STATE = "run_state.json"
 LOG = "run.log"
+_LEFT_BY_ATOMIC_WRITE = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # tempfile.mkstemp's names in atomic_write
 
 
 def fingerprint(loaded: LoadedScenario) -> str:
@@ -100,9 +101,11 @@ class RunState:
                         "to start over in this one.")
             else:
                 _remove_store(out)
-                shutil.rmtree(out / "runs", ignore_errors=True)  # left by an older version
                 for name in (PARTIAL, LOG):
                     (out / name).unlink(missing_ok=True)
+            for tmp in out.glob(".*.tmp"):  # left by a kill in the middle of writing a file (atomic_write)
+                if _LEFT_BY_ATOMIC_WRITE.fullmatch(tmp.name):
+                    tmp.unlink(missing_ok=True)
             write_text(path, json.dumps({"fingerprint": key, "scenario": loaded.base.name,
                                          "seed": loaded.base.seed}, indent=2) + "\n")
         except (OSError, json.JSONDecodeError) as exc:
