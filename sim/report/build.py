@@ -14,11 +14,12 @@ from sim import __version__
 from sim.plotting import ResultsFolder, make_plots
 from sim.plotting.labels import Lang
 from sim.report.parameters import load_resolved, parameter_rows, variant_differences
+from sim.report.scorecard import build_scorecard
+from sim.report.scorecard_view import scorecard_view
 from sim.report.tables import (
     COMPARISON_METRICS,
     Table,
     comparison_table,
-    findings,
     frame_table,
     headline_table,
 )
@@ -74,16 +75,19 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
         assert summary is not None  # is_run guarantees it
         ctx["headline"] = headline_table(summary, folder.csv("restart_survival.csv"), variants, lang)
         has_comparison = comparison is not None and len(comparison) > 0
-        ctx["comparison"] = comparison_table(comparison, lang, COMPARISON_METRICS) if has_comparison else None
-        ctx["comparison_all"] = comparison_table(comparison, lang) if has_comparison else None
-        ctx["findings"] = findings(comparison, summary, lang) if has_comparison else []
+        decision = loaded.base.decision if loaded else None
+        ctx["comparison"] = (comparison_table(comparison, lang, COMPARISON_METRICS, decision)
+                             if has_comparison else None)
+        ctx["comparison_all"] = comparison_table(comparison, lang, decision=decision) if has_comparison else None
+        card = build_scorecard(summary, variants, decision, horizon=folder.horizon())
+        ctx["scorecard"] = scorecard_view(card, lang) if card is not None else None
     if folder.is_sweep:
         ctx.update(_sweep_context(folder, lang))
-    ids = ["question"] + (["findings", "headline", "comparison"] if folder.is_run else ["sweep-design"])
+    ids = (["scorecard", "headline", "comparison"] if folder.is_run else ["question", "sweep-design"])
     ids += ["plots"] + (["sweep-summary"] if folder.is_sweep else [])
     ids += (["sensitivity"] if folder.is_sweep and ctx.get("sensitivity") else [])
     ids += (["variants"] if folder.is_run else []) + ["parameters", "reproduce"]
-    labels = {"question": "question", "findings": "findings", "headline": "headline", "comparison": "comparison",
+    labels = {"question": "question", "scorecard": "scorecard", "headline": "headline", "comparison": "comparison",
               "sweep-design": "sweep_design", "plots": "plots", "sweep-summary": "sweep_summary",
               "sensitivity": "sensitivity", "variants": "variants", "parameters": "parameters",
               "reproduce": "reproduce"}

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from sim.scenario.decision import Decision
 from sim.scenario.params import Strict, param
 from sim.scenario.policies_schema import Policies
 from sim.scenario.population_schema import County, Population, Stratum
@@ -76,6 +77,7 @@ class Scenario(Strict):
     registration: Registration = Field(default_factory=Registration)
     metrics: Metrics = Field(default_factory=Metrics)
     policies: Policies = Field(default_factory=Policies)
+    decision: Decision = Field(default_factory=Decision, description="the report's primary metric and minimal important differences")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
