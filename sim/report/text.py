@@ -64,6 +64,19 @@ _WORDS: dict[str, tuple[str, str]] = {
                          "缺少派出干部人日，无法给出成本效益（每千干部人日保住的岗位和企业）。"),
     "no_costs": ("No cost column in this run's summary.csv.", "本次 summary.csv 中没有成本列。"),
     "pp_short": ("pp", "个百分点"),
+    "counties": ("By county", "分县（市、区）情况"),
+    "counties_note": ("Per county and variant: the mean date its resumption rate (复工率) first reaches 90 % (over the "
+                      "replications that reach it; the others are counted as not reached by the horizon), the rate at "
+                      "the horizon, and the share of its firms with a liaison and a supervisor where the run recorded "
+                      "it.",
+                      "各县（市、区）各方案：复工率首次达到90%的平均日期（只计达到的重复运行，其余计为期末未达到）、期末复工率，"
+                      "以及（若本次运行有记录）有帮扶联络员和卫生防疫监督指导员的企业占比。"),
+    "county": ("county", "县（市、区）"),
+    "day_word": ("day", "第"),
+    "at_horizon": ("at the horizon", "期末"),
+    "liaison_short": ("liaison", "联络员"),
+    "supervisor_short": ("supervisor", "监督指导员"),
+    "no_counties": ("A single county: see the city-wide results.", "只有一个县（市、区），见全市结果。"),
     "yuan": ("yuan", "元"),
     "no_description": ("(the scenario has no description)", "（情景未填写说明）"),
     "variants_compared": ("Variants compared", "比较的方案"),
