@@ -81,7 +81,8 @@ def difference_text(cell: Cell, lang: Lang) -> str:
 def mid_text(metric: str, mid: float, lang: Lang) -> str:
     if metric in YUAN_METRICS:
         return "± " + yuan(mid, lang)
-    d = 0 if metric not in PERCENT_METRICS and mid >= 1 and float(mid).is_integer() else _digits(metric, mid, mid)
+    shown = mid * 100 if metric in PERCENT_METRICS else mid
+    d = 0 if shown >= 1 and float(round(shown, 9)).is_integer() else _digits(metric, mid, mid)
     unit = _unit(metric, lang)
     if unit == "days" and mid == 1:
         unit = "day"
