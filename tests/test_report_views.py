@@ -122,3 +122,18 @@ def test_county_plots_and_missing_coverage() -> None:
     fig = coverage_plot(summary, ["north", "south"], WORDS, palette)
     assert fig is not None
     pyplot().close(fig)
+
+
+def test_forest_plot_marks_the_minimal_important_difference() -> None:
+    from sim.plotting.forest import forest_plot
+
+    comparison = pd.DataFrame({"variant": ["a"], "reference": ["base"], "metric": ["mean_restart_day"],
+                               "mean_difference": [-0.2], "ci_low": [-0.4], "ci_high": [0.0], "p_holm": [0.2]})
+    palette = colours(["base", "a"])
+    with_band = forest_plot(comparison, WORDS, palette, mids={"mean_restart_day": 1.0})
+    without = forest_plot(comparison, WORDS, palette)
+    assert len(with_band.axes[0].patches) == 1 and len(without.axes[0].patches) == 0
+    low, high = with_band.axes[0].get_xlim()
+    assert low <= -1.0 and high >= 1.0  # the whole band is in view
+    pyplot().close(with_band)
+    pyplot().close(without)

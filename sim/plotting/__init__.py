@@ -28,6 +28,7 @@ from sim.plotting.runs import (
 from sim.plotting.style import pyplot, use_language
 from sim.plotting.sweeps import sensitivity_plot, surface_plot, sweep_outcomes, sweep_parameters
 from sim.plotting.timeaxis import TimeAxis
+from sim.scenario.decision import Decision
 
 __all__ = ["Figure", "Lang", "ResultsFolder", "make_plots", "resumption_plot"]
 
@@ -111,9 +112,20 @@ def _run_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str])
     _county_plots(folder, ts, words, palette, axis, keep, notes)
     comparison = folder.csv("comparison.csv")
     if comparison is not None and len(comparison):
-        keep(forest_plot(comparison, words, palette), "forest", words.t("forest"))
+        keep(forest_plot(comparison, words, palette, mids=_decision(folder).minimal_differences), "forest",
+             words.t("forest"))
     elif len(folder.variants()) > 1:
         notes.append("no comparison.csv: no forest plot of paired differences.")
+
+
+def _decision(folder: ResultsFolder) -> Decision:
+    """The run's decision settings (minimal important differences), the defaults when it has none."""
+    from pydantic import ValidationError
+
+    try:
+        return Decision.model_validate(folder.resolved.get("decision") or {})
+    except ValidationError:
+        return Decision()
 
 
 def _county_plots(folder: ResultsFolder, ts: Any, words: Words, palette: dict[str, Any], axis: TimeAxis,
