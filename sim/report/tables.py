@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,6 +37,7 @@ class Table:
     rows: list[list[str]]
     strong: list[bool]
     text_columns: int = 1  # the first columns are words; the rest are numbers, right-aligned
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column): a small line under the cell
 
 
 def digits_for(value: float) -> int:
@@ -60,7 +61,8 @@ def headline_table(summary: pd.DataFrame, survival: pd.DataFrame | None, variant
     variant (so that variants are compared along a row)."""
     metrics = [m for m in HEADLINE_METRICS if m in summary.columns
                or (m == "km_median_restart_day" and survival is not None and m in survival.columns)]
-    rows = []
+    rows: list[list[str]] = []
+    notes: dict[tuple[int, int], str] = {}
     for m in metrics:
         row = [metric_label(m, lang)]
         for v in variants:
@@ -79,11 +81,11 @@ def headline_table(summary: pd.DataFrame, survival: pd.DataFrame | None, variant
                 cell += " ± " + (f"{half * 100:.1f}" if m in PERCENT_METRICS
                                  else fmt(half, m, lang, digits=digits_for(mean)))
             if len(finite) < len(values):  # a threshold not reached: censored at the horizon, never dropped
-                cell += f" ({word('mean_of_reached', lang).format(k=len(finite))}; " \
-                        f"{not_reached(len(values) - len(finite), len(values), lang)})"
+                notes[(len(rows), len(row))] = (f"{not_reached(len(values) - len(finite), len(values), lang)}; "
+                                                f"{word('mean_of_reached', lang).format(k=len(finite))}")
             row.append(cell)
         rows.append(row)
-    return Table([word("metric", lang)] + list(variants), rows, [False] * len(rows))
+    return Table([word("metric", lang)] + list(variants), rows, [False] * len(rows), notes=notes)
 
 
 def not_reached(missed: int, replications: int, lang: Lang) -> str:
