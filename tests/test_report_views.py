@@ -137,3 +137,15 @@ def test_forest_plot_marks_the_minimal_important_difference() -> None:
     assert low <= -1.0 and high >= 1.0  # the whole band is in view
     pyplot().close(with_band)
     pyplot().close(without)
+
+
+def test_forest_plot_says_when_pairs_were_left_out() -> None:
+    from sim.plotting.forest import forest_plot
+
+    comparison = pd.DataFrame({"variant": ["a", "b"], "reference": ["base", "base"],
+                               "metric": ["day_resumed_90"] * 2, "n": [2, 3], "mean_difference": [30.0, -5.0],
+                               "ci_low": [-10.0, -7.0], "ci_high": [70.0, -3.0], "p_holm": [1.0, 0.01]})
+    fig = forest_plot(comparison, WORDS, colours(["base", "a", "b"]))
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["a (2/3 pairs)", "b"]
+    pyplot().close(fig)

@@ -60,7 +60,14 @@ def forest_plot(comparison: pd.DataFrame, words: Words, palette: dict[str, Any],
             ax.axvspan(-mid, mid, color="0.85", alpha=0.6, linewidth=0, zorder=0)
         ax.axvline(0, color="0.3", linewidth=0.8)
         ax.set_yticks(range(len(pairs)))
-        ax.set_yticklabels([v if ref == "base" else f"{v} − {ref}" for v, ref in pairs], fontsize=8)
+        labels = [v if ref == "base" else f"{v} − {ref}" for v, ref in pairs]
+        if "n" in sub.columns and len(sub):  # pairs left out because a threshold was not reached: say so
+            full = int(np.nanmax(rows["n"].to_numpy(dtype=float)))
+            for y, (variant, reference) in enumerate(pairs):
+                n = sub.loc[(sub["variant"].astype(str) == variant) & (sub["reference"].astype(str) == reference), "n"]
+                if len(n) and np.isfinite(float(n.iloc[0])) and int(n.iloc[0]) < full:
+                    labels[y] += f" ({words.t('pairs_of').format(n=int(n.iloc[0]), total=full)})"
+        ax.set_yticklabels(labels, fontsize=8)
         ax.set_ylim(len(pairs) - 0.5, -0.5)
         unit = " (pp)" if scale == 100.0 and words.lang == "en" else (" (百分点)" if scale == 100.0 else "")
         ax.set_title(words.metric(metric) + unit, fontsize=9)
@@ -68,9 +75,10 @@ def forest_plot(comparison: pd.DataFrame, words: Words, palette: dict[str, Any],
     for ax in axes.flat[len(chosen):]:
         ax.set_visible(False)
     note = ("filled marker: Holm-adjusted p < 0.05; bars: 95 % CI of the paired mean difference; grey band: "
-            "± the minimal important difference (an interval inside it is negligible)"
+            "± the minimal important difference (an interval inside it is negligible); n/N pairs: the other "
+            "replications did not reach the threshold"
             if words.lang == "en" else
-            "实心点：Holm校正后 p < 0.05；横线：配对均值差的95%置信区间；灰色带：± 最小重要差异（区间落在其内即可忽略）")
+            "实心点：Holm校正后 p < 0.05；横线：配对均值差的95%置信区间；灰色带：± 最小重要差异（区间落在其内即可忽略）；n/N对：其余重复运行未达到阈值")
     fig.suptitle(words.t("forest") + "\n" + words.t("difference"), fontsize=10)
     fig.text(0.01, 0.005, note, fontsize=7, color="0.4")
     fig.tight_layout(rect=(0, 0.03, 1, 1))

@@ -47,6 +47,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "lever": ("lever", "政策杠杆"),
     "uncertainty": ("uncertainty", "不确定因素"),
     "n_runs": ("n", "次数"),
+    "pairs_of": ("{n}/{total} pairs", "{n}/{total}对"),
     "county_resumed": ("Resumption rate (复工率) by county", "各县（市、区）复工率"),
     "county_coverage": ("\"1+1+1\" coverage by county: share of firms with a cadre", "各县（市、区）“1+1+1”覆盖率"),
     "liaison_coverage": ("with a liaison (帮扶联络员)", "有帮扶联络员的企业占比"),
