@@ -135,6 +135,8 @@ def test_censored_thresholds_are_counted_not_dropped() -> None:
     assert "not reached in 3 of 6 replications" in headline.notes[(row, 1)]
     assert (row, 2) not in headline.notes
     assert headline.rows[row][1].startswith("51.0")  # the mean of the three that reached it
+    # Kaplan–Meier median over replications: S(t) falls to 3/6 on day 52
+    assert "median 52.0" in headline.notes[(row, 1)]
 
 
 def test_censoring_that_contradicts_the_pairs_makes_it_uncertain() -> None:

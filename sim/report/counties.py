@@ -35,11 +35,12 @@ def first_days(timeseries: pd.DataFrame, column: str, variant: str, threshold: f
 
 
 def _day_text(day: float, start: dt.date | None, lang: Lang) -> str:
+    number = f"第{day:.0f}天" if lang == "zh" else f"day {day:.0f}"
     if start is None:
-        return f"{word('day_word', lang)} {day:.0f}"
+        return number
     d = start + dt.timedelta(days=round(day))
     when = f"{d.month}月{d.day}日" if lang == "zh" else f"{d.day} {d:%b}"
-    return f"{when} ({word('day_word', lang)} {day:.0f})"
+    return f"{when} ({number})"
 
 
 def county_table(timeseries: pd.DataFrame, summary: pd.DataFrame | None, counties: list[str], variants: list[str],

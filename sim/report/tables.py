@@ -81,8 +81,14 @@ def headline_table(summary: pd.DataFrame, survival: pd.DataFrame | None, variant
                 cell += " ± " + (f"{half * 100:.1f}" if m in PERCENT_METRICS
                                  else fmt(half, m, lang, digits=digits_for(mean)))
             if len(finite) < len(values):  # a threshold not reached: censored at the horizon, never dropped
+                # Censoring is at the horizon only, after every observed day, so the Kaplan–Meier median over
+                # replications is the plain median with "never" as later than any day.
+                ordered = np.sort(np.where(np.isfinite(values), values, np.inf))
+                median = float(ordered[math.ceil(len(ordered) / 2) - 1])  # first day with S(t) <= 0.5
+                km = fmt(median, m, lang) if math.isfinite(median) else word("never", lang)
                 notes[(len(rows), len(row))] = (f"{not_reached(len(values) - len(finite), len(values), lang)}; "
-                                                f"{word('mean_of_reached', lang).format(k=len(finite))}")
+                                                f"{word('mean_of_reached', lang).format(k=len(finite))}; "
+                                                f"{word('km_median', lang).format(value=km)}")
             row.append(cell)
         rows.append(row)
     return Table([word("metric", lang)] + list(variants), rows, [False] * len(rows), notes=notes)

@@ -72,7 +72,6 @@ _WORDS: dict[str, tuple[str, str]] = {
                       "各县（市、区）各方案：复工率首次达到90%的平均日期（只计达到的重复运行，其余计为期末未达到）、期末复工率，"
                       "以及（若本次运行有记录）有帮扶联络员和卫生防疫监督指导员的企业占比。"),
     "county": ("county", "县（市、区）"),
-    "day_word": ("day", "第"),
     "at_horizon": ("at the horizon", "期末"),
     "liaison_short": ("liaison", "联络员"),
     "supervisor_short": ("supervisor", "监督指导员"),
@@ -83,6 +82,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "no_scorecard": ("Only one variant: nothing to compare.", "只有一个方案，无可比较。"),
     "not_reached": ("not reached in {k} of {n} replications", "{n}次重复中{k}次未达到"),
     "mean_of_reached": ("mean of the {k} that reached it", "达到的{k}次的均值"),
+    "km_median": ("median {value} (Kaplan–Meier: the others count as later than the horizon)",
+                  "中位数 {value}（Kaplan–Meier：未达到者视为晚于期末）"),
     "headline": ("Headline results", "主要结果"),
     "headline_note": ("Mean over replications ± half-width of its 95 % confidence interval (t). "
                       "Days count from the start date. A threshold not reached by the horizon in some "
