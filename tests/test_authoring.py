@@ -187,3 +187,15 @@ outcomes: [mean_restart_day]
 """)
     assert cli(["validate", str(bad)]) == 2
     assert "cadres.liaisons.cont" in capsys.readouterr().err
+
+
+def test_a_sweep_parameter_lists_both_forms_of_keys(tmp_path: Path) -> None:
+    from sim.sweep_spec import load_sweep
+
+    _write(tmp_path, "town.yaml", BASE)
+    bad = _write(tmp_path, "sweep.yaml", "scenario: town.yaml\nlevers:\n  cadres.liaisons.count: {low: 1, high: 3, "
+                 "lvls: 2}\ndesign: {name: grid, levels: 2}\noutcomes: [mean_restart_day]\n")
+    with pytest.raises(InputError) as err:
+        load_sweep(bad)
+    message = err.value.problems[0].message
+    assert "Did you mean 'levels'?" in message and "low, high, integer, levels" in message
