@@ -101,7 +101,7 @@ class Scenario(Strict):
 
 
 def scenario_json_schema() -> dict[str, Any]:
-    """JSON Schema of a scenario file (base keys at top level, plus variants and provenance)."""
+    """JSON Schema of a scenario file (base keys at top level, plus extends, variants and provenance)."""
     schema = Scenario.model_json_schema(by_alias=True)
     schema["title"] = "Reopening-policy scenario"
     props = schema.setdefault("properties", {})
@@ -109,6 +109,11 @@ def scenario_json_schema() -> dict[str, Any]:
         "type": "object",
         "description": "named variants: partial overrides of the base, deep-merged (lists are replaced whole)",
         "additionalProperties": {"type": "object"},
+    }
+    props["extends"] = {
+        "type": "string",
+        "description": "another scenario file this one starts from (path relative to this file); its keys are "
+                       "deep-merged under this file's, its variants and provenance notes inherited",
     }
     props["provenance"] = {
         "type": "object",
