@@ -131,9 +131,12 @@ def start_date_of(raw: dict[str, Any]) -> dt.date | None:
 def dates_to_days(data: Any, start: dt.date | None, doc: YamlDocument, prefix: Path_,
                   problems: list[InputProblem]) -> Any:
     """A copy of ``data`` with every date under a day key turned into days since ``start``."""
+    drop = object()  # a date that cannot be used: reported once here, left out of validation
+
     def walk(value: Any, path: Path_) -> Any:
         if isinstance(value, dict):
-            return {k: convert(v, path + (k,)) if is_day_key(k) else walk(v, path + (k,)) for k, v in value.items()}
+            out = {k: convert(v, path + (k,)) if is_day_key(k) else walk(v, path + (k,)) for k, v in value.items()}
+            return {k: v for k, v in out.items() if v is not drop}
         if isinstance(value, list):
             return [walk(v, path + (i,)) for i, v in enumerate(value)]
         return value
@@ -146,13 +149,13 @@ def dates_to_days(data: Any, start: dt.date | None, doc: YamlDocument, prefix: P
         if start is None:
             problems.append(InputProblem(doc.file, "a date here needs start_date to be a date (YYYY-MM-DD).",
                                          dotted(prefix + path), line, col))
-            return value
+            return drop
         days = (date - start).days
         if days < 0:
             problems.append(InputProblem(doc.file, f"{date.isoformat()} is before start_date {start.isoformat()}; "
                                          "a day parameter written as a date must fall on or after it.",
                                          dotted(prefix + path), line, col))
-            return value
+            return drop
         return float(days)
 
     return walk(data, ())
