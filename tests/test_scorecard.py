@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.report.scorecard import build_scorecard, verdict
 from sim.report.scorecard_view import number, scorecard_view
@@ -184,3 +186,18 @@ def test_decision_rejects_a_metric_without_a_direction() -> None:
         Decision(primary_metric="loans_disbursed")
     with pytest.raises(ValidationError, match="scorecard can rank by"):
         Decision(primary_metric="no_such_metric")
+
+
+@given(diff=st.floats(-50, 50), half=st.floats(0, 20), mid=st.floats(0, 10), direction=st.sampled_from([-1, 0, 1]))
+def test_verdict_properties(diff: float, half: float, mid: float, direction: int) -> None:
+    """A clear verdict never comes from a CI that touches zero or a gap below the MID; negligible means
+    the whole CI lies within ±MID; the sign of a clear verdict follows the difference and the direction."""
+    low, high = diff - half, diff + half
+    v = verdict(diff, low, high, mid, direction)
+    if v in ("better", "worse", "higher", "lower"):
+        assert (low > 0 or high < 0) and abs(diff) >= mid
+        assert (v in ("better", "higher")) == ((diff > 0) == (direction >= 0))
+    elif v == "negligible":
+        assert -mid <= low and high <= mid
+    else:
+        assert v == "uncertain"

@@ -139,8 +139,8 @@ def answer_lines(card: Scorecard, lang: Lang) -> list[str]:
         ranked = (" > " if lang == "en" else " ＞ ").join(
             ("{" + sep.join(t.variants) + "}") if len(t.variants) > 1 else t.variants[0] for t in card.tiers)
         lines.append(word("answer_ranking", lang).format(metric=label, ranking=ranked))
-    for tier in card.tiers:
-        if len(tier.variants) > 1:
+    for i, tier in enumerate(card.tiers):
+        if len(tier.variants) > 1 and not (i == 0 and winner is None):  # the first line said it already
             lines.append(word("answer_tie", lang).format(metric=label, variants=sep.join(tier.variants), mid=mid))
     return lines
 
