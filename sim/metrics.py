@@ -53,6 +53,9 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "mean_problem_days": "mean days to resolve a problem",
     "hires": "workers hired for vacancies",
     "postings": "online job postings",
+    "posting_firms": "firms that posted vacancies online",
+    "point_to_point_workers": "non-local workers carried back point to point (点对点)",
+    "point_to_point_cost": "cost of the point-to-point transport, yuan",
     "events": "simulation events",
 }
 
@@ -85,20 +88,24 @@ def daily_series(city: City) -> dict[str, np.ndarray]:
     restart = city.outcomes["restart_day"]
     r = restart[~np.isnan(restart)]
     out["restarted_share"] = level_at_days(r, np.ones_like(r), days) / n
-    out["workers_back_share"] = level_at_days(t, np.asarray(log.d_workers, dtype=float), days) / total_workers
-    out["production_index"] = level_at_days(t, np.asarray(log.d_prod, dtype=float), days) / total_workers
-    for k, size in enumerate(SIZE_CLASSES):
-        members = pop.size_class == k
+    d_workers = np.asarray(log.d_workers, dtype=float)
+    d_prod = np.asarray(log.d_prod, dtype=float)
+    out["workers_back_share"] = level_at_days(t, d_workers, days) / total_workers
+    out["production_index"] = level_at_days(t, d_prod, days) / total_workers
+    groups = [(size, pop.size_class == k) for k, size in enumerate(SIZE_CLASSES)]
+    groups += [(name, pop.county == c) for c, name in enumerate(pop.county_names)]
+    for name, members in groups:
         count = int(members.sum())
-        if count:
-            sel = members[ents] if len(ents) else np.zeros(0, bool)
-            out[f"resumed_share_{size}"] = level_at_days(t[sel], d_open[sel], days) / count
-    for c, name in enumerate(pop.county_names):
-        members = pop.county == c
-        count = int(members.sum())
-        if count:
-            sel = members[ents] if len(ents) else np.zeros(0, bool)
-            out[f"resumed_share_{name}"] = level_at_days(t[sel], d_open[sel], days) / count
+        if not count:
+            continue
+        # Each group's worker and production series are shares of the group's own workers, so
+        # that the city series is their average weighted by workers.
+        group_workers = max(int(pop.workers[members].sum()), 1)
+        sel = members[ents] if len(ents) else np.zeros(0, bool)
+        ts = t[sel]
+        out[f"resumed_share_{name}"] = level_at_days(ts, d_open[sel], days) / count
+        out[f"workers_back_share_{name}"] = level_at_days(ts, d_workers[sel], days) / group_workers
+        out[f"production_index_{name}"] = level_at_days(ts, d_prod[sel], days) / group_workers
     failed = city.outcomes["failure_day"]
     f = failed[~np.isnan(failed)]
     out["failed_count"] = level_at_days(f, np.ones_like(f), days)
@@ -181,6 +188,9 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
         "mean_problem_days": float(np.nansum(o["problem_days"]) / problems_resolved) if problems_resolved else math.nan,
         "hires": float(o["hires"].sum()),
         "postings": float(o["postings"].sum()),
+        "posting_firms": float((o["postings"] > 0).sum()),
+        "point_to_point_workers": float(o["point_to_point_workers"].sum()),
+        "point_to_point_cost": float(np.nansum(o["point_to_point_cost"])),
         "events": float(events),
     }
 

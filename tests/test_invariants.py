@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from sim.model import world
 from sim.model.world import City, RunResult
+from sim.population import SIZE_CLASSES
 from sim.scenario.schema import Scenario
 from tests.conftest import tiny
 
@@ -123,6 +124,9 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
     assert np.all(open_d <= alive_restarted + 1e-9), "open count exceeds restarted-and-not-failed"
     assert np.all(np.diff(restarted_d) >= 0) and np.all(np.diff(failed_d) >= 0)
 
+    # -- series by size class and county add up to the city series (weighted by workers / firms)
+    check_groups_add_up(result, city)
+
     # -- event order: application ≤ approval ≤ restart ≤ full production
     running = np.isnan(o["application_day"]) & (o["approval_day"] == 0.0)  # already running at day 0
     for a, b in (("application_day", "approval_day"), ("approval_day", "restart_day"),
@@ -156,6 +160,26 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
     assert np.all(np.abs(gap) <= 1e-9 * scale), f"cash books do not balance: {gap[np.abs(gap) > 1e-9 * scale]}"
     assert np.all(np.abs(o["cash_end"][failed]) <= 1e-6 * scale[failed]), "a firm failed with cash left"
     assert not math.isnan(result.summary["failed_share"])
+
+
+def check_groups_add_up(result: RunResult, city: City) -> None:
+    """Series by size class (and by county) average to the city series, weighted by workers (firms)."""
+    pop = city.pop
+    s = result.series
+    groupings = [[(name, pop.size_class == k) for k, name in enumerate(SIZE_CLASSES)],
+                 [(name, pop.county == c) for c, name in enumerate(pop.county_names)]]
+    total_workers = float(pop.workers.sum())
+    for groups in groupings:
+        for series in ("workers_back_share", "production_index", "resumed_share"):
+            acc = np.zeros_like(s[series])
+            for name, members in groups:
+                if not members.any():
+                    assert f"{series}_{name}" not in s
+                    continue
+                weight = (pop.workers[members].sum() / total_workers if series != "resumed_share"
+                          else members.sum() / pop.n)
+                acc += s[f"{series}_{name}"] * weight
+            assert np.all(np.abs(acc - s[series]) <= TOL), f"{series} by group does not add up"
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)

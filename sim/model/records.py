@@ -36,6 +36,8 @@ OUTCOME_COLUMNS: dict[str, tuple[str, str]] = {
     "workers_at_post_end": ("i4", "workers at post at the horizon"),
     "hires": ("i4", "workers hired to fill vacancies"),
     "postings": ("i4", "online job postings"),
+    "point_to_point_workers": ("i4", "non-local workers carried back point to point (点对点)"),
+    "point_to_point_cost": ("f8", "cost of the point-to-point transport, yuan (NaN: none)"),
 }
 
 

@@ -16,6 +16,7 @@ from sim.plotting.folder import ResultsFolder
 from sim.plotting.forest import forest_plot
 from sim.plotting.labels import Lang, Words
 from sim.plotting.runs import (
+    BY_SIZE_CLASS,
     QUEUES,
     SHARE_SERIES,
     UTILISATION,
@@ -109,6 +110,9 @@ def _run_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str])
              words.t("queues"))
         keep(panels_plot(ts, UTILISATION, words.t("utilisation"), words.t("busy_share"), words, palette,
                          share=True, axis=axis), "utilisation", words.t("utilisation"))
+        # 复岗率 and 达产率 by size class side by side: the figures reported week by week in 2020
+        keep(panels_plot(ts, BY_SIZE_CLASS, words.t("by_size_class"), words.t("share"), words, palette,
+                         share=True, axis=axis), "by_size_class", words.t("by_size_class"))
     _county_plots(folder, ts, words, palette, axis, keep, notes)
     comparison = folder.csv("comparison.csv")
     if comparison is not None and len(comparison):

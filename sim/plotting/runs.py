@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 QUEUES = ("approval_queue", "inspection_queue", "department_queue", "registration_queue")
 UTILISATION = ("liaison_utilisation", "supervisor_utilisation")
 SHARE_SERIES = ("resumed_share", "workers_back_share", "production_index")
+BY_SIZE_CLASS = tuple(f"{series}_{size}" for size in ("above_scale", "sme", "micro")
+                      for series in ("workers_back_share", "production_index"))
 
 
 def colours(variants: Sequence[str]) -> dict[str, Any]:

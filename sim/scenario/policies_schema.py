@@ -127,18 +127,34 @@ class LoanPolicy(Strict):
 class WorkforcePolicy(Strict):
     """点对点 transport of returning workers and online job postings."""
 
-    point_to_point: bool = param(True, unit="yes/no", meaning="point-to-point transport for returning non-local workers",
+    point_to_point: bool = param(True, unit="yes/no", meaning="point-to-point transport (点对点) for firms with a group of non-local workers at one origin",
                                  provenance="source: 点对点 worker-return service")
-    point_to_point_travel_factor: Factor = param(0.5, unit="factor", meaning="travel time with point-to-point transport ÷ without",
+    point_to_point_travel_factor: Factor = param(0.3, unit="factor", meaning="return delay with point-to-point transport ÷ without (transport is found for the worker; household reasons remain)",
                                                  provenance="assumption")
-    online_job_postings: bool = param(True, unit="yes/no", meaning="free online job postings fill vacancies faster",
+    point_to_point_min_workers: int = param(10, unit="workers", meaning="a firm arranges point-to-point transport from an origin when at least this many of its returning workers are there",
+                                            provenance="literature: MoT, 7 Mar 2020 briefing, 点对点 charters are for sizeable, concentrated groups of workers (size assumed)",
+                                            ge=1, le=1_000_000)
+    online_job_postings: bool = param(True, unit="yes/no", meaning="free online job postings on the city's platform",
                                       provenance="source: 391 postings on the city's WeChat accounts")
+    postings_uptake: dict[str, Probability] = param(
+        lambda: {"above_scale": 0.15, "sme": 0.08, "micro": 0.02}, unit="probability by size class",
+        meaning="chance that a firm with vacancies posts them on the platform",
+        provenance="source: 97 firms posted; split by size assumed")
     postings_recruitment_factor: Factor = param(0.5, unit="factor", meaning="recruitment time with online postings ÷ without",
                                                 provenance="assumption")
-    recruitment_fill_share: Probability = param(0.9, unit="share", meaning="share of vacancies filled by recruitment within the horizon",
+    postings_fill_share: Probability = param(0.9, unit="share", meaning="share of a posting firm's vacancies filled",
+                                             provenance="assumption")
+    recruitment_fill_share: Probability = param(0.6, unit="share", meaning="share of vacancies filled through local channels by a firm that does not post",
                                                 provenance="assumption")
     quarantine_days_override: Day | None = param(None, unit="days", meaning="quarantine length under this policy; empty: workforce.quarantine_days",
                                                  provenance="assumption")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> WorkforcePolicy:
+        unknown = set(self.postings_uptake) - {"above_scale", "sme", "micro"}
+        if unknown:
+            raise ValueError(f"postings_uptake has unknown size classes {sorted(unknown)}; allowed: above_scale, sme, micro")
+        return self
 
 
 class Policies(Strict):

@@ -7,6 +7,7 @@ and provenance (see :mod:`sim.scenario.params`).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -107,21 +108,72 @@ class Cadres(Strict):
         return self
 
 
+class Origin(Strict):
+    """Where a share of the non-local workers spent the Spring Festival, and when they could leave."""
+
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$", description="short name of the origin")
+    share: Probability = param(0.25, unit="share of non-local workers", meaning="share of a firm's non-local workers from this origin (shares are normalised to sum to 1)",
+                               provenance="assumption")
+    restrictions_end: dt.date = param(dt.date(2020, 2, 10), unit="date", meaning="first day workers may leave this origin for work",
+                                      provenance="assumption")
+    point_to_point_from: dt.date | None = param(None, unit="date", meaning="first day point-to-point transport may carry workers out, if earlier than restrictions_end; empty: restrictions_end",
+                                                provenance="assumption")
+    return_days: Dist = param(lambda: lognormal(12.0, 1.0), unit="days", meaning="from the later of the firm's call and the end of restrictions until the worker arrives (finding transport, household reasons): long-tailed",
+                              provenance="assumption")
+    point_to_point_cost_per_worker: float = param(300.0, unit="yuan/worker", meaning="cost of carrying one worker point to point from this origin",
+                                                  provenance="assumption", ge=0, le=1e6, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _charter_not_later(self) -> Origin:
+        if self.point_to_point_from is not None and self.point_to_point_from > self.restrictions_end:
+            raise ValueError(f"origin '{self.name}': point_to_point_from ({self.point_to_point_from}) is after "
+                             f"restrictions_end ({self.restrictions_end}); it may only open the origin earlier")
+        return self
+
+
+def _default_origins() -> list[Origin]:
+    return [
+        Origin(name="liaoning", share=0.74, restrictions_end=dt.date(2020, 2, 10), return_days=lognormal(8.0, 1.0),
+               point_to_point_cost_per_worker=150.0),
+        Origin(name="other_provinces", share=0.24, restrictions_end=dt.date(2020, 2, 10), return_days=lognormal(18.0, 1.0),
+               point_to_point_cost_per_worker=500.0),
+        Origin(name="hubei", share=0.015, restrictions_end=dt.date(2020, 3, 25), return_days=lognormal(12.0, 1.0),
+               point_to_point_cost_per_worker=800.0),
+        Origin(name="wuhan", share=0.005, restrictions_end=dt.date(2020, 4, 8), point_to_point_from=dt.date(2020, 3, 25),
+               return_days=lognormal(12.0, 1.0), point_to_point_cost_per_worker=800.0),
+    ]
+
+
 class Workforce(Strict):
     """Workers returning to their posts (复岗)."""
 
     local_return_days: Dist = param(lambda: exponential(2.0), unit="days", meaning="delay after restart until local workers are back",
                                     provenance="assumption")
-    travel_days: Dist = param(lambda: lognormal(6.0, 0.5), unit="days", meaning="time for non-local workers to arrange travel and get back, counted from approval",
-                              provenance="assumption")
+    origins: list[Origin] = param(_default_origins, unit="origins", meaning="where non-local workers come back from: share, end of travel restrictions, return delay, point-to-point cost",
+                                  provenance="literature: NBS 2018 migrant-worker monitoring report, 73.6 % of the Northeast's out-migrant workers stay in their province; "
+                                             "Hubei order of 24 Mar 2020, exit controls end 25 Mar (outside Wuhan) and 8 Apr (Wuhan), Wuhan workers carried point to point from 25 Mar; "
+                                             "return delays: MoT, Spring Festival return flows 80-86 % below 2019 in early February and spread out; MOHRSS 7 Mar 2020, 60 % of migrant workers back at work "
+                                             "(figures and sources in data/README.md); Hubei and Wuhan shares and costs assumed",
+                                  min_length=1, max_length=50)
+    return_cohorts: int = param(3, unit="cohorts", meaning="cohorts in which one firm's workers from one origin come back (quantiles of return_days; one event each)",
+                                provenance="assumption: a resolution choice, not a fact", ge=1, le=20)
     quarantine_days: Day = param(14.0, unit="days", meaning="quarantine of returning non-local workers",
                                  provenance="literature: 14-day quarantine was the common rule")
     attrition_share: Probability = param(0.08, unit="share", meaning="share of non-local workers who never come back",
                                          provenance="assumption")
-    recruitment_days: Dist = param(lambda: lognormal(21.0, 0.5), unit="days", meaning="time to fill vacancies without online job postings",
-                                   provenance="assumption")
+    recruitment_days: Dist = param(lambda: lognormal(28.0, 0.8), unit="days", meaning="time to fill vacancies through local channels (no online job postings), from the restart",
+                                   provenance="assumption: labour markets were slow in February 2020")
     hires_per_posting: float = param(1083 / 391, unit="hires/posting", meaning="hires one job posting brings",
                                      provenance="source: 391 postings, 1,083 hires for 97 firms", gt=0, le=1000)
+
+    @model_validator(mode="after")
+    def _origins(self) -> Workforce:
+        names = [o.name for o in self.origins]
+        if len(set(names)) != len(names):
+            raise ValueError(f"origin names must be unique, got {names}")
+        if sum(o.share for o in self.origins) <= 0:
+            raise ValueError("at least one origin needs a positive share")
+        return self
 
 
 class ProblemKind(Strict):
