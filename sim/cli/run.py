@@ -114,6 +114,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def main(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.file).with_settings(seed=args.seed, replications=args.replications)
+    for note in [] if args.quiet else loaded.notices:  # defaults a minimal file took without saying so
+        print(f"{args.file}: note: {note}", file=sys.stderr)
     if loaded.base.population.csv is not None and not Path(loaded.base.population.csv).is_file():
         raise InputError.single(args.file, f"population.csv names {loaded.base.population.csv}, which does not exist.",
                                 key="population.csv")

@@ -17,6 +17,7 @@ LANGUAGES: tuple[Lang, ...] = ("en", "zh")
 _TEXT: dict[str, tuple[str, str]] = {
     # plot titles and axes
     "day": ("day since start", "自起始日的天数"),
+    "date": ("date (day 0 = {start})", "日期（第0天 = {start}）"),
     "share": ("share", "比例"),
     "resumed_share": ("Resumption rate (复工率): share of enterprises open", "复工率：已复工企业占比"),
     "workers_back_share": ("Workers back (复岗率): share of workers at their posts", "复岗率：已返岗职工占比"),
@@ -54,6 +55,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "lever": ("lever", "政策杠杆"),
     "uncertainty": ("uncertainty", "不确定因素"),
     "n_runs": ("n", "次数"),
+    "pairs_of": ("{n}/{total} pairs", "{n}/{total}对"),
+    "county_resumed": ("Resumption rate (复工率) by county", "各县（市、区）复工率"),
+    "county_coverage": ("\"1+1+1\" coverage by county: share of firms with a cadre", "各县（市、区）“1+1+1”覆盖率"),
+    "liaison_coverage": ("with a liaison (帮扶联络员)", "有帮扶联络员的企业占比"),
+    "supervisor_coverage": ("with a supervisor (卫生防疫监督指导员)", "有卫生防疫监督指导员的企业占比"),
 }
 
 # Summary metrics (summary.csv columns) with short names in both languages.

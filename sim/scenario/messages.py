@@ -74,7 +74,7 @@ def problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefix
     else:
         line, col = doc.position(path, of_key)
     if kind == "extra_forbidden":
-        msg = unknown_key_message(str(path[-1]) if path else "", _allowed_keys(path[:-1], data))
+        msg = unknown_key_message(str(path[-1]) if path else "", _allowed_keys(path[:-1], data, in_file=not prefix))
     elif kind == "missing":
         msg = "this key is required but missing."
         info = _field_info(path, data)
@@ -309,11 +309,17 @@ def _field_info(path: Path_, data: dict[str, Any]) -> str:
     return info.description + (f"; unit: {unit}" if unit else "")
 
 
-def _allowed_keys(path: Path_, data: dict[str, Any]) -> list[str]:
+# Top-level keys of a scenario file that are not parameters (read by the loader, not the schema).
+FILE_SECTIONS = ("extends", "variants", "provenance")
+
+
+def _allowed_keys(path: Path_, data: dict[str, Any], in_file: bool = False) -> list[str]:
+    """The keys allowed at ``path``; at the top of a file (``in_file``), also extends, variants, provenance."""
     model = _model_at(path, data)
     if model is None:
         return []
-    return [f.alias or n for n, f in model.model_fields.items()]
+    keys = [f.alias or n for n, f in model.model_fields.items()]
+    return keys + list(FILE_SECTIONS) if in_file and not path else keys
 
 
 def _model_at(path: Path_, data: Any) -> type[BaseModel] | None:

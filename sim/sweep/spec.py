@@ -311,6 +311,6 @@ def _allowed(path: tuple[Any, ...], data: Any) -> list[str]:
         name = data.get("design", {}).get("name") if isinstance(data.get("design"), dict) else None
         model = DESIGN_MODELS.get(str(name))
     elif len(path) == 2 and path[0] in ("levers", "uncertainties"):
-        value = data.get(path[0], {}).get(path[1])
-        model = LevelsSpec if _param_kind(value) == "levels" else RangeSpec
+        # a range or a list of levels: both forms are allowed, so both sets of keys are listed
+        return [*RangeSpec.model_fields, *LevelsSpec.model_fields]
     return [f.alias or n for n, f in model.model_fields.items()] if model is not None else []
