@@ -100,7 +100,7 @@ def test_precision_status_and_next_total() -> None:
 
 def _scenario_file(tmp_path: Path, replications: int, variants: dict[str, Any]) -> Path:
     """tiny() with 30 firms and random preparation and review times, written as a scenario file."""
-    sc = tiny(population={"strata": [{"name": "s", "count": 30, "workers": 10}]}, replications=replications,
+    sc = tiny(population={"strata": [{"name": "s", "count": 30, "workers": 10, "cash_runway_days": 1000}]}, replications=replications,
               approval={"review_days": {"dist": "exponential", "mean": 1.0},
                         "preparation_days": {"dist": "exponential", "mean": 3.0}})
     doc = sc.model_dump(mode="json", by_alias=True)

@@ -40,9 +40,21 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "jobs_lost": "jobs of failed enterprises",
     "output_lost": "revenue lost against full capacity, yuan",
     "output_lost_share": "output lost ÷ full-capacity output",
-    "loan_intentions": "loan intentions",
-    "loans_disbursed": "loans disbursed",
-    "loan_amount": "loan money disbursed, yuan",
+    "failed_before_restart": "enterprises that failed before they ever restarted",
+    "failed_after_restart": "enterprises that failed after restarting",
+    "failed_share_above_scale": "share of above-scale enterprises that failed",
+    "failed_share_sme": "share of SMEs that failed",
+    "failed_share_micro": "share of micro enterprises that failed",
+    "loan_intentions": "loan applications (intentions), both channels",
+    "loans_disbursed": "bank loans disbursed, both channels",
+    "loan_amount": "bank loan money disbursed, both channels, yuan",
+    "green_loan_intentions": "loan applications in the green channel",
+    "green_loans": "loans disbursed through the green channel",
+    "green_loan_amount": "loan money disbursed through the green channel, yuan",
+    "loan_refusals": "loan applications refused",
+    "targeted_loan_amount": "targeted discounted loans (西丰), yuan",
+    "relief_yuan": "relief paid in all (refunds, subsidies, power-bill cut), yuan",
+    "taxes_repaid": "deferred taxes paid back, yuan",
     "mean_loan_delay": "mean days from intention to disbursement",
     "incidents": "outbreak incidents",
     "cadre_days": "cadre-days spent on visits (liaisons + supervisors)",
@@ -150,6 +162,7 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
     intention = o["loan_intention_day"]
     disbursed = o["loan_disbursed_day"]
     delays = (disbursed - intention)[~np.isnan(disbursed)]
+    bank = city.bank
     full_output = float(pop.revenue_per_day.sum()) * city.horizon
     problems_resolved = o["problems_resolved"].sum()
     cadre_days = sum(p.stats()["busy_time"] for p in city.liaisons + city.supervisors)
@@ -175,9 +188,20 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
         "jobs_lost": float(pop.workers[failed].sum()),
         "output_lost": float(o["output_lost"].sum()),
         "output_lost_share": float(o["output_lost"].sum() / full_output) if full_output else math.nan,
-        "loan_intentions": float(city.bank.intentions),
-        "loans_disbursed": float(city.bank.disbursed),
-        "loan_amount": float(city.bank.disbursed_amount),
+        "failed_before_restart": float((failed & np.isnan(restart)).sum()),
+        "failed_after_restart": float((failed & ~np.isnan(restart)).sum()),
+        **{f"failed_share_{size}": float(failed[pop.size_class == k].mean()) if (pop.size_class == k).any() else math.nan
+           for k, size in enumerate(SIZE_CLASSES)},
+        "loan_intentions": float(sum(bank.intentions.values())),
+        "loans_disbursed": float(sum(bank.disbursed.values())),
+        "loan_amount": float(sum(bank.disbursed_amount.values())),
+        "green_loan_intentions": float(bank.intentions["green"]),
+        "green_loans": float(bank.disbursed["green"]),
+        "green_loan_amount": float(bank.disbursed_amount["green"]),
+        "loan_refusals": float(bank.refusals),
+        "targeted_loan_amount": float(city.targeted_loans),
+        "relief_yuan": float(o["relief"].sum()),
+        "taxes_repaid": float(o["taxes_repaid"].sum()),
         "mean_loan_delay": float(delays.mean()) if len(delays) else math.nan,
         "incidents": float(len(city.incident_days)),
         "cadre_days": float(cadre_days),
