@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "sweep": "sweep levers and uncertainties of a scenario over a design; sensitivity indices",
     "export": "write a sweep's result store as CSV or Parquet tables",
     "calibrate": "fit scenario parameters to observed resumption shares",
+    "optimize": "deploy a fixed staff budget best: NSGA-II search, then a selection with a guarantee",
     "report": "write report.html and plots/ for a finished results folder",
 }
 
