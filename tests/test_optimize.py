@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from sim.cli import main as cli_main
 from sim.experiment.executors import LocalExecutor
 from sim.optimize.budget import Budget, Constraint
 from sim.optimize.run import run_optimization
@@ -73,3 +75,82 @@ def test_a_second_run_reuses_every_run_from_the_store(tmp_path: Path) -> None:
     assert first.ran > 0 and again.ran == 0 and again.reused > 0
     assert (json.loads((tmp_path / "recommendation.json").read_text())["candidate"]
             == first.recommendation["candidate"])
+
+
+SCENARIO = """
+name: optimize-small
+horizon_days: 40
+replications: 3
+counties:
+  - {name: a, weight: 0.5, approval_reviewers: 2, inspectors: 2}
+  - {name: b, weight: 0.5, approval_reviewers: 2, inspectors: 2}
+population:
+  strata:
+    - {name: firms, count: 30}
+"""
+OPTIMIZE = """# a small optimisation
+scenario: small.yaml
+decisions:
+  cadres.liaisons.count: {low: 0, high: 30, step: 10}
+  counties[*].approval_reviewers: {low: 1, high: 3}
+budget:
+  staff:
+    limit: 34
+    weights:
+      cadres.liaisons.count: 1
+      counties[*].approval_reviewers: 2
+objectives: {mean_restart_day: minimize, failed_share: minimize}
+uncertainties:
+  approval.rework_probability: {levels: [0.2, 0.4]}
+search: {population: 4, generations: 1, seed: 1, refine: 0}
+replications: 1
+selection: {delta: 1.0, first_stage: 3, max_replications: 6}
+"""
+
+
+def write_files(folder: Path) -> Path:
+    (folder / "small.yaml").write_text(SCENARIO)
+    path = folder / "opt.yaml"
+    path.write_text(OPTIMIZE)
+    return path
+
+
+def test_the_command_writes_every_file_and_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_files(tmp_path)
+    out = tmp_path / "o"
+    assert cli_main(["optimize", str(path), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    for name in ("candidates.csv", "pareto.csv", "recommendation.json", "manifest.json", "points.csv",
+                 "summary.csv", "store.sqlite", "plots/pareto_front.png", "report.html"):
+        assert (out / name).is_file(), name
+    rec = json.loads((out / "recommendation.json").read_text())
+    # [*] sets both counties: the budget counts each reviewer twice (weight 2 × 2 counties)
+    used = rec["decisions"]["cadres.liaisons.count"] + 4 * rec["decisions"]["counties[*].approval_reviewers"]
+    assert rec["budget"]["staff"]["used"] == used <= 34
+    assert rec["base"]["decisions"]["cadres.liaisons.count"] == 918  # the schema default, run as written
+    assert "Recommended deployment" in (out / "report.html").read_text()
+    assert rec["guarantee"] in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("edit", "line", "words"), [
+    (("cadres.liaisons.count", "cadres.liaison.count"), 4, ["cadres.liaison.count", "liaisons"]),
+    (("{low: 1, high: 3}", "{low: 3, high: 1}"), 5, ["'low' (3) must be below 'high' (1)"]),
+    (("step: 10", "step: 7"), 4, ["multiple of 'step'"]),
+    (("limit: 34", "limit: 3"), 8, ["budget 'staff' cannot be met", "use 4"]),
+    (("      counties[*].approval_reviewers: 2", "      inspectors: 2"), 11, ["'inspectors' is not one of the decisions"]),
+    (("failed_share: minimize", "failed: minimize"), 12, ["unknown objective 'failed'", "failed_share"]),
+    (("failed_share: minimize", "failed_share: lowest"), 12, ["minimize or maximize"]),
+    (("search: {population", "search: {populaton"), 15, ["unknown key 'populaton'", "population"]),
+])
+def test_bad_optimization_file_exits_2_with_file_line_and_key(tmp_path: Path, edit: tuple[str, str], line: int,
+                                                             words: list[str],
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_files(tmp_path)
+    text = path.read_text()
+    assert edit[0] in text
+    path.write_text(text.replace(*edit))
+    assert cli_main(["optimize", str(path), "--out", str(tmp_path / "o"), "--quiet", "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert f"opt.yaml:{line}:" in err, err
+    for word in words:
+        assert word in err, err
+    assert not (tmp_path / "o" / "recommendation.json").exists()

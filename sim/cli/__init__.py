@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "export": "write a sweep's result store as CSV or Parquet tables",
     "calibrate": "fit scenario parameters to observed resumption shares",
     "optimize": "deploy a fixed staff budget best: NSGA-II search, then a selection with a guarantee",
+    "discover": "find the boxes of uncertain parameters where a condition holds (PRIM) in a sweep",
     "report": "write report.html and plots/ for a finished results folder",
 }
 

@@ -29,6 +29,7 @@ from sim.sweep.run import PointModel
 from sim.sweep.spec import Scalar
 
 Candidate = tuple[int, ...]
+BASE: Candidate = ()  # the base scenario as written: no decision changed (what was done)
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Evaluator:
         return self.index.setdefault(cand, len(self.index))
 
     def values(self, cand: Candidate, u: int | None = None) -> dict[str, Scalar]:
-        point: dict[str, Scalar] = dict(zip(self.decisions, cand, strict=True))
+        point: dict[str, Scalar] = {} if cand == BASE else dict(zip(self.decisions, cand, strict=True))
         if u is not None:
             point.update(self.uncertainty_points[u])
         return point

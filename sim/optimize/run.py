@@ -35,7 +35,7 @@ from sim.errors import InputError
 from sim.experiment.executors import Executor
 from sim.experiment.failures import FailureLog
 from sim.experiment.store import ResultStore
-from sim.optimize.evaluate import Candidate, Evaluator, uncertainty_points
+from sim.optimize.evaluate import BASE, Candidate, Evaluator, uncertainty_points
 from sim.optimize.search import SearchResult, pareto_front, search
 from sim.optimize.selection import Selection, guarantee_sentence, kim_nelson
 from sim.optimize.spec import OptimizeSpec
@@ -101,7 +101,7 @@ def run_optimization(spec: OptimizeSpec, model: PointModel, out: Path, executor:
             say(f"Pareto front: {len(front)} candidate(s); selecting among {len(finalists)} on {spec.primary} "
                 f"(Kim–Nelson, 1 − α = {1 - spec.selection.alpha:g}, δ = {spec.selection.delta:g})")
             sel = _select(spec, evaluator, finalists, primary, directions[primary])
-            base = _base_candidate(spec, base_data)
+            base = BASE if base_data is not None else None
             status = "finished" if not evaluator.failed else "finished with errors"
         finally:
             store.finish_sweep(sweep_id, status)
@@ -111,7 +111,7 @@ def run_optimization(spec: OptimizeSpec, model: PointModel, out: Path, executor:
         base_obs = None
         if base is not None:
             base_obs = evaluator.observations([base], 0, spec.selection.first_stage, desc="base scenario")[base]
-    recommendation = _recommendation(spec, evaluator, finalists, sel, final_obs, base, base_obs, len(front))
+    recommendation = _recommendation(spec, evaluator, finalists, sel, final_obs, base, base_obs, len(front), base_data)
     _write_tables(out, spec, found, front, finalists, sel, final_obs, evaluator)
     write_text(out / RECOMMENDATION, json.dumps(recommendation, indent=2, ensure_ascii=False) + "\n")
     wall = time.perf_counter() - t0
@@ -181,19 +181,6 @@ def _select(spec: OptimizeSpec, evaluator: Evaluator, finalists: list[Candidate]
                       minimize=direction == "minimize", batch=batch)
 
 
-def _base_candidate(spec: OptimizeSpec, data: dict[str, Any] | None) -> Candidate | None:
-    """The base scenario's own values of the decisions (None if a [*] path's elements differ, or no scenario)."""
-    if data is None:
-        return None
-    values = []
-    for d in spec.decisions:
-        found = {get_value(data, t) for t in expand_path(d.path, data)}
-        if len(found) != 1 or not isinstance(next(iter(found)), int):
-            return None
-        values.append(int(next(iter(found))))
-    return tuple(values)
-
-
 def _stats(values: np.ndarray) -> dict[str, float]:
     finite = values[np.isfinite(values)]
     mean = float(finite.mean()) if len(finite) else math.nan
@@ -201,9 +188,23 @@ def _stats(values: np.ndarray) -> dict[str, float]:
     return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": int(len(finite))}
 
 
+def _decisions_in_base(spec: OptimizeSpec, data: dict[str, Any] | None) -> dict[str, Any]:
+    """The base scenario's own value at each decision path (a list where a [*] path's elements differ)."""
+    if data is None:
+        return {}
+    out: dict[str, Any] = {}
+    for d in spec.decisions:
+        try:
+            found = [get_value(data, t) for t in expand_path(d.path, data)]
+        except (ValueError, KeyError, IndexError, TypeError):
+            continue
+        out[d.path] = found[0] if len(set(map(repr, found))) == 1 else found
+    return out
+
+
 def _recommendation(spec: OptimizeSpec, evaluator: Evaluator, finalists: list[Candidate], sel: Selection,
                     final_obs: dict[Candidate, np.ndarray], base: Candidate | None, base_obs: np.ndarray | None,
-                    front: int) -> dict[str, Any]:
+                    front: int, base_data: dict[str, Any] | None) -> dict[str, Any]:
     best = finalists[sel.best]
     objectives = list(spec.objectives)
     label = f"candidate {evaluator.number(best)}"
@@ -225,7 +226,11 @@ def _recommendation(spec: OptimizeSpec, evaluator: Evaluator, finalists: list[Ca
         "uncertainty_points": evaluator.uncertainty_points,
     }
     if base is not None and base_obs is not None:
-        rec["base"] = {"decisions": evaluator.values(base), "feasible": spec.budget.feasible(evaluator.values(base)),
+        scenario = _decisions_in_base(spec, base_data)
+        rec["base"] = {"decisions": scenario,
+                       "budget_used": ({c.name: spec.budget.usage(c, scenario) for c in spec.budget.constraints}
+                                       if len(scenario) == len(spec.decisions)
+                                       and all(isinstance(v, int | float) for v in scenario.values()) else None),
                        "objectives": {o: _stats(base_obs[i]) for i, o in enumerate(objectives)}}
         n = min(base_obs.shape[1], final_obs[best].shape[1])
         # paired on common random numbers: replication r of both used the same seed and streams

@@ -126,7 +126,7 @@ def guarantee_sentence(sel: Selection, label: str, objective: str, unit: str, k:
                 f"procedure could guarantee, with probability {confidence}, that it is within {sel.delta:g}{unit} "
                 f"of the best (it would need up to {sel.bound}); raise selection.max_replications or delta.")
     return (f"With probability at least {confidence}, {label} has a true mean {objective} within "
-            f"{sel.delta:g}{unit} of the best of the {k} Pareto candidates (Kim–Nelson fully sequential "
+            f"δ = {sel.delta:g}{unit} of the best of the {k} Pareto candidates (Kim–Nelson fully sequential "
             f"selection on common random numbers, {sel.first_stage} first-stage replications, "
             f"{sum(sel.observations)} in all).")
 

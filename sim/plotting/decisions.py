@@ -92,3 +92,17 @@ def peeling_plot(trajectory: Any, boxes: Any) -> Any:
     fig.suptitle("Scenario discovery: PRIM peeling trajectory")
     fig.tight_layout()
     return fig
+
+
+def write_peeling_plot(folder: Path, lang: Lang = "en") -> Path | None:
+    """plots/peeling_trajectory.png (and .svg) of a sweep folder with a discovery; None if none."""
+    import pandas as pd
+
+    from sim.plotting import save
+
+    trajectory, boxes = folder / "discovery" / "trajectory.csv", folder / "discovery" / "boxes.csv"
+    if not trajectory.is_file() or not boxes.is_file():
+        return None
+    use_language(lang)
+    fig = peeling_plot(pd.read_csv(trajectory), pd.read_csv(boxes))
+    return save(fig, folder / "plots", PEELING_KEY, "PRIM peeling trajectory").png

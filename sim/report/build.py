@@ -13,6 +13,8 @@ from typing import Any
 from sim import __version__
 from sim.plotting import ResultsFolder, make_plots
 from sim.plotting.labels import Lang
+from sim.report.decisions import discovery_section, optimization_section
+from sim.report.decisions import title as section_title
 from sim.report.parameters import load_resolved, parameter_rows, variant_differences
 from sim.report.tables import (
     COMPARISON_METRICS,
@@ -88,6 +90,11 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
               "sensitivity": "sensitivity", "variants": "variants", "parameters": "parameters",
               "reproduce": "reproduce"}
     ctx["contents"] = [(i, word(labels[i], lang)) for i in ids]
+    ctx["optimization"], ctx["discovery"] = optimization_section(folder.path), discovery_section(folder.path)
+    for key in ("optimization", "discovery"):
+        if ctx[key] is not None:
+            ctx["contents"].insert(1, (key, section_title(key, lang)))
+            ctx[key]["title"] = section_title(key, lang)
     return ctx
 
 
