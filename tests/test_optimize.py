@@ -154,3 +154,41 @@ def test_bad_optimization_file_exits_2_with_file_line_and_key(tmp_path: Path, ed
     for word in words:
         assert word in err, err
     assert not (tmp_path / "o" / "recommendation.json").exists()
+
+
+def test_a_killed_optimization_resumes_from_the_store(tmp_path: Path) -> None:
+    """SIGKILL in the middle of the search; the same command again reuses every run finished before."""
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    path = write_files(tmp_path)
+    path.write_text(path.read_text().replace("generations: 1", "generations: 2"))
+    out = tmp_path / "o"
+    command = [sys.executable, "-m", "sim", "optimize", str(path), "--out", str(out), "--quiet", "--no-report",
+               "--workers", "1"]
+    root = Path(__file__).parent.parent
+    proc = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done_before = 0
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            try:
+                with sqlite3.connect(out / "store.sqlite", timeout=1) as conn:
+                    done_before = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+            except sqlite3.Error:
+                continue
+            if done_before >= 4:
+                break
+    finally:
+        proc.kill()
+        proc.wait()
+    assert done_before >= 4, "the optimisation finished or stalled before it could be killed"
+    assert not (out / "recommendation.json").exists()
+    again = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["reused"] >= done_before  # nothing finished before the kill was run again
+    assert (out / "recommendation.json").is_file()

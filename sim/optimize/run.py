@@ -88,7 +88,8 @@ def run_optimization(spec: OptimizeSpec, model: PointModel, out: Path, executor:
                 f"{spec.search.generations} generation(s) on {executor.workers} {executor.name} worker(s) → {out}")
             found = search(spec.decisions, spec.budget, directions, primary, evaluator, reps,
                            spec.search.population, spec.search.generations,
-                           spec.search.seed if spec.search.seed is not None else model.seed, spec.search.refine, say)
+                           spec.search.seed if spec.search.seed is not None else model.seed, spec.search.refine, say,
+                           _start(spec, base_data))
             feasible = found.feasible()
             if not feasible:
                 raise InputError([spec.problem("no feasible candidate could be evaluated (every one was over the "
@@ -179,6 +180,18 @@ def _select(spec: OptimizeSpec, evaluator: Evaluator, finalists: list[Candidate]
     batch = max(1, math.ceil(evaluator.executor.workers * 2 / max(1, len(finalists))))
     return kim_nelson(draw, len(finalists), sel.alpha, sel.delta, sel.first_stage, sel.max_replications,
                       minimize=direction == "minimize", batch=batch)
+
+
+def _start(spec: OptimizeSpec, data: dict[str, Any] | None) -> list[Candidate]:
+    """The base scenario's decisions as a first-generation candidate, if they are one (on the grid, in bounds)."""
+    if not spec.search.start_from_base:
+        return []
+    found = _decisions_in_base(spec, data)
+    cand = tuple(found.get(d.path) for d in spec.decisions)
+    if all(isinstance(v, int) and not isinstance(v, bool) and v in d.values()
+           for v, d in zip(cand, spec.decisions, strict=True)):
+        return [tuple(int(v) for v in cand if isinstance(v, int))]
+    return []
 
 
 def _stats(values: np.ndarray) -> dict[str, float]:

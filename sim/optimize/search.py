@@ -51,13 +51,19 @@ class SearchResult:
 
 def search(decisions: list[Decision], budget: Budget, directions: list[Direction], primary: int,
            evaluator: Evaluator, replications: int, population: int, generations: int, seed: int, refine: int,
-           say: Callable[[str], None]) -> SearchResult:
-    """NSGA-II generations, then the refinement; every candidate's means on the search replications."""
+           say: Callable[[str], None], start: list[Candidate] | None = None) -> SearchResult:
+    """NSGA-II generations, then the refinement; every candidate's means on the search replications.
+
+    ``start``: candidates put in the first generation (e.g. the base scenario's own decisions), the
+    rest of it drawn at random.
+    """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
     study = optuna.create_study(directions=list(directions), sampler=sampler)
+    for cand in start or []:
+        study.enqueue_trial({d.path: v for d, v in zip(decisions, cand, strict=True)})
     result = SearchResult()
     worst = [math.inf if d == "minimize" else -math.inf for d in directions]
 

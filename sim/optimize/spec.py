@@ -89,6 +89,8 @@ class SearchSpec(_Strict):
     refine: int = Field(2, ge=0, le=100, description="rounds of neighbourhood search (one step per decision, "
                                                      "or a step moved between two decisions) around the best "
                                                      "candidate of the primary objective")
+    start_from_base: bool = Field(True, description="put the base scenario's own decisions in the first generation "
+                                                    "(when they lie on the decisions' grid)")
 
 
 class SelectionSpec(_Strict):
