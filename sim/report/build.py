@@ -95,6 +95,8 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
         if ctx[key] is not None:
             ctx["contents"].insert(1, (key, section_title(key, lang)))
             ctx[key]["title"] = section_title(key, lang)
+            figure = ctx[key]["figure"]
+            ctx[key]["figure"] = embed(figure[0], figure[1], figure[2].read_bytes()) if figure else None
     return ctx
 
 

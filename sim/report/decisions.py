@@ -24,11 +24,10 @@ def title(key: str, lang: Lang) -> str:
     return zh if lang == "zh" else en
 
 
-def _figure(folder: Path, key: str, caption: str) -> Any:
-    from sim.report.build import embed
-
+def _figure(folder: Path, key: str, caption: str) -> tuple[str, str, Path] | None:
+    """(key, caption, PNG) of a plot the command wrote; the report embeds it."""
     png = folder / "plots" / f"{key}.png"
-    return embed(key, caption, png.read_bytes()) if png.is_file() else None
+    return (key, caption, png) if png.is_file() else None
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
