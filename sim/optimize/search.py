@@ -12,7 +12,9 @@ NSGA-II reaches the neighbourhood of integer optima but does not reliably
 land on them, so ``refine`` rounds of neighbourhood search follow around
 the best feasible candidate of the primary objective: one step up or down
 in each decision, and one step moved from one decision to another (the
-natural move under a head-count). The same seed and stored runs give the
+natural move under a head-count). After a round that improves, pattern
+moves (Hooke and Jeeves) continue in the same direction with doubling
+strides, one candidate at a time, as long as each is better. The same seed and stored runs give the
 same candidates, so a killed search run again retraces its steps from the
 store.
 """
@@ -105,6 +107,23 @@ def search(decisions: list[Decision], budget: Budget, directions: list[Direction
             + ("improved" if after is not None and after.cand != best.cand else "no improvement"))
         if after is None or after.cand == best.cand:
             break
+        # pattern move (Hooke and Jeeves): keep going the way that paid, with growing strides, while it pays
+        moves = 0
+        origin, stride = best.cand, 1
+        while True:
+            step = tuple(a - b for a, b in zip(after.cand, origin, strict=True))
+            ahead = tuple(a + stride * s for a, s in zip(after.cand, step, strict=True))
+            if not all(d.low <= v <= d.high for d, v in zip(decisions, ahead, strict=True)) \
+                    or ahead in result.evaluated or not budget.feasible(_named(decisions, ahead)):
+                break
+            evaluate([ahead], f"refine {n + 1}/{refine}: pattern move")
+            moved = _best(result, primary, directions[primary])
+            if moved is None or moved.cand != ahead:
+                break
+            moves += 1
+            origin, after, stride = after.cand, moved, stride * 2
+        if moves:
+            say(f"refine {n + 1}/{refine}: {moves} pattern move(s) further in the same direction")
     return result
 
 
