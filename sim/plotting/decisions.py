@@ -32,8 +32,9 @@ def pareto_plot(candidates: Any, pareto: Any, rec: dict[str, Any]) -> Any | None
         ax.scatter(feasible[f"{other}_mean"], feasible[f"{primary}_mean"], s=14, color="0.7",
                    label="candidates (search)")
         front = feasible[feasible["pareto"].astype(bool)].sort_values(f"{other}_mean")
-        ax.plot(front[f"{other}_mean"], front[f"{primary}_mean"], "o-", color="#1f77b4", ms=5,
-                label="Pareto front (search)")
+        # with three or more objectives the front is not a curve in any one projection: points, no line
+        ax.plot(front[f"{other}_mean"], front[f"{primary}_mean"], "o" if len(objectives) > 2 else "o-",
+                color="#1f77b4", ms=5, label="Pareto front (search)")
         if f"{primary}_ci_low" in pareto.columns:
             ax.errorbar(pareto[f"{other}_mean"], pareto[f"{primary}_mean"],
                         yerr=[pareto[f"{primary}_mean"] - pareto[f"{primary}_ci_low"],
