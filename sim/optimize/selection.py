@@ -118,14 +118,14 @@ def guarantee_sentence(sel: Selection, label: str, objective: str, unit: str, k:
     confidence = f"{100 * (1 - sel.alpha):.0f} %"
     if sel.stopped_by == "single":
         return (f"{label} is the only candidate on the Pareto front, so there was nothing to select among "
-                f"(its mean {objective} is {sel.means[sel.best]:.3g}{unit} over {sel.observations[sel.best]} "
+                f"(its {objective} averages {sel.means[sel.best]:.3g}{unit} over {sel.observations[sel.best]} "
                 "replications).")
     if not sel.guaranteed:
-        return (f"{label} has the best mean {objective} of the {k} Pareto candidates after {max(sel.observations)} "
+        return (f"{label} has the best average {objective} of the {k} Pareto candidates after {max(sel.observations)} "
                 f"replications, but the selection stopped at the cap on replications before the Kim–Nelson "
                 f"procedure could guarantee, with probability {confidence}, that it is within {sel.delta:g}{unit} "
                 f"of the best (it would need up to {sel.bound}); raise selection.max_replications or delta.")
-    return (f"With probability at least {confidence}, {label} has a true mean {objective} within "
+    return (f"With probability at least {confidence}, the expected {objective} of {label} is within "
             f"δ = {sel.delta:g}{unit} of the best of the {k} Pareto candidates (Kim–Nelson fully sequential "
             f"selection on common random numbers, {sel.first_stage} first-stage replications, "
             f"{sum(sel.observations)} in all).")
