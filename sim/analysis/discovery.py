@@ -118,10 +118,9 @@ def discover(x: Any, cases: np.ndarray, condition: Condition, max_boxes: int = 3
             break
         traj = box.peeling_trajectory.reset_index(drop=True)
         number = len(result.boxes) + 1
-        for step, row in traj.iterrows():
-            result.trajectory.append({"box": number, "step": int(step), "coverage": float(row["coverage"]),
-                                      "density": float(row["density"]), "mass": float(row["mass"]),
-                                      "restricted": int(row["res dim"])})
+        rows = [{"box": number, "step": int(step), "coverage": float(row["coverage"]),
+                 "density": float(row["density"]), "mass": float(row["mass"]), "restricted": int(row["res dim"])}
+                for step, row in traj.iterrows()]
         dense = traj.index[traj["density"] >= min_density]
         step = int(traj.loc[dense, "coverage"].idxmax()) if len(dense) else int(traj["density"].idxmax())
         box.select(step)
@@ -145,6 +144,7 @@ def discover(x: Any, cases: np.ndarray, condition: Condition, max_boxes: int = 3
         quasi = {str(k): float(v) for k, v in box._calculate_quasi_p(step).items()}
         restricted = determine_restricted_dims(lims, finder._box_init)
         limits = {str(name): (_plain(lims[name][0]), _plain(lims[name][1])) for name in restricted}
+        result.trajectory.extend(rows)  # the trajectories of the boxes kept
         result.boxes.append(Box(number, limits, float(chosen["coverage"]), float(chosen["density"]),
                                 float(chosen["mass"]), quasi, step))
         if int(chosen["res dim"]) == 0:
