@@ -192,3 +192,18 @@ def test_a_killed_optimization_resumes_from_the_store(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["reused"] >= done_before  # nothing finished before the kill was run again
     assert (out / "recommendation.json").is_file()
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent.parent / "scenarios").glob("optimize-*.yaml")),
+                         ids=lambda p: p.name)
+def test_bundled_optimization_files_are_valid(path: Path) -> None:
+    """Every bundled optimisation file loads, and its decisions fit its base scenario."""
+    from sim.optimize.spec import load_optimize
+    from sim.scenario.loader import load_scenario
+    from sim.sweep.run import ScenarioModel
+
+    spec = load_optimize(path)
+    model = ScenarioModel(load_scenario(spec.scenario_path).base, spec.sweep)
+    first = {d.path: d.low for d in spec.decisions}
+    first.update({p.path: (p.levels[0] if p.levels else p.low) for p in spec.uncertainties})
+    model.prepare(0, first)  # a valid scenario at the lowest decisions
