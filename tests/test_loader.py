@@ -10,9 +10,10 @@ from sim.errors import InputError
 from sim.scenario.loader import load_scenario, load_scenario_text
 from sim.scenario.schema import Scenario, scenario_json_schema
 
-# scenario files (sweep files, sweep-*.yaml, have their own schema and tests)
+# scenario files (sweep files, sweep-*.yaml, and optimisation files, optimize-*.yaml, have their own
+# schema and tests)
 SCENARIOS = sorted(p for p in (Path(__file__).parent.parent / "scenarios").glob("*.yaml")
-                   if not p.name.startswith("sweep-"))
+                   if not p.name.startswith(("sweep-", "optimize-")))
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)

@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "sweep": "sweep levers and uncertainties of a scenario over a design; sensitivity indices",
     "export": "write a sweep's result store as CSV or Parquet tables",
     "calibrate": "fit scenario parameters to observed resumption shares",
+    "optimize": "deploy a fixed staff budget best: NSGA-II search, then a selection with a guarantee",
+    "discover": "find the boxes of uncertain parameters where a condition holds (PRIM) in a sweep",
     "report": "write report.html and plots/ for a finished results folder",
     "compare": "compare the variants of a finished run again (comparison.csv), without rerunning",
 }

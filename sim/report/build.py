@@ -15,6 +15,8 @@ from sim.plotting import ResultsFolder, make_plots
 from sim.plotting.counties import county_names
 from sim.plotting.labels import Lang
 from sim.report.counties import county_table
+from sim.report.decisions import discovery_section, optimization_section
+from sim.report.decisions import title as section_title
 from sim.report.parameters import load_resolved, parameter_rows, variant_differences
 from sim.report.scorecard import build_scorecard
 from sim.report.scorecard_view import scorecard_view
@@ -104,6 +106,13 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
               "sensitivity": "sensitivity", "variants": "variants", "parameters": "parameters",
               "reproduce": "reproduce"}
     ctx["contents"] = [(i, word(labels[i], lang)) for i in ids]
+    ctx["optimization"], ctx["discovery"] = optimization_section(folder.path), discovery_section(folder.path)
+    for key in ("optimization", "discovery"):
+        if ctx[key] is not None:
+            ctx["contents"].insert(1, (key, section_title(key, lang)))
+            ctx[key]["title"] = section_title(key, lang)
+            figure = ctx[key]["figure"]
+            ctx[key]["figure"] = embed(figure[0], figure[1], figure[2].read_bytes()) if figure else None
     return ctx
 
 
