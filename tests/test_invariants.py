@@ -60,9 +60,14 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "registration": {"background_per_day": 2.0},
         "finance": {"relief": {"unemployment_insurance_refund": 0.5, "trained_share": 0.1}},
         "workforce": {"local_return_days": {"dist": "exponential", "mean": 2}},
-        "cadres": {"liaisons": {"count": draw(st.integers(1, 10))}, "supervisors": {"count": draw(st.integers(1, 10))}},
+        "cadres": {"liaisons": {"count": draw(st.integers(1, 10)), "enterprises_per_cadre": draw(st.integers(1, 20))},
+                   "supervisors": {"count": draw(st.integers(1, 10)), "enterprises_per_cadre": draw(st.integers(1, 20))},
+                   "hours_per_day": draw(st.sampled_from([2.0, 8.0, 12.0])), "days_per_week": draw(st.integers(1, 7)),
+                   "dispatch_day": draw(st.sampled_from([0.0, 4.0]))},
         "policies": {"approval": {"name": approval, "steps": steps},
-                     "coverage": {"name": "one_plus_one_plus_one"} if covered else {"name": "none"},
+                     "coverage": {"name": "one_plus_one_plus_one",
+                                  "organisation": draw(st.sampled_from(["dedicated", "pooled", "grid"])),
+                                  "supervisors_help_inspection": draw(st.booleans())} if covered else {"name": "none"},
                      "loans": {"enabled": draw(st.booleans()), "window_opens_day": 5, "intention_share": 0.8}},
     }
     if draw(st.booleans()):
@@ -148,6 +153,19 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
         after = mine & (log_t > fd[i] + TOL)
         assert not np.any(log_open[after] != 0), f"enterprise {i} changes open state after failing"
         assert int(log_open[mine].sum()) == 0, f"failed enterprise {i} still counted open"
+
+    # -- cadre time: no team works more hours on a day than it has; the teams' counts follow the firms
+    cadres = city.cadres
+    assert cadres.over_budget <= 1e-6, f"a team-day worked {cadres.over_budget} hours over its budget"
+    for role in ("liaison", "supervisor"):
+        assert np.all(cadres.busy[role] <= cadres.available[role] + 1e-6), f"{role} busy hours exceed hours available"
+        for team in cadres.teams[role]:
+            assert team.active == sum(not e.failed for e in team.members)
+            assert team.open == sum(e.state == 1 for e in team.members) or role == "liaison"
+    summary = result.summary
+    for role in ("liaison", "supervisor"):
+        share = summary[f"{role}_busy_share"]
+        assert math.isnan(share) or 0.0 <= share <= 1.0 + 1e-9
 
     # -- cash identity: start + income + lump sums − costs = end
     scale = np.maximum.reduce([np.abs(o["cash_start"]), np.abs(o["income"]), np.abs(o["costs"]),

@@ -28,7 +28,7 @@ from sim.model import loans, problems, projects, workforce
 from sim.model.finance import CashAccount
 
 if TYPE_CHECKING:
-    from sim.model.servers import ServicePoint
+    from sim.model.cadres import Team
     from sim.model.world import City
 
 CLOSED, OPEN, SUSPENDED, FAILED = 0, 1, 2, 3
@@ -50,7 +50,7 @@ class Enterprise:
         "produced", "t_prod", "travel_ready", "setup_ready", "loan_state", "inspected_once", "opened_once",
     )
 
-    def __init__(self, city: City, i: int, liaison: ServicePoint | None, supervisor: ServicePoint | None) -> None:
+    def __init__(self, city: City, i: int, liaison: Team | None, supervisor: Team | None) -> None:
         pop = city.pop
         self.city = city
         self.i = i
@@ -172,16 +172,28 @@ class Enterprise:
             self.record("approval_day", self.city.env.now)
             self.travel_ready = workforce.travel_ready(self, self.city.env.now)
 
+    def liaison_first_visit(self) -> simpy.Event | None:
+        """The liaison's first visit, on its working day (None: no liaison). Ask once per firm."""
+        if self.liaison is None:
+            return None
+        return self.city.cadres.first_visit(self)
+
+    def supervisor_guidance(self) -> simpy.Event | None:
+        """The supervisor's guidance visit on the prevention plan (None: no supervisor). Ask once per firm."""
+        if self.supervisor is None:
+            return None
+        return self.city.cadres.guidance(self)
+
     def prepare(self) -> Process:
         city = self.city
         env = city.env
         base = city.sc.approval.preparation_days.quantile(self.u("preparation"))
-        if self.liaison is None:
+        visit = self.liaison_first_visit()
+        if visit is None:
             yield env.timeout(base)
             return
         role = city.sc.cadres.liaisons
         t0 = env.now
-        visit = self.liaison.request_after(city.sc.cadres.dispatch_day, role.visit_days.quantile(self.u("liaison_visit")))
         alone = env.timeout(base)
         yield visit | alone
         if visit.triggered and not alone.processed:
@@ -197,7 +209,7 @@ class Enterprise:
         office = city.offices[self.county]
         self.record("application_day", env.now)
         base_rework = approval.rework_probability
-        if self.liaison is not None:
+        if self.liaison is not None and city.cadres.visited[self.i]:
             base_rework *= city.sc.cadres.liaisons.rework_factor
         rounds = 0
         while True:
@@ -214,8 +226,13 @@ class Enterprise:
                 continue
             return
 
-    def inspect_until_pass(self) -> Process:
-        """Inspection visits until one passes; a failure while open suspends the firm."""
+    def inspect_until_pass(self, after_incident: bool = False) -> Process:
+        """Inspection visits until one passes; a failure while open suspends the firm.
+
+        A covered firm's supervisor inspects it on the supervisor's working day
+        (re-inspections after an incident first); an uncovered firm queues for
+        the county's shared team.
+        """
         city = self.city
         env = city.env
         sc = city.sc
@@ -223,14 +240,11 @@ class Enterprise:
         for _ in range(MAX_INSPECTION_ROUNDS):
             if self.failed:
                 return
-            # Under 1+1+1 the firm's own supervisor inspects it, once the cadres have arrived;
-            # a firm without one queues for the county's shared team.
-            visit = sc.inspection.visit_days.quantile(self.u("inspection_visit"))
             supervised = self.supervisor is not None
-            if self.supervisor is not None:
-                yield self.supervisor.request_after(sc.cadres.dispatch_day, visit)
+            if supervised:
+                yield city.cadres.inspection(self, after_incident)
             else:
-                yield city.teams[self.county].request(visit)
+                yield city.teams[self.county].request(sc.inspection.visit_days.quantile(self.u("inspection_visit")))
             if self.failed:
                 return
             outcomes["inspections"][self.i] += 1
@@ -279,6 +293,7 @@ class Enterprise:
     def fail(self) -> None:
         now = self.city.env.now
         self.state = FAILED
+        self.city.cadres.firm_failed(self)
         self.record("failure_day", now)
         self.update()
 
@@ -323,6 +338,8 @@ class Enterprise:
         d_cap = cap - self.logged_cap
         if d_open or d_workers or d_cap:
             city.log.record(now, self.i, d_open, d_workers, d_cap * self.workers)
+            if d_open and self.supervisor is not None:
+                self.supervisor.open += d_open  # prevention checks are owed to open firms
             self.logged_open = int(is_open)
             self.logged_workers = at_post
             self.logged_cap = cap
@@ -401,7 +418,7 @@ class Enterprise:
     def _after_incident(self) -> Process:
         yield self.city.env.timeout(self.city.sc.outbreak.shutdown_days)
         if not self.failed:
-            yield from self.inspect_until_pass()
+            yield from self.inspect_until_pass(after_incident=True)
             self.reopen()
 
     def finish(self, horizon: float) -> None:
