@@ -77,9 +77,9 @@ class Team:
     """Cadres of one role who share a queue: one cadre, a county's or a grid's."""
 
     __slots__ = ("role", "county", "size", "overhead", "queue", "seq", "active", "open", "counter",
-                 "uncollected", "share", "members", "today", "clocks")
+                 "uncollected", "share", "members", "today", "clocks", "dirty", "steady", "routine", "pending", "since", "advance")
 
-    def __init__(self, role: str, county: int, size: int, overhead: float) -> None:
+    def __init__(self, role: str, county: int, size: int, overhead: float, pending: list[Team]) -> None:
         self.role = role
         self.county = county
         self.size = size
@@ -94,6 +94,21 @@ class Team:
         self.members: list[Enterprise] = []
         self.today = -1  # the working day whose hours are being used (-1: none)
         self.clocks = [0.0] * size  # heap: hours each cadre has worked today (a task goes to the least busy)
+        # A team with nothing queued, nothing to collect and an unchanged load repeats yesterday's
+        # routine day: it is then "steady" and counted in bulk, not processed (see CadreService).
+        self.steady = False
+        self.routine = (0.0, 0, 0)  # a steady day: routine hours, checks done, checks missed
+        self.since = 0  # working days counted when it became steady
+        self.advance = 0.0  # check-in rotations a steady day adds
+        self.pending = pending  # the teams to process on the next working day
+        self.dirty = True
+        pending.append(self)
+
+    def touch(self) -> None:
+        """Something changed (a task, a problem, the load): process the team on its next working day."""
+        if not self.dirty:
+            self.dirty = True
+            self.pending.append(self)
 
     @property
     def used(self) -> float:
@@ -117,6 +132,11 @@ class CadreService:
         self.wait_sum = 0.0  # request to completion of discrete tasks, days
         self.over_budget = 0.0  # largest excess of a team-day's busy hours over its hours (must stay 0)
         self.visited = np.zeros(city.pop.n, dtype=bool)  # first visit done
+        self.today = -1  # the working day under way (-1: a day off, or before the dispatch day)
+        self.workdays = 0  # working days so far
+        self.pending: dict[str, list[Team]] = {r: [] for r in ROLES}
+        # a steady day of all steady teams of a role: routine hours, hours available, checks done, missed
+        self.steady_sum = {r: [0.0, 0.0, 0, 0] for r in ROLES}
         cov = sc.policies.coverage
         self.organisation = getattr(cov, "organisation", "dedicated")
         self.help_inspection = bool(getattr(cov, "supervisors_help_inspection", False))
@@ -152,7 +172,7 @@ class CadreService:
             for i in covered:
                 k = int(cadre[i])
                 if by_cadre[k] is None:
-                    by_cadre[k] = Team(role, int(pop.county[i]), 1, 0.0)
+                    by_cadre[k] = Team(role, int(pop.county[i]), 1, 0.0, self.pending[role])
                 team_of[i] = by_cadre[k]
             teams = [t for t in by_cadre if t is not None]
             return teams, team_of
@@ -165,7 +185,7 @@ class CadreService:
                 continue
             members = covered[pop.county[covered] == c]
             if self.organisation == "pooled":
-                team = Team(role, c, k, self.travel)
+                team = Team(role, c, k, self.travel, self.pending[role])
                 teams.append(team)
                 for i in members:
                     team_of[i] = team
@@ -177,8 +197,9 @@ class CadreService:
             sizes = [0] * n_grids
             for j in range(k):
                 sizes[order[j % n_grids]] += 1
-            grid_team: list[Team | None] = [Team(role, c, s, float(getattr(cov, "grid_overhead_hours", 0.0))) if s else None
-                                            for s in sizes]
+            grid_team: list[Team | None] = [
+                Team(role, c, s, float(getattr(cov, "grid_overhead_hours", 0.0)), self.pending[role]) if s else None
+                for s in sizes]
             staffed = [g for g in range(n_grids) if sizes[g]]
             for g in range(n_grids):
                 if grid_team[g] is None:
@@ -204,6 +225,26 @@ class CadreService:
         for team in (ent.liaison, ent.supervisor):
             if team is not None:
                 team.active -= 1
+                self.unsteady(team)
+
+    def open_changed(self, team: Team, change: int) -> None:
+        """A covered firm opened (+1) or closed (-1): prevention checks are owed to open firms."""
+        team.open += change
+        self.unsteady(team)
+
+    def unsteady(self, team: Team) -> None:
+        if team.steady:
+            self._wake(team)
+            team.steady = False
+            # the steady days' check-ins moved the rotation on, as daily processing would have
+            team.counter += team.advance * (self.workdays - team.since)
+            hours, done, missed = team.routine
+            acc = self.steady_sum[team.role]
+            acc[0] -= hours
+            acc[1] -= self.capacity(team)
+            acc[2] -= done
+            acc[3] -= missed
+        team.touch()
 
     # -- asking for time ---------------------------------------------------------
 
@@ -214,6 +255,8 @@ class CadreService:
         hours = max(0.0, hours) + team.overhead
         now = env.now
         today = math.floor(now)
+        if team.steady:
+            self._wake(team)
         if team.today == today and not team.queue:
             start = max(team.clocks[0], (now - today) * self.hours)
             if start + hours <= self.hours + EPS:
@@ -224,7 +267,15 @@ class CadreService:
                 return done
         team.seq += 1
         heapq.heappush(team.queue, (priority, team.seq, Task(ent, hours, done, now)))
+        self.unsteady(team)
         return done
+
+    def _wake(self, team: Team) -> None:
+        """A steady team did its routine checks this morning, as yesterday: set its cadres' clocks."""
+        if self.today >= 0 and team.today != self.today and self.today == math.floor(self.city.env.now):
+            team.today = self.today
+            team.clocks = [0.0] * team.size
+            self._fill(team, team.routine[0])
 
     def capacity(self, team: Team) -> float:
         return team.size * self.hours
@@ -260,6 +311,7 @@ class CadreService:
         """A problem waits at the firm until the rotation of check-ins reaches it."""
         team = ent.liaison
         assert team is not None
+        self.unsteady(team)  # brings its rotation up to date first
         f = float(self.phase[ent.i])
         target = math.floor(team.counter - f) + 1.0 + f  # the firm's next turn after now
         team.seq += 1
@@ -273,10 +325,11 @@ class CadreService:
         while True:
             d = int(round(env.now))
             if (d - self.start_day) % 7 < self.days_per_week:
+                self.today = d
+                self.workdays += 1
                 self._working_day(d)
             else:
-                for team in self.teams[LIAISON] + self.teams[SUPERVISOR]:
-                    team.today = -1
+                self.today = -1
             yield env.timeout(1.0)
 
     def _working_day(self, d: int) -> None:
@@ -290,21 +343,40 @@ class CadreService:
         supervisors = city.sc.cadres.supervisors
         checkin = liaisons.checkin_hours.mean
         check = supervisors.prevention_check_hours.mean
-        for team in self.teams[LIAISON]:
+        for role in ROLES:
+            # steady teams repeat yesterday's routine day: counted in bulk
+            acc = self.steady_sum[role]
+            self.busy[role][d] += acc[0]
+            self.available[role][d] += acc[1]
+            name = "checkins" if role == LIAISON else "prevention_checks"
+            self.counts[name + "_done"] += int(acc[2])
+            self.counts[name + "_missed"] += int(acc[3])
+        for team in self._take_pending(LIAISON):
+            had_tasks = bool(team.queue)
             spare = self._work_queue(team, d)
             done, owed = self._routine(team, spare, checkin, "checkins")
             if owed:
                 team.counter += 1.0 if done == owed else done / owed
             while team.uncollected and team.uncollected[0][0] <= team.counter + EPS:
                 city.dispatch.enqueue(heapq.heappop(team.uncollected)[2])
-            self._close_day(team, d)
-        for team in self.teams[SUPERVISOR]:
+            self._close_day(team, d, done, owed, had_tasks)
+        for team in self._take_pending(SUPERVISOR):
+            had_tasks = bool(team.queue)
             spare = self._work_queue(team, d)
             done, owed = self._routine(team, spare, check, "prevention_checks")
             self._set_share(team, done / owed if owed else 1.0)
             if self.help_inspection:
                 self._help_county(team, d)
-            self._close_day(team, d)
+                had_tasks = True  # the county queue may change any day: never steady
+            self._close_day(team, d, done, owed, had_tasks)
+
+    def _take_pending(self, role: str) -> list[Team]:
+        pending = self.pending[role]  # the teams hold this list: empty it in place
+        teams = list(pending)
+        pending.clear()
+        for team in teams:
+            team.dirty = False
+        return teams
 
     def _work_queue(self, team: Team, d: int) -> float:
         """Work the queued tasks in priority order; the hours left."""
@@ -380,10 +452,24 @@ class CadreService:
             self.counts["county_inspections"] += 1
             self._complete(done, finish - env.now, finish - arrived)
 
-    def _close_day(self, team: Team, d: int) -> None:
+    def _close_day(self, team: Team, d: int, done: int, owed: int, had_tasks: bool) -> None:
         self.over_budget = max(self.over_budget, max(team.clocks) - self.hours)
-        self.busy[team.role][d] += team.used
+        used = team.used
+        self.busy[team.role][d] += used
         self.available[team.role][d] += self.capacity(team)
+        if had_tasks or team.queue or team.uncollected or team.dirty:
+            team.touch()  # process it again tomorrow
+            return
+        # only routine work today, and nothing waiting: tomorrow is the same day again
+        team.steady = True
+        team.routine = (used, done, owed - done)
+        team.since = self.workdays
+        team.advance = (1.0 if done == owed else done / owed) if owed else 0.0
+        acc = self.steady_sum[team.role]
+        acc[0] += used
+        acc[1] += self.capacity(team)
+        acc[2] += done
+        acc[3] += owed - done
 
     def _complete(self, done: simpy.Event, delay: float, wait: float) -> None:
         # scheduled like a Timeout: one event per task

@@ -339,7 +339,7 @@ class Enterprise:
         if d_open or d_workers or d_cap:
             city.log.record(now, self.i, d_open, d_workers, d_cap * self.workers)
             if d_open and self.supervisor is not None:
-                self.supervisor.open += d_open  # prevention checks are owed to open firms
+                city.cadres.open_changed(self.supervisor, d_open)
             self.logged_open = int(is_open)
             self.logged_workers = at_post
             self.logged_cap = cap
