@@ -77,7 +77,7 @@ class Team:
     """Cadres of one role who share a queue: one cadre, a county's or a grid's."""
 
     __slots__ = ("role", "county", "size", "overhead", "queue", "seq", "active", "open", "counter",
-                 "uncollected", "share", "members", "today", "clocks", "dirty", "steady", "routine", "pending", "since", "advance")
+                 "uncollected", "share", "members", "today", "clocks", "dirty", "steady", "routine", "pending", "since", "advance", "index")
 
     def __init__(self, role: str, county: int, size: int, overhead: float, pending: list[Team]) -> None:
         self.role = role
@@ -100,6 +100,7 @@ class Team:
         self.routine = (0.0, 0, 0)  # a steady day: routine hours, checks done, checks missed
         self.since = 0  # working days counted when it became steady
         self.advance = 0.0  # check-in rotations a steady day adds
+        self.index = 0  # place in the city's list of teams of its role (the daily processing order)
         self.pending = pending  # the teams to process on the next working day
         self.dirty = True
         pending.append(self)
@@ -146,6 +147,8 @@ class CadreService:
         self.team_of: dict[str, list[Team | None]] = {}
         for role in ROLES:
             self.teams[role], self.team_of[role] = self._build(role)
+            for k, team in enumerate(self.teams[role]):
+                team.index = k
         self.heads = {r: sum(t.size for t in self.teams[r]) for r in ROLES}
         if any(self.teams.values()) and self.start_day < city.horizon:
             city.env.process(self._days())
@@ -325,6 +328,10 @@ class CadreService:
         while True:
             d = int(round(env.now))
             if (d - self.start_day) % 7 < self.days_per_week:
+                # the dispatch meeting's follow-ups queue before the day starts, so that they
+                # come before the routine checks of the teams they wake
+                self.today = -1
+                self._dispatch_meeting()
                 self.today = d
                 self.workdays += 1
                 self._working_day(d)
@@ -332,13 +339,15 @@ class CadreService:
                 self.today = -1
             yield env.timeout(1.0)
 
-    def _working_day(self, d: int) -> None:
-        city = self.city
-        # the daily dispatch (日调度): yesterday's collected problems get a deadline and a follow-up
-        for problem in city.dispatch.meet():
+    def _dispatch_meeting(self) -> None:
+        """The daily dispatch (日调度): yesterday's collected problems get a deadline and a follow-up."""
+        for problem in self.city.dispatch.meet():
             ev = self.follow_up(problem)
             if ev is not None:
                 ev.callbacks.append(partial(_submit_followed_up, problem))
+
+    def _working_day(self, d: int) -> None:
+        city = self.city
         liaisons = city.sc.cadres.liaisons
         supervisors = city.sc.cadres.supervisors
         checkin = liaisons.checkin_hours.mean
@@ -372,7 +381,7 @@ class CadreService:
 
     def _take_pending(self, role: str) -> list[Team]:
         pending = self.pending[role]  # the teams hold this list: empty it in place
-        teams = list(pending)
+        teams = sorted(pending, key=_by_index)  # the same order whichever changed first
         pending.clear()
         for team in teams:
             team.dirty = False
@@ -500,6 +509,10 @@ class CadreService:
         """Busy share of each day's working hours (0 on days without working hours)."""
         avail = self.available[role]
         return np.divide(self.busy[role], avail, out=np.zeros_like(avail), where=avail > 0)
+
+
+def _by_index(team: Team) -> int:
+    return team.index
 
 
 def _submit_followed_up(problem: Any, _ev: simpy.Event) -> None:
