@@ -196,3 +196,17 @@ def test_invariant_checks_can_fail() -> None:
         assert "cash books" in str(exc)
     else:
         raise AssertionError("a broken cash identity went unnoticed")
+
+
+def test_cadre_budget_check_can_fail() -> None:
+    """The checker rejects a run in which a team worked more hours than its day has."""
+    sc = tiny(cadres={"dispatch_day": 0}, policies={"coverage": {"name": "one_plus_one_plus_one"}})
+    result, city = run_with_city(sc)
+    check_invariants(sc, result, city)
+    city.cadres.busy["liaison"][3] = city.cadres.available["liaison"][3] + 1.0
+    try:
+        check_invariants(sc, result, city)
+    except AssertionError as exc:
+        assert "exceed" in str(exc)
+    else:
+        raise AssertionError("busy hours above the hours available went unnoticed")
