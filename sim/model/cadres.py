@@ -33,6 +33,11 @@ collected when the rotation reaches its firm. A task asked for during a
 working day starts at once if the team has hours left that day and nothing
 waiting; otherwise it waits for the next working day. A task longer than the
 hours left carries over. Busy hours never exceed the hours available.
+
+Cost: a team whose last day was routine only, with nothing queued, nothing to
+collect and the same load, repeats that day; such "steady" teams are summed in
+bulk and the daily event processes only the teams whose day changed (in the
+city's team order, so that results equal processing every team every day).
 """
 
 from __future__ import annotations
