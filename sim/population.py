@@ -49,7 +49,6 @@ class Population:
     fixed_cost_per_day: np.ndarray  # float, yuan/day
     revenue_per_day: np.ndarray  # float, yuan/day at full capacity
     margin: np.ndarray  # float
-    closed_cost_factor: np.ndarray  # float
 
     @property
     def n(self) -> int:
@@ -70,7 +69,7 @@ def _from_strata(scenario: Scenario, streams: Streams) -> Population:
     weights = weights / weights.sum()
     parts: dict[str, list[np.ndarray]] = {k: [] for k in (
         "group", "local", "county", "size", "ess", "ht", "gz", "np", "run", "workers", "nls", "ready",
-        "cash", "fixed", "rev", "margin", "closed")}
+        "cash", "fixed", "rev", "margin")}
     ident: list[str] = []
     sector: list[str] = []
     for g, s in enumerate(strata):
@@ -97,10 +96,11 @@ def _from_strata(scenario: Scenario, streams: Streams) -> Population:
         parts["ready"].append(np.full(n, s.readiness))
         fixed = workers * s.fixed_cost_per_worker_day
         parts["fixed"].append(fixed)
-        parts["cash"].append(s.cash_runway_days.quantiles(u[:, 6]) * fixed)
+        # Cash at day 0 covers the firm's runway of full fixed cost (what a surveyed owner counts on).
+        runway = s.cash_runway_days or scenario.finance.cash_runway_days[s.size_class]
+        parts["cash"].append(runway.quantiles(u[:, 6]) * fixed)
         parts["rev"].append(workers * s.revenue_per_worker_day)
         parts["margin"].append(np.full(n, s.margin))
-        parts["closed"].append(np.full(n, s.closed_cost_factor))
         ident.extend(f"{s.name}-{i}" for i in range(n))
         sector.extend([s.sector] * n)
 
@@ -115,7 +115,7 @@ def _from_strata(scenario: Scenario, streams: Streams) -> Population:
         gazelle=cat("gz", bool), new_project=cat("np", bool), already_running=cat("run", bool),
         workers=cat("workers", np.int32), nonlocal_share=cat("nls", float), readiness=cat("ready", float),
         cash0=cat("cash", float), fixed_cost_per_day=cat("fixed", float), revenue_per_day=cat("rev", float),
-        margin=cat("margin", float), closed_cost_factor=cat("closed", float),
+        margin=cat("margin", float),
     )
 
 
@@ -127,7 +127,7 @@ CSV_COLUMNS: dict[str, tuple[bool, str]] = {
     "priority": (True, "essential or normal"),
     "workers": (True, "workforce, a whole number >= 1"),
     "cash_yuan": (True, "cash at day 0, yuan, >= 0"),
-    "fixed_cost_per_day": (True, "cost while closed, yuan/day, >= 0"),
+    "fixed_cost_per_day": (True, "fixed cost while open (wages, rent, interest, taxes, other), yuan/day, >= 0"),
     "revenue_per_day": (True, "revenue at full capacity, yuan/day, >= 0"),
     "margin": (True, "contribution margin, 0 to 1"),
     "sector": (False, "sector label (default: manufacturing)"),
@@ -137,7 +137,6 @@ CSV_COLUMNS: dict[str, tuple[bool, str]] = {
     "already_running": (False, "0/1, essential firms running at day 0 (default 0)"),
     "nonlocal_share": (False, "share of non-local workers, 0 to 1 (default 0.2)"),
     "readiness": (False, "chance to pass the inspection, 0 to 1 (default 0.7)"),
-    "closed_cost_factor": (False, "cost rate while closed ÷ fixed cost, 0 to 1 (default 0.5)"),
 }
 
 
@@ -193,7 +192,7 @@ def read_population_csv(path: Path, scenario: Scenario) -> Population:
         workers=arr("workers", np.int32), nonlocal_share=arr("nonlocal_share", float),
         readiness=arr("readiness", float), cash0=arr("cash_yuan", float),
         fixed_cost_per_day=arr("fixed_cost_per_day", float), revenue_per_day=arr("revenue_per_day", float),
-        margin=arr("margin", float), closed_cost_factor=arr("closed_cost_factor", float),
+        margin=arr("margin", float),
     )
 
 
@@ -256,7 +255,6 @@ def _parse_row(row: dict[str, str | None], counties: list[str], seen: set[str]) 
     rec["margin"] = number("margin", 0, 1)
     rec["nonlocal_share"] = number("nonlocal_share", 0, 1, default=0.2)
     rec["readiness"] = number("readiness", 0, 1, default=0.7)
-    rec["closed_cost_factor"] = number("closed_cost_factor", 0, 1, default=0.5)
     for col in ("high_tech", "gazelle", "new_project", "already_running"):
         rec[col] = flag(col)
     rec["already_running"] = bool(rec["already_running"]) and bool(rec["essential"]) and not rec["new_project"]

@@ -81,17 +81,3 @@ class Streams:
         np.maximum(block, 1e-12, out=block)
         # array('d') hands out Python floats faster than indexing a numpy array
         return array("d", block.ravel()), bytearray(n)
-
-
-class EntityStream:
-    """The draws of one enterprise, so model code says ``rng.u("review")``."""
-
-    __slots__ = ("_streams", "_group", "_entity")
-
-    def __init__(self, streams: Streams, group: int, entity: int) -> None:
-        self._streams = streams
-        self._group = group
-        self._entity = entity
-
-    def u(self, purpose: str) -> float:
-        return self._streams.uniform(purpose, self._group, self._entity)

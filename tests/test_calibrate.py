@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibrate import apply_values, parse_fit, resolve_params
+from sim.calibration.fit import apply_values, parse_fit, resolve_params
+from sim.calibration.targets import read_targets
 from sim.cli import main as cli_main
 from sim.errors import InputError
 from sim.model.world import run_replication
 from sim.scenario.loader import load_scenario
-from sim.targets import read_targets
 
 TINY = """
 name: tiny-cal

@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.cli import main as cli_main
-from sim.comparison import (
+from sim.analysis.comparison import (
     COLUMNS,
     comparable_metrics,
     compare,
@@ -24,7 +23,8 @@ from sim.comparison import (
     parse_target,
     precision_status,
 )
-from sim.stats import holm, paired_difference
+from sim.analysis.stats import holm, paired_difference
+from sim.cli import main as cli_main
 from tests.conftest import tiny
 
 ROOT = Path(__file__).parent.parent
@@ -100,7 +100,7 @@ def test_precision_status_and_next_total() -> None:
 
 def _scenario_file(tmp_path: Path, replications: int, variants: dict[str, Any]) -> Path:
     """tiny() with 30 firms and random preparation and review times, written as a scenario file."""
-    sc = tiny(population={"strata": [{"name": "s", "count": 30, "workers": 10}]}, replications=replications,
+    sc = tiny(population={"strata": [{"name": "s", "count": 30, "workers": 10, "cash_runway_days": 1000}]}, replications=replications,
               approval={"review_days": {"dist": "exponential", "mean": 1.0},
                         "preparation_days": {"dist": "exponential", "mean": 3.0}})
     doc = sc.model_dump(mode="json", by_alias=True)

@@ -106,13 +106,16 @@ def test_fast_track_priority_serves_essential_first() -> None:
 
 
 def test_cash_runs_out_at_the_computed_moment() -> None:
-    # closed firm: cost 120/worker/day x 0.5 while closed; cash covers 2 days of full fixed cost
-    sc = tiny(population={"strata": [{"name": "s", "count": 1, "workers": 10, "readiness": 1.0,
-                                      "nonlocal_share": 0.0, "cash_runway_days": 2.0}]},
-              approval={"review_days": 10.0},
-              finance={"relief": {"tax_deferral_share": 0.0, "power_cost_share": 0.0,
-                                  "unemployment_insurance_refund": 0.0, "trained_share": 0.0}})
-    o = run_replication(sc, "base", 0).outcomes
-    assert math.isclose(o["failure_day"][0], 4.0)  # 2 days of cost at half rate
-    assert np.isnan(o["restart_day"][0])
-    assert math.isclose(o["cash_end"][0], 0.0, abs_tol=1e-6)
+    # a closed firm pays full wages in the first pay period (30 days), then the living allowance;
+    # no tax deferral, no relief: cash covering 2 days of fixed cost lasts 2 days, 40 days lasts
+    # 30 + 10 / (1 − 0.65 × (1 − 0.45)) days (wages are 65 % of fixed cost, the allowance 45 % of wages)
+    finance = {"relief": {"tax_deferral_until_day": 0.0, "power_cost_cut": 0.0,
+                          "unemployment_insurance_refund": 0.0, "trained_share": 0.0}}
+    for runway, expected in ((2.0, 2.0), (40.0, 30.0 + 10.0 / (1.0 - 0.65 * 0.55))):
+        sc = tiny(population={"strata": [{"name": "s", "count": 1, "workers": 10, "readiness": 1.0,
+                                          "nonlocal_share": 0.0, "cash_runway_days": runway}]},
+                  approval={"review_days": 100.0}, finance=finance, horizon_days=60)
+        o = run_replication(sc, "base", 0).outcomes
+        assert math.isclose(o["failure_day"][0], expected), (runway, o["failure_day"][0])
+        assert np.isnan(o["restart_day"][0])
+        assert math.isclose(o["cash_end"][0], 0.0, abs_tol=1e-6)

@@ -15,10 +15,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import sim.runner
+import sim.experiment.runner
 from sim.cli import main
-from sim.run_state import LOG, RUNS
-from sim.runner import Failure, Task, execute
+from sim.experiment.failures import Failure
+from sim.experiment.run_state import LOG
+from sim.experiment.runner import ReplicationFailed, Task, execute
+from sim.experiment.store import STORE_NAME
 from tests.conftest import tiny
 
 SMALL = """
@@ -47,7 +49,7 @@ def _run(scen: Path, out: Path, *extra: str) -> int:
 
 
 def _fail(monkeypatch: pytest.MonkeyPatch, variant: str, replication: int) -> list[tuple[str, int]]:
-    real = sim.runner.run_task
+    real = sim.experiment.runner.run_task
     calls: list[tuple[str, int]] = []
 
     def run_task(task: Task) -> Any:
@@ -56,7 +58,7 @@ def _fail(monkeypatch: pytest.MonkeyPatch, variant: str, replication: int) -> li
             raise RuntimeError("cash book out of balance")
         return real(task)
 
-    monkeypatch.setattr(sim.runner, "run_task", run_task)
+    monkeypatch.setattr(sim.experiment.runner, "run_task", run_task)
     return calls
 
 
@@ -74,7 +76,7 @@ def test_failed_replication_is_logged_and_the_others_are_written(
     summary = pd.read_csv(out / "summary.csv")
     assert sorted(zip(summary["variant"], summary["replication"], strict=True)) == [
         ("base", 0), ("base", 1), ("base", 2), ("fast", 0), ("fast", 2)]
-    assert (out / RUNS / "base-0.pkl").is_file()  # kept so that --resume reruns only the failure
+    assert (out / STORE_NAME).is_file()  # kept so that --resume reruns only the failure
 
     monkeypatch.undo()  # "the bug is fixed"
     calls = _fail(monkeypatch, "none", -1)
@@ -88,7 +90,7 @@ def test_every_replication_failing_exits_1_without_tables(
     def broken(task: Task) -> Any:
         raise ValueError("no enterprises")
 
-    monkeypatch.setattr(sim.runner, "run_task", broken)
+    monkeypatch.setattr(sim.experiment.runner, "run_task", broken)
     assert _run(scen, tmp_path / "out") == 1
     assert "6 of 6 replication(s) failed" in capsys.readouterr().err
     assert not (tmp_path / "out" / "summary.csv").exists()
@@ -110,7 +112,7 @@ def test_worker_failure_carries_the_worker_traceback() -> None:
 
 def test_without_on_error_a_failure_still_raises() -> None:
     broken = tiny().model_copy(update={"counties": []})
-    with pytest.raises(IndexError):
+    with pytest.raises(ReplicationFailed, match="IndexError"):
         execute([Task("broken", 0, broken)], workers=1, progress=False)
 
 
@@ -137,7 +139,7 @@ def _disk_full_for(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
     monkeypatch.setattr(os, "replace", replace)
 
 
-@pytest.mark.parametrize("suffix", ["run_state.json", ".pkl", "summary.csv"])
+@pytest.mark.parametrize("suffix", ["run_state.json", "summary.partial.csv", "summary.csv"])
 def test_full_disk_is_a_clear_error_and_keeps_finished_work(
         scen: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         suffix: str) -> None:
@@ -153,6 +155,22 @@ def test_full_disk_is_a_clear_error_and_keeps_finished_work(
         calls = _fail(monkeypatch, "none", -1)
         assert _run(scen, out, "--resume") == 0
         assert calls == [] and len(pd.read_csv(out / "summary.csv")) == 6
+
+
+def test_full_disk_in_the_result_store_is_a_clear_error(
+        scen: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    import sim.experiment.store
+
+    def full(summary: Any) -> str:  # called inside the write transaction, where SQLite reports a full disk
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(sim.experiment.store, "_dumps_summary", full)
+    assert _run(scen, tmp_path / "out") == 2
+    err = capsys.readouterr().err
+    assert "cannot write to the result store" in err and "database or disk is full" in err
+    assert "Traceback" not in err and "internal error" not in err
 
 
 def test_disk_full_outside_the_output_helpers_is_exit_2(monkeypatch: pytest.MonkeyPatch,

@@ -88,7 +88,7 @@ def test_every_parameter_has_unit_and_provenance() -> None:
 
     def visit(props: dict, where: str) -> None:  # type: ignore[type-arg]
         for name, spec in props.items():
-            if "unit" in spec or "$ref" in spec or "allOf" in spec or name in ("name", "description", "variants",
+            if "unit" in spec or "$ref" in spec or "allOf" in spec or name in ("name", "description", "variants", "extends",
                                                                                "provenance", "dist", "kind",
                                                                                "department", "county", "sector",
                                                                                "size_class", "priority", "csv",

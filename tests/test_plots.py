@@ -41,7 +41,7 @@ variants:
     cadres: {liaisons: {count: 20}}
 """
 RUN_PLOTS = {"resumed_share", "workers_back_share", "production_index", "restart_km", "queues", "utilisation",
-             "forest"}
+             "by_size_class", "forest"}
 
 
 @pytest.fixture(scope="module")

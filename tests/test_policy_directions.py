@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.world import RunResult, run_replication
+from sim.model.world import run_replication
+from sim.results.run_result import RunResult
 from sim.scenario.loader import deep_merge, load_scenario
 from sim.scenario.schema import Scenario
 
@@ -73,10 +74,11 @@ def test_full_coverage_lowers_restart_day_and_incidents() -> None:
 
 
 def test_earlier_loan_window_lowers_failures() -> None:
-    # every stressed firm asks and is granted a loan, so that timing is the only difference
-    loans = {"intention_share": 1.0, "stress_runway_days": 30,
+    # small firms on the green channel's list (the loan-timing variant in which timing matters);
+    # every firm that foresees a shortfall applies and is granted, so that timing is the only difference
+    loans = {"apply_probability": 1.0, "apply_probability_liaison": 1.0, "no_collateral_factor": 1.0,
              "approval_probability": {"above_scale": 1.0, "sme": 1.0, "micro": 1.0}}
-    ref, var = _pair("loan-timing.yaml", "early-window", reference="late-window",
+    ref, var = _pair("loan-timing.yaml", "green-for-all-day-0", reference="green-for-all-day-40",
                      policies={"loans": loans})
     _lower(ref, var, lambda r: r.summary["failures"])
 

@@ -40,7 +40,7 @@ variants:
 provenance:
   cadres.liaisons.count: "assumption: a small test town"
 """
-SECTIONS = ("question", "findings", "headline", "comparison", "plots", "variants", "parameters", "reproduce")
+SECTIONS = ("scorecard", "headline", "comparison", "plots", "variants", "parameters", "reproduce")
 
 
 def _scenario(root: Path) -> Path:

@@ -39,10 +39,13 @@ variants:
   fast-track:
     policies:
       approval: {name: fast_track}
+  fast-track-again:   # the same policy: a tie that no verdict may break
+    policies:
+      approval: {name: fast_track}
 """
 
-RUN_SECTIONS = ("question", "findings", "headline", "comparison", "plots", "variants", "parameters", "reproduce")
-RUN_TABLES = ("headline-table", "comparison-table", "variants-table", "parameters-table", "reproduce-table")
+RUN_SECTIONS = ("scorecard", "question", "headline", "comparison", "plots", "variants", "parameters", "reproduce")
+RUN_TABLES = ("scorecard-table", "headline-table", "comparison-table", "variants-table", "parameters-table", "reproduce-table")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 DRIVERS = ("chromedriver",)
 
@@ -131,6 +134,25 @@ def test_report_renders_in_chromium(browser: Any, results_folder: Path, tmp_path
     assert result.broken == [], f"images that did not load: {result.broken}"
     assert result.missing == [], f"sections or tables missing: {result.missing}"
     assert shot.stat().st_size > 10_000  # a real page, not a blank one
+
+
+def test_scorecard_comes_first_and_names_no_winner_on_a_tie(browser: Any, results_folder: Path) -> None:
+    """Two identical variants: the scorecard is the first section and no sentence calls either the best."""
+    browser.get((results_folder / "report.html").resolve().as_uri())
+    first = browser.execute_script("return document.querySelector('main section').id;")
+    assert first == "scorecard"
+    answer = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#scorecard ul.answer li')).map(li => li.innerText);")
+    assert answer, "the scorecard gives no answer"
+    assert not any(f"{v} is best" in line for line in answer for v in ("fast-track", "fast-track-again")), answer
+    assert any("fast-track, fast-track-again" in line or "fast-track-again, fast-track" in line
+               for line in answer), answer  # grouped as a tie
+    text = browser.execute_script("return document.getElementById('scorecard').innerText;")
+    assert "-0.0" not in text and "+0.0" not in text and "p = <" not in text
+    # the identical variant against fast-track's column: every verdict visible, none blank
+    verdicts = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#scorecard-table .verdict')).map(e => e.innerText);")
+    assert verdicts and all(v.strip() for v in verdicts)
 
 
 def test_check_detects_a_broken_image_and_a_missing_section(browser: Any, results_folder: Path,

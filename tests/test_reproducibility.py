@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.experiment.runner import Task, execute
 from sim.model.world import run_replication
-from sim.runner import Task, execute
 from tests.conftest import tiny
 
 

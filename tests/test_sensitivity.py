@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.executors import LocalExecutor
-from sim.sweep import FunctionModel, run_sweep
-from sim.sweep_spec import (
+from sim.experiment.executors import LocalExecutor
+from sim.sweep.run import FunctionModel, run_sweep
+from sim.sweep.spec import (
     LatinHypercubeDesign,
     MorrisDesign,
     Parameter,

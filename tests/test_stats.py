@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.stats import holm, needed_replications, paired_difference, t_halfwidth
+from sim.analysis.stats import holm, needed_replications, paired_difference, t_halfwidth
 
 
 def test_holm_matches_hand_computation() -> None:

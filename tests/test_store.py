@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main as cli_main
-from sim.store import ResultStore, RunRecord, canonical_json, run_key
+from sim.experiment.store import ResultStore, RunRecord, canonical_json, run_key
 
 
 def record(key: str, point: int = 0, rep: int = 0, value: float = 1.0) -> RunRecord:

@@ -7,8 +7,14 @@ import math
 import numpy as np
 import pytest
 
+from sim.analysis.survival import (
+    censored_restarts,
+    kaplan_meier,
+    km_frame,
+    restart_curves,
+    survival_frame,
+)
 from sim.model.world import run_replication
-from sim.survival import censored_restarts, kaplan_meier, km_frame, restart_curves, survival_frame
 from tests.conftest import tiny
 
 

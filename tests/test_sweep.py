@@ -16,10 +16,11 @@ import pytest
 
 from sim.cli import main as cli_main
 from sim.errors import InputError
+from sim.experiment.store import run_key
 from sim.scenario.loader import load_scenario
-from sim.store import run_key
-from sim.sweep import ScenarioModel, expand_path
-from sim.sweep_spec import Parameter, load_sweep
+from sim.scenario.paths import expand_path
+from sim.sweep.run import ScenarioModel
+from sim.sweep.spec import Parameter, load_sweep
 
 ROOT = Path(__file__).parent.parent
 SCENARIO = """
@@ -60,7 +61,7 @@ def sim(*args: str) -> subprocess.CompletedProcess[str]:
 
 def expected_keys(sweep: Path) -> set[str]:
     """The run keys the sweep must produce, computed without running anything."""
-    from sim.designs import generate
+    from sim.sweep.designs import generate
 
     spec = load_sweep(sweep)
     model = ScenarioModel(load_scenario(spec.scenario_path).base, spec)
@@ -225,8 +226,8 @@ def test_refuses_to_write_into_a_folder_that_is_not_a_sweep(tmp_path: Path,
 
 
 def test_sampled_designs_are_seeded_and_in_range() -> None:
-    from sim.designs import generate, point_count
-    from sim.sweep_spec import GridDesign, RandomDesign
+    from sim.sweep.designs import generate, point_count
+    from sim.sweep.spec import GridDesign, RandomDesign
 
     params = [Parameter("a", "lever", 2, 5, integer=True), Parameter("b", "uncertainty", 0.1, 0.2),
               Parameter("c", "lever", levels=("x", "y", "z"))]

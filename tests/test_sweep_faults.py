@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.executors import LocalExecutor
-from sim.sweep import FunctionModel, run_sweep
-from sim.sweep_spec import LatinHypercubeDesign, Parameter, Scalar, SweepSpec
+from sim.experiment.executors import LocalExecutor
+from sim.sweep.run import FunctionModel, run_sweep
+from sim.sweep.spec import LatinHypercubeDesign, Parameter, Scalar, SweepSpec
 
 
 def fragile(values: Mapping[str, Scalar], replication: int) -> dict[str, float]:

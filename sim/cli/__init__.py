@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "export": "write a sweep's result store as CSV or Parquet tables",
     "calibrate": "fit scenario parameters to observed resumption shares",
     "report": "write report.html and plots/ for a finished results folder",
+    "compare": "compare the variants of a finished run again (comparison.csv), without rerunning",
 }
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2

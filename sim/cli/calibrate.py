@@ -4,32 +4,26 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sim.calibrate import (
+from sim.calibration.calibration import Calibration, calibrate
+from sim.calibration.fit import (
     DEFAULT_SERIES,
     Evaluation,
     FitParam,
     FitResult,
-    fit,
-    fit_plot,
-    fit_table,
-    get_value,
+    ParamSlot,
     parse_fit,
     resolve_params,
-    set_value,
 )
-from sim.cli.run import positive_int, seed_int
-from sim.output import atomic_write, default_folder, prepare_folder, write_text
-from sim.runner import default_workers
-from sim.scenario.loader import load_scenario
-from sim.targets import Target, read_targets
+from sim.calibration.targets import Target, read_targets
+from sim.cli.run import add_executor_options, positive_int, seed_int
+from sim.experiment.executors import Executor, make_executor
+from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.results.output import default_folder, prepare_folder
+from sim.scenario.loader import LoadedScenario, load_scenario
 
 
 def fit_arg(text: str) -> FitParam:
@@ -65,8 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--optimizer-seed", type=seed_int, default=1, help="seed of the optimizer (default 1)")
     p.add_argument("--out", type=Path, default=None,
                    help="results folder (default: results/<scenario name>/calibration-<timestamp>)")
-    p.add_argument("--workers", "-w", type=positive_int, default=None,
-                   help="worker processes for the replications (default: one per core); the fit does not depend on it")
+    add_executor_options(p)
     p.add_argument("--force", action="store_true", help="write into a non-empty results folder")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p.set_defaults(handler=main)
@@ -77,9 +70,16 @@ def main(args: argparse.Namespace) -> int:
     base = loaded.base
     targets = read_targets(args.targets, args.region)
     slots = resolve_params(base, args.fits, str(args.file))
-    out = prepare_folder(args.out or default_folder(loaded).with_name(
-        "calibration-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S")), args.force)
-    workers = args.workers or default_workers()
+    out = args.out or default_folder(loaded).with_name("calibration-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    with FolderLock(out, ["python", "-m", "sim", *sys.argv[1:]]):
+        prepare_folder(out, args.force, ignore={LOCK_NAME})
+        with make_executor(args.executor, args.workers, args.scheduler) as executor:
+            return _calibrate(args, loaded, targets, slots, out, executor)
+
+
+def _calibrate(args: argparse.Namespace, loaded: LoadedScenario, targets: list[Target], slots: list[ParamSlot],
+               out: Path, executor: Executor) -> int:
+    base = loaded.base
     total = max(5, args.popsize * len(slots)) * (args.maxiter + 1)
     print(f"Calibrating '{base.name}': {', '.join(s.param.path for s in slots)} to {len(targets)} point(s) of "
           f"{args.targets}; {base.replications} replication(s) per candidate, about {total} candidates → {out}",
@@ -94,31 +94,13 @@ def main(args: argparse.Namespace) -> int:
             values = ", ".join(f"{s.param.path}={v:.4g}" for s, v in zip(slots, ev.x, strict=True))
             print(f"  [{count[0]:>3}/{total}] {values}: loss {ev.loss:.5f} (best {best[0]:.5f})", file=sys.stderr)
 
-    t0 = time.perf_counter()
-    result = fit(base, slots, targets, str(args.targets), base.replications, workers, args.maxiter, args.popsize,
-                 args.optimizer_seed, args.series, progress)
-    wall = time.perf_counter() - t0
-    table = fit_table(result, targets)
-    command = ["python", "-m", "sim", "calibrate", *_argv_of(args, base.replications, base.seed)]
-    calibrated = calibrated_document(Path(args.file), loaded.base.model_dump(mode="json", by_alias=True), result,
-                                     targets, args.targets, base.replications, base.seed)
-    write_text(out / "scenario.calibrated.yaml", yaml.safe_dump(calibrated, allow_unicode=True, sort_keys=False))
-    load_scenario(out / "scenario.calibrated.yaml")  # the copy must itself be a valid scenario
-    atomic_write(out / "fit.csv", lambda p: table.to_csv(p, index=False))
-    atomic_write(out / "fit.png", lambda p: fit_plot(result, targets, p, args.series,
-                                                     f"Calibration of {base.name}: {args.series}"))
-    report = {
-        "scenario_file": str(args.file), "targets": str(args.targets), "region": args.region, "series": args.series,
-        "seed": base.seed, "replications": base.replications,
-        "parameters": [{"path": s.param.path, "low": s.param.low, "high": s.param.high, "integer": s.integer,
-                        "start": s.start, "fitted": v} for s, v in zip(slots, result.x, strict=True)],
-        "loss": result.loss, "evaluations": result.evaluations, "distinct_candidates": result.distinct,
-        "optimizer": result.optimizer, "command": command, "wall_seconds": round(wall, 2),
-        "fit": json.loads(table.to_json(orient="records")),
-    }
-    write_text(out / "calibration.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(summary_text(result, table))
-    print(f"\nCalibrated scenario, fit.csv, fit.png and calibration.json in {out} ({wall:.1f} s).")
+    request = Calibration(loaded, Path(args.file), targets, Path(args.targets), slots, out,
+                          ["python", "-m", "sim", "calibrate", *_argv_of(args, base.replications, base.seed)],
+                          region=args.region, series=args.series, maxiter=args.maxiter, popsize=args.popsize,
+                          optimizer_seed=args.optimizer_seed)
+    done = calibrate(request, executor, progress)
+    print(summary_text(done.result, done.table))
+    print(f"\nCalibrated scenario, fit.csv, fit.png and calibration.json in {out} ({done.wall_seconds:.1f} s).")
     return 0
 
 
@@ -134,40 +116,6 @@ def _argv_of(args: argparse.Namespace, replications: int, seed: int) -> list[str
     parts += ["--replications", str(replications), "--seed", str(seed), "--maxiter", str(args.maxiter),
               "--popsize", str(args.popsize), "--optimizer-seed", str(args.optimizer_seed)]
     return parts
-
-
-def calibrated_document(file: Path, resolved: dict[str, Any], result: FitResult, targets: list[Target],
-                        target_file: Path, replications: int, seed: int) -> dict[str, Any]:
-    """A copy of the input file's YAML with the fitted values set and provenance notes added."""
-    raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    points = ", ".join(f"{t.date}: {t.share:g}" for t in targets)
-    region = ", ".join(sorted({t.region for t in targets}))
-    provenance = raw.get("provenance") or {}
-    raw["provenance"] = provenance
-    for slot, value in zip(result.slots, result.x, strict=True):
-        v: float | int = int(round(value)) if slot.integer else round(float(value), 6)
-        for path in slot.paths:
-            set_value(raw, path, v, resolved)
-            key, field = provenance_key(resolved, path)
-            note = (f"calibrated: {field}fitted to {target_file.name} points ({region}: {points}), "
-                    f"range {slot.param.low:g}–{slot.param.high:g}, {replications} replications, "
-                    f"seed {seed}; loss {result.loss:.2e}")
-            old = provenance.get(key)
-            provenance[key] = f"{note}; before: {old}" if old and not old.startswith("calibrated:") else note
-    return raw
-
-
-def provenance_key(resolved: dict[str, Any], path: str) -> tuple[str, str]:
-    """The provenance key of a fitted path: a distribution's own key for its fields (mean, cv …)."""
-    parent, dot, last = path.rpartition(".")
-    if dot:
-        try:
-            node = get_value(resolved, parent)
-        except (KeyError, IndexError, TypeError):
-            return path, ""
-        if isinstance(node, dict) and "dist" in node:
-            return parent, f"{last} "
-    return path, ""
 
 
 def summary_text(result: FitResult, table: Any) -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
-from sim.output import atomic_write
-from sim.store import STORE_NAME, ResultStore
+from sim.experiment.store import STORE_NAME, ResultStore
+from sim.results.output import atomic_write
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -3,37 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import math
+import shlex
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
+from sim.analysis.comparison import DEFAULT_MAX_REPLICATIONS, comparison_table, parse_target
+from sim.analysis.stats import TESTS, t_halfwidth
+from sim.analysis.survival import median_text
 from sim.cli.report import add_language_option, check_language, write_after_run
-from sim.comparison import (
-    DEFAULT_MAX_REPLICATIONS,
-    compare,
-    comparison_table,
-    parse_target,
-    run_to_precision,
-)
 from sim.errors import InputError
-from sim.model.world import RunResult
-from sim.output import (
-    default_folder,
-    prepare_folder,
-    summary_frame,
-    update_manifest,
-    write_frame,
-    write_results,
-)
-from sim.run_state import RunState, sigterm_as_interrupt
-from sim.runner import Task, default_workers, tasks_for
-from sim.scenario.loader import LoadedScenario, load_scenario
-from sim.stats import TESTS
-from sim.survival import km_frame, median_text, restart_curves, survival_frame
+from sim.experiment.executors import EXECUTORS
+from sim.experiment.experiment import Experiment, Interrupted, NothingFinished, RunRequest
+from sim.experiment.run_state import sigterm_as_interrupt
+from sim.results.run_result import RunResult
+from sim.scenario.loader import load_scenario
 
+DEFAULT_LANGUAGE = "en"
 HEADLINE = [
     ("restarted_share", "restarted", "pct"),
     ("mean_restart_day", "mean restart day", "num"),
@@ -72,6 +59,17 @@ def precision_target(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def add_executor_options(p: argparse.ArgumentParser) -> None:
+    """--workers, --executor and --scheduler: where the replications run (results do not depend on it)."""
+    p.add_argument("--workers", "-w", type=positive_int, default=None,
+                   help="worker processes (default: one per core); results do not depend on it")
+    p.add_argument("--executor", choices=EXECUTORS, default=None,
+                   help="local process pool (default) or dask.distributed (a LocalCluster unless --scheduler)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                   help="address of an existing Dask scheduler (implies --executor dask); its workers need this "
+                        "package installed")
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("run", help="run a scenario: the base and every variant, R replications each",
                        description="Run the base and every variant of a scenario file. Writes "
@@ -87,8 +85,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--seed", type=seed_int, default=None, help="master seed (default: the scenario's 'seed')")
     p.add_argument("--out", type=Path, default=None,
                    help="results folder (default: results/<scenario name>/<timestamp>)")
-    p.add_argument("--workers", "-w", type=positive_int, default=None,
-                   help="worker processes (default: one per core); results do not depend on it")
+    add_executor_options(p)
     p.add_argument("--force", action="store_true", help="write into a non-empty results folder")
     p.add_argument("--resume", action="store_true",
                    help="finish an interrupted run in --out: replications finished there are reused, "
@@ -117,6 +114,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def main(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.file).with_settings(seed=args.seed, replications=args.replications)
+    for note in [] if args.quiet else loaded.notices:  # defaults a minimal file took without saying so
+        print(f"{args.file}: note: {note}", file=sys.stderr)
     if loaded.base.population.csv is not None and not Path(loaded.base.population.csv).is_file():
         raise InputError.single(args.file, f"population.csv names {loaded.base.population.csv}, which does not exist.",
                                 key="population.csv")
@@ -124,76 +123,66 @@ def main(args: argparse.Namespace) -> int:
         check_language(args.lang)
     if args.resume and args.out is None:
         raise InputError.single(args.file, "--resume needs --out FOLDER, the results folder of the interrupted run.")
-    out = prepare_folder(args.out or default_folder(loaded), args.force or args.resume, resumable=True)
-    state = RunState.open(out, loaded, resume=args.resume)
-    workers = args.workers or default_workers()
-    tasks = tasks_for(loaded, loaded.base.replications)
     targets = dict(args.precision or [])
     if targets and args.max_replications < loaded.base.replications:
         raise InputError.single(args.file, f"--max-replications {args.max_replications} is below the "
                                 f"{loaded.base.replications} replications to start with; raise it or lower "
                                 "--replications.", key="replications")
-    print(f"Running '{loaded.base.name}': {len(loaded.all_variants())} variant(s) × "
-          f"{loaded.base.replications} replication(s)"
-          + (f" (more, up to {args.max_replications}, until the precision targets are met)" if targets else "")
-          + f" on {min(workers, len(tasks))} worker(s) → {out}", file=sys.stderr)
-    t0 = time.perf_counter()
-    precision = None
-    try:
-        with sigterm_as_interrupt():
-            if targets:
-                results, precision = run_to_precision(
-                    loaded, lambda first, stop: state.run(_tasks_between(loaded, first, stop), workers,
-                                                          progress=False if args.quiet else None),
-                    targets, args.max_replications, all_pairs=args.all_pairs,
-                    log=lambda m: print(m, file=sys.stderr))
-                loaded = loaded.with_settings(replications=precision.replications)
-            else:
-                results = state.run(tasks, workers, progress=False if args.quiet else None)
-    except KeyboardInterrupt:
-        print(state.interrupted_message(args.file, out, len(tasks)), file=sys.stderr)
-        return 130
-    if state.reused:
-        print(f"Resumed: {state.reused} replication(s) reused from {state.runs}.", file=sys.stderr)
-    if not results:
-        print(state.failure_message(len(tasks)), file=sys.stderr)
-        return 1
-    wall = time.perf_counter() - t0
-    write_results(out, loaded, results, wall, ["python", "-m", "sim", *sys.argv[1:]], workers)
-    comparison = compare(summary_frame(results), all_pairs=args.all_pairs, test=args.test)
-    write_frame(out / "comparison.csv", comparison)
-    horizons = {name: float(sc.horizon_days) for name, sc in loaded.all_variants()}
-    curves = restart_curves(results, horizons)
-    write_frame(out / "restart_km.csv", km_frame(curves))
-    write_frame(out / "restart_survival.csv", survival_frame(curves, horizons))
-    if precision is not None:
-        update_manifest(out, {"precision": precision.as_manifest()})
-    print(headline_table(results))
-    table = comparison_table(comparison, HEADLINE)
-    if table:
-        print("\n" + table)
-    print("\n" + median_text(curves))
-    if precision is not None:
-        print("\n" + precision.describe())
-    print(f"\nResults in {out} ({wall:.1f} s, {sum(r.events for r in results):,} events).")
-    if not args.no_report:
-        write_after_run(out, args.lang)
-    state.clean_up()
-    if state.failures:
-        print(state.failure_message(len(results) + len(state.failures)), file=sys.stderr)
+    request = RunRequest(loaded, ["python", "-m", "sim", *sys.argv[1:]], out=args.out, force=args.force,
+                         resume=args.resume, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
+                         progress=False if args.quiet else None, all_pairs=args.all_pairs, test=args.test,
+                         precision=targets, max_replications=args.max_replications)
+    # SIGTERM (`kill PID`) is handled like Ctrl-C throughout, the report included
+    with sigterm_as_interrupt(), Experiment(request, say=lambda m: print(m, file=sys.stderr)) as experiment:
+        try:
+            outcome = experiment.run()
+        except Interrupted as stop:
+            print(stop.state.interrupted_message(resume_command(args, experiment.out)), file=sys.stderr)
+            return 130
+        except NothingFinished as nothing:
+            print(str(nothing), file=sys.stderr)
+            return 1
+        results = outcome.results
+        print(headline_table(results))
+        table = comparison_table(outcome.comparison, HEADLINE)
+        if table:
+            print("\n" + table)
+        print("\n" + median_text(outcome.curves))
+        if outcome.precision is not None:
+            print("\n" + outcome.precision.describe())
+        print(f"\nResults in {outcome.out} ({outcome.wall_seconds:.1f} s, {sum(r.events for r in results):,} events).")
+        if not args.no_report:
+            write_after_run(outcome.out, args.lang)
+        failed = experiment.finish()
+    if failed:
+        print(failed, file=sys.stderr)
         return 1
     return 0
 
 
-def _tasks_between(loaded: LoadedScenario, first: int, stop: int) -> list[Task]:
-    """Replications first..stop-1 of every variant (a batch of a --precision run)."""
-    return [Task(name, r, sc) for name, sc in loaded.all_variants() for r in range(first, stop)]
+def resume_command(args: argparse.Namespace, out: Path) -> str:
+    """The command that finishes an interrupted run: every option it was given, --resume, shell-quoted."""
+    words = ["python", "-m", "sim", "run", str(args.file), "--out", str(out), "--resume"]
+    for flag, value in (("--replications", args.replications), ("--seed", args.seed), ("--workers", args.workers),
+                        ("--executor", args.executor), ("--scheduler", args.scheduler)):
+        if value is not None:
+            words += [flag, str(value)]
+    for flag, on in (("--quiet", args.quiet), ("--no-report", args.no_report), ("--all-pairs", args.all_pairs)):
+        if on:
+            words.append(flag)
+    if not args.no_report and args.lang != DEFAULT_LANGUAGE:
+        words += ["--lang", args.lang]
+    if args.test != "t":
+        words += ["--test", args.test]
+    for metric, width in args.precision or []:
+        words += ["--precision", f"{metric}={width!r}"]
+    if args.precision and args.max_replications != DEFAULT_MAX_REPLICATIONS:
+        words += ["--max-replications", str(args.max_replications)]
+    return shlex.join(words)
 
 
 def headline_table(results: list[RunResult]) -> str:
     """Mean ± 95% half-width (t) over replications, one row per variant."""
-    from scipy import stats
-
     variants = list(dict.fromkeys(r.variant for r in results))
     header = ["variant"] + [label for _, label, _ in HEADLINE]
     rows = [header]
@@ -210,8 +199,7 @@ def headline_table(results: list[RunResult]) -> str:
             mean = finite.mean() * scale
             text = f"{mean:.1f}" + ("%" if kind == "pct" else "")
             if len(finite) > 1:
-                half = stats.t.ppf(0.975, len(finite) - 1) * finite.std(ddof=1) / math.sqrt(len(finite)) * scale
-                text += f" ±{half:.1f}"
+                text += f" ±{t_halfwidth(finite) * scale:.1f}"
             if len(finite) < len(values):
                 text += f" ({len(values) - len(finite)} never)"
             row.append(text)

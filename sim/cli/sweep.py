@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 
 from sim.cli.report import add_language_option, check_language, write_after_run
-from sim.cli.run import positive_int
+from sim.cli.run import add_executor_options
 from sim.errors import OutputError
-from sim.executors import make_executor
-from sim.runner import default_workers
-from sim.scenario.loader import load_scenario
-from sim.store import STORE_NAME
-from sim.sweep import ScenarioModel, run_sweep
-from sim.sweep_spec import load_sweep
+from sim.experiment.executors import make_executor
+from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.experiment.store import STORE_NAME
+from sim.scenario.loader import LoadedScenario, load_scenario
+from sim.sweep.run import ScenarioModel, run_sweep
+from sim.sweep.spec import SweepSpec, load_sweep
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,15 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "results.csv, summary.csv (mean and 95% CI per point) and, for sobol and morris designs, "
                     "sensitivity.csv. Results do not depend on the executor or the number of workers.")
     p.add_argument("file", help="sweep YAML file")
-    p.add_argument("--workers", "-w", type=positive_int, default=None,
-                   help="worker processes (default: one per core); results do not depend on it")
     p.add_argument("--out", type=Path, default=None,
                    help="results folder (default: results/sweeps/<sweep file name>); reusing it resumes the sweep")
-    p.add_argument("--executor", choices=["local", "dask"], default=None,
-                   help="local process pool (default) or dask.distributed (a LocalCluster unless --scheduler)")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
-                   help="address of an existing Dask scheduler (implies --executor dask); its workers need this "
-                        "package installed")
+    add_executor_options(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no messages")
     p.add_argument("--no-report", action="store_true", help="do not write report.html at the end")
     add_language_option(p)
@@ -51,17 +45,23 @@ def main(args: argparse.Namespace) -> int:
     out: Path = args.out or Path("results") / "sweeps" / Path(args.file).stem
     if out.exists() and not out.is_dir():
         raise OutputError(f"the results folder {out} is a file; choose another --out.")
-    if out.is_dir() and any(out.iterdir()) and not (out / STORE_NAME).exists():
+    command = ["python", "-m", "sim", *sys.argv[1:]]
+    with FolderLock(out, command):
+        return _sweep(args, spec, loaded, model, out, command)
+
+
+def _sweep(args: argparse.Namespace, spec: SweepSpec, loaded: LoadedScenario, model: ScenarioModel, out: Path,
+           command: list[str]) -> int:
+    if any(p.name != LOCK_NAME for p in out.iterdir()) and not (out / STORE_NAME).exists():
         raise OutputError(f"the results folder {out} is not empty and holds no sweep ({STORE_NAME}); its files "
                           "would be overwritten. Choose another --out, or the folder of the sweep to resume.")
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
     if loaded.variants:
         say(f"note: the sweep varies the base of {spec.scenario_path}; its variants "
             f"({', '.join(loaded.variants)}) are not run.")
-    executor_kind = args.executor or ("dask" if args.scheduler else "local")
-    with make_executor(executor_kind, args.workers or default_workers(), args.scheduler) as executor:
+    with make_executor(args.executor, args.workers, args.scheduler) as executor:
         report = run_sweep(spec, model, out, executor, progress=False if args.quiet else None, say=say,
-                           command=["python", "-m", "sim", *sys.argv[1:]])
+                           command=command)
     for note in report.notes:
         say(f"note: {note}")
     tables = "points.csv, results.csv, summary.csv" + (", sensitivity.csv" if (out / "sensitivity.csv").exists()

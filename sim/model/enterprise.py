@@ -11,9 +11,10 @@ After the restart everything is event-driven: workers come back in cohorts,
 problems arrive and are resolved, loans are disbursed, incidents shut the firm.
 Each such event calls :meth:`Enterprise.update`, which books production and
 cash up to now, recomputes capacity, logs the change, and schedules the next
-moment cash runs out (or falls to the loan-stress level) and the next outbreak
-incident, both solved for exactly. A version number voids timers that a later
-change made stale.
+moment cash runs out (or comes close enough to it that the firm seeks a loan)
+and the next outbreak incident, both solved for exactly. A version number
+voids timers that a later change made stale. A firm that fails leaves every
+queue it waits in.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ import simpy
 
 from sim.model import loans, problems, projects, workforce
 from sim.model.finance import CashAccount
+from sim.population import SIZE_CLASSES as SIZE_NAMES
 
 if TYPE_CHECKING:
     from sim.model.cadres import Team
+    from sim.model.servers import ServicePoint
     from sim.model.world import City
 
 CLOSED, OPEN, SUSPENDED, FAILED = 0, 1, 2, 3
@@ -43,9 +46,10 @@ class Enterprise:
 
     __slots__ = (
         "city", "i", "group", "local", "county", "size_class", "essential", "high_tech", "gazelle",
-        "new_project", "workers", "revenue", "margin", "fixed_cost", "closed_cost", "liaison", "supervisor",
+        "new_project", "workers", "revenue", "margin", "fixed_cost", "liaison", "supervisor",
         "state", "cash", "present", "problem_factor", "open_problems",
-        "cash_version", "cash_due", "cash_kind", "hazard_version", "loan_eligible", "stress_level", "reached_full",
+        "cash_version", "cash_due", "cash_kind", "hazard_version", "can_seek", "fail_level", "reached_full",
+        "applications", "seek_after", "collateral", "shut_until", "queued",
         "exposure_left", "hazard_rate", "t_hazard", "logged_open", "logged_workers", "logged_cap",
         "produced", "t_prod", "travel_ready", "setup_ready", "loan_state", "inspected_once", "opened_once",
     )
@@ -66,12 +70,12 @@ class Enterprise:
         self.revenue = float(pop.revenue_per_day[i])
         self.margin = float(pop.margin[i])
         self.fixed_cost = float(pop.fixed_cost_per_day[i])
-        self.closed_cost = float(pop.closed_cost_factor[i])
         self.liaison = liaison
         self.supervisor = supervisor
         self.state = CLOSED
-        self.cash = CashAccount(float(pop.cash0[i]), self.fixed_cost, city.sc.finance.relief)
-        self.cash.cost_scale = self.closed_cost
+        finance = city.sc.finance
+        self.cash = CashAccount(float(pop.cash0[i]), city.cost_rates(self.fixed_cost))
+        self.fail_level = -finance.credit_line_days.get(SIZE_NAMES[self.size_class], 0.0) * self.fixed_cost
         self.present = 0
         self.problem_factor = 1.0
         self.open_problems: list[float] = []
@@ -79,8 +83,12 @@ class Enterprise:
         self.cash_due = math.inf  # when the pending cash timer fires (inf: none pending)
         self.cash_kind = ""
         self.hazard_version = 0  # voids incident timers made stale by a later change
-        self.loan_eligible = city.bank.eligible(self)
-        self.stress_level = city.bank.stress_level(self)
+        self.can_seek = city.bank.can_seek(self)
+        self.applications = 0
+        self.seek_after = 0.0
+        self.collateral: bool | None = None  # drawn when a bank first asks
+        self.shut_until = 0.0  # an incident's shutdown lasts until then, whatever else is pending
+        self.queued: list[tuple[ServicePoint, simpy.Event]] = []
         self.reached_full = False
         self.exposure_left = -math.log(self.u("outbreak_exposure"))
         self.hazard_rate = 0.0
@@ -116,6 +124,31 @@ class Enterprise:
     @property
     def failed(self) -> bool:
         return self.state == FAILED
+
+    def wait_at(self, point: ServicePoint, request: simpy.Event) -> simpy.Event:
+        """Remember a request at a service point, so that failing withdraws it."""
+        entry = (point, request)
+        self.queued.append(entry)
+        request.callbacks.append(lambda _ev: self._served(entry))  # type: ignore[union-attr]
+        return request
+
+    def _served(self, entry: tuple[ServicePoint, simpy.Event]) -> None:
+        if entry in self.queued:  # failing cleared the list; a service under way still ends
+            self.queued.remove(entry)
+
+    def liaison_helps_with_loan(self) -> bool:
+        """Whether a liaison helps this firm with a loan application (when it seeks one).
+
+        Today: it has a liaison. This is where the liaison's time is asked for once
+        cadre time is a budget.
+        """
+        return self.liaison is not None
+
+    def has_collateral(self) -> bool:
+        if self.collateral is None:
+            share = self.city.sc.policies.loans.collateral_share.get(SIZE_NAMES[self.size_class], 0.0)
+            self.collateral = self.u("collateral") < share
+        return self.collateral
 
     def record(self, column: str, value: float) -> None:
         self.city.outcomes[column][self.i] = value
@@ -215,7 +248,7 @@ class Enterprise:
         while True:
             rounds += 1
             review = procedure.review_days(approval.review_days.quantile(self.u("review")))
-            yield office.request(review, procedure.priority(self))
+            yield self.wait_at(office, office.request(review, procedure.priority(self)))
             if self.failed:
                 return
             if self.u("rework") < procedure.rework_probability(min(1.0, base_rework), rounds):
@@ -244,7 +277,8 @@ class Enterprise:
             if supervised:
                 yield city.cadres.inspection(self, after_incident)
             else:
-                yield city.teams[self.county].request(sc.inspection.visit_days.quantile(self.u("inspection_visit")))
+                team = city.teams[self.county]
+                yield self.wait_at(team, team.request(sc.inspection.visit_days.quantile(self.u("inspection_visit"))))
             if self.failed:
                 return
             outcomes["inspections"][self.i] += 1
@@ -274,11 +308,9 @@ class Enterprise:
         self.opened_once = True
         workforce.schedule_return(self, now)
         problems.schedule_arrivals(self, now)
-        relief = self.city.sc.finance.relief
-        subsidy = relief.training_subsidy_per_worker * relief.trained_share * self.workers
-        if subsidy > 0:
-            self.cash.deposit(now, subsidy)
         self.update()
+        if self.loan_state == loans.WATCHING and self.can_seek and now >= self.seek_after:
+            self.city.bank.on_restart(self)
 
     def suspend(self) -> None:
         if self.state == OPEN:
@@ -286,15 +318,20 @@ class Enterprise:
             self.update()
 
     def reopen(self) -> None:
-        if self.state == SUSPENDED:
+        # An incident's shutdown lasts its full term: a passed inspection does not end it early.
+        if self.state == SUSPENDED and self.city.env.now >= self.shut_until:
             self.state = OPEN
             self.update()
 
     def fail(self) -> None:
+        """Cash plus credit line cannot cover what is owed: close for good and leave every queue."""
         now = self.city.env.now
         self.state = FAILED
         self.city.cadres.firm_failed(self)
         self.record("failure_day", now)
+        for point, request in list(self.queued):
+            point.withdraw(request)
+        self.queued.clear()
         self.update()
 
     def workers_arrive(self, n: int) -> None:
@@ -310,9 +347,15 @@ class Enterprise:
         if not self.failed:
             self.update()
 
-    def deposit(self, amount: float) -> None:
+    def receive_relief(self, amount: float) -> None:
+        """A refund or subsidy paid today."""
         if not self.failed and amount > 0:
-            self.cash.deposit(self.city.env.now, amount)
+            self.cash.receive_relief(self.city.env.now, amount)
+            self.update()
+
+    def take_loan(self, amount: float, annual_rate: float, term_days: float) -> None:
+        if not self.failed and amount > 0:
+            self.cash.take_loan(self.city.env.now, amount, annual_rate, term_days)
             self.update()
 
     # -- bookkeeping -----------------------------------------------------------
@@ -353,7 +396,8 @@ class Enterprise:
             self.hazard_rate = 0.0
             return
         self.cash.income_rate = cap * self.revenue * self.margin
-        self.cash.cost_scale = 1.0 if is_open else self.closed_cost
+        self.cash.relief_rate = cap * self.revenue * city.power_relief  # the cut on power actually used
+        self.cash.set_open(now, is_open)
         self._schedule_cash(now)
         rate = city.hazard_per_worker(self) * at_post if at_post else 0.0
         if rate != self.hazard_rate:
@@ -368,12 +412,13 @@ class Enterprise:
                     self._timer(max(0.0, t_inc - now), "incident", self.hazard_version)
 
     def _schedule_cash(self, now: float) -> None:
-        t_next = self.cash.time_to_reach(0.0)
+        t_next = self.cash.time_to_reach(self.fail_level)
         kind = "fail"
-        if self.loan_state == loans.WATCHING and self.loan_eligible:
-            t_stress = self.cash.time_to_reach(self.stress_level)
-            if t_stress < t_next:
-                t_next, kind = t_stress, "stress"
+        if self.loan_state == loans.WATCHING and self.can_seek and t_next < math.inf:
+            # Apply when the projected shortfall is within the time a loan takes plus a margin.
+            t_seek = max(now, self.seek_after, t_next - self.city.bank.lead(self))
+            if t_seek < t_next:
+                t_next, kind = t_seek, "seek"
         if t_next >= self.city.horizon:
             t_next, kind = math.inf, ""
         if kind == self.cash_kind and (t_next == self.cash_due or abs(t_next - self.cash_due) <= 1e-9):
@@ -402,8 +447,8 @@ class Enterprise:
             self.cash_due, self.cash_kind = math.inf, ""  # this timer is spent
         if kind == "fail":
             self.fail()
-        elif kind == "stress":
-            self.city.bank.on_stress(self)
+        elif kind == "seek":
+            self.city.bank.on_seek(self)
         elif kind == "incident":
             self.incident()
 
@@ -411,6 +456,8 @@ class Enterprise:
         city = self.city
         city.outcomes["incidents"][self.i] += 1
         city.incident_days.append(city.env.now)
+        city.incident_firms.append(self.i)
+        self.shut_until = city.env.now + city.sc.outbreak.shutdown_days
         self.suspend()  # books the exposure used up to now, before a fresh threshold is drawn
         self.exposure_left = -math.log(self.u("outbreak_exposure"))
         city.env.process(self._after_incident())
@@ -429,8 +476,16 @@ class Enterprise:
             self.cash.advance(horizon)
         out = city.outcomes
         out["output_lost"][self.i] = self.revenue * horizon - self.produced
-        out["cash_end"][self.i] = self.cash.balance
-        out["income"][self.i] = self.cash.income
-        out["costs"][self.i] = self.cash.costs
-        out["lump_sums"][self.i] = self.cash.lump_sums
+        cash = self.cash
+        out["cash_end"][self.i] = cash.balance
+        out["income"][self.i] = cash.income
+        out["relief"][self.i] = cash.relief
+        out["costs"][self.i] = cash.costs
+        out["loans_received"][self.i] = cash.loans_in
+        out["repayments"][self.i] = cash.repayments
+        out["taxes_repaid"][self.i] = cash.taxes_repaid
+        out["taxes_deferred_end"][self.i] = cash.deferred
+        principal, interest = cash.owed_after(horizon)
+        out["loan_principal_after"][self.i] = principal
+        out["loan_interest_after"][self.i] = interest
         out["workers_at_post_end"][self.i] = self.logged_workers

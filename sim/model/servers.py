@@ -43,7 +43,7 @@ class ServicePoint:
     """``servers`` identical servers with a non-preemptive priority queue."""
 
     __slots__ = (
-        "env", "name", "servers", "busy", "_queue", "_seq", "log",
+        "env", "name", "servers", "busy", "_queue", "_seq", "log", "withdrawn", "_gone",
         "arrivals", "completions", "wait_sum", "service_sum", "_t_last", "_area_queue", "_area_busy",
     )
 
@@ -57,6 +57,8 @@ class ServicePoint:
         self._queue: list[tuple[int, int, float, float, simpy.Event]] = []
         self._seq = 0
         self.log = log
+        self.withdrawn = 0  # requests withdrawn before service (their client failed)
+        self._gone: set[simpy.Event] = set()  # withdrawn before they joined the queue
         if log is not None:
             log.capacity += servers
         self.arrivals = 0
@@ -88,7 +90,28 @@ class ServicePoint:
             delay.callbacks.append(lambda _ev: self._enqueue(done, duration, priority))
         return done
 
+    def withdraw(self, done: simpy.Event) -> bool:
+        """The client leaves: drop its request if it has not started service (True if dropped)."""
+        if done.triggered:
+            return False  # in service or served: non-preemptive, the service runs out
+        for k, entry in enumerate(self._queue):
+            if entry[4] is done:
+                self._advance()
+                self._queue[k] = self._queue[-1]
+                self._queue.pop()
+                heapq.heapify(self._queue)
+                self.withdrawn += 1
+                if self.log is not None:
+                    self.log.record(self.env.now, -1, 0)
+                return True
+        self._gone.add(done)  # a request_after that has not joined the queue yet
+        self.withdrawn += 1
+        return True
+
     def _enqueue(self, done: simpy.Event, duration: float, priority: int) -> None:
+        if self._gone and done in self._gone:
+            self._gone.discard(done)
+            return
         env = self.env
         self._advance()
         self.arrivals += 1

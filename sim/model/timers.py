@@ -24,14 +24,12 @@ Valid = Callable[[], bool]
 class TimerWheel:
     """``at(when, action)`` runs ``action()`` at time ``when``, cheaply for far-future times."""
 
-    __slots__ = ("env", "horizon", "_buckets", "scheduled", "dropped")
+    __slots__ = ("env", "horizon", "_buckets")
 
     def __init__(self, env: simpy.Environment, horizon: float) -> None:
         self.env = env
         self.horizon = horizon
         self._buckets: dict[int, list[tuple[float, Action, Valid | None]]] = {}
-        self.scheduled = 0
-        self.dropped = 0  # stale timers discarded without entering SimPy's heap
         env.process(self._turn())
 
     def at(self, when: float, action: Action, valid: Valid | None = None) -> None:
@@ -49,7 +47,6 @@ class TimerWheel:
             bucket.append((when, action, valid))
 
     def _schedule(self, delay: float, action: Action) -> None:
-        self.scheduled += 1
         ev = self.env.timeout(delay)
         ev.callbacks.append(lambda _ev: action())
 
@@ -62,7 +59,6 @@ class TimerWheel:
                 continue
             now = env.now
             for when, action, valid in due:
-                if valid is not None and not valid():
-                    self.dropped += 1
+                if valid is not None and not valid():  # stale: never enters SimPy's heap
                     continue
                 self._schedule(when - now, action)

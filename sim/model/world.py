@@ -1,7 +1,7 @@
 """The city of one replication: builds every component and runs the simulation.
 
 Phases, as in desmod: build (population, policies, service points, cadres,
-enterprises), run until the horizon, collect (:mod:`sim.metrics`). Components
+enterprises), run until the horizon, collect (:mod:`sim.results.metrics`). Components
 get the environment, their parameters and their random streams when built.
 """
 
@@ -11,7 +11,6 @@ import gc
 import math
 import time
 from collections.abc import Generator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,34 +18,22 @@ import simpy
 
 from sim.model.approval import make_procedure
 from sim.model.cadres import CadreService
-from sim.model.coverage import Assignment, assignment_rank, make_coverage
+from sim.model.coverage import Assignment, make_coverage
 from sim.model.enterprise import Enterprise
+from sim.model.finance import CostRates
 from sim.model.loans import Bank
 from sim.model.outbreak import PrevalenceCurve
 from sim.model.problems import DailyDispatch
 from sim.model.records import ChangeLog, Outcomes
 from sim.model.servers import LevelLog, ServicePoint
 from sim.model.timers import TimerWheel
-from sim.population import Population, build_population
+from sim.population import SIZE_CLASSES, Population, build_population
 from sim.random_streams import Streams
+from sim.results.metrics import collect
+from sim.results.run_result import RunResult
 from sim.scenario.schema import Scenario
 
 POINT_KINDS = ("approval", "inspection", "department", "registration")
-
-
-@dataclass
-class RunResult:
-    """Everything one replication of one variant produced (picklable)."""
-
-    variant: str
-    replication: int
-    outcomes: dict[str, np.ndarray]
-    series: dict[str, np.ndarray]
-    summary: dict[str, float]
-    events: int
-    wall_seconds: float
-    enterprise_ids: list[str] = field(default_factory=list)
-    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 class City:
@@ -62,6 +49,7 @@ class City:
         self.outcomes = Outcomes(self.pop.n)
         self.log = ChangeLog()
         self.incident_days: list[float] = []
+        self.incident_firms: list[int] = []
         self.full_threshold = sc.metrics.full_production_threshold
         self.procedure = make_procedure(sc.policies.approval, sc.approval)
         self.prevalence = PrevalenceCurve(sc.outbreak, self.horizon)
@@ -84,6 +72,8 @@ class City:
         self.bank = Bank(self)
         self.dispatch = DailyDispatch(self)
         relief = sc.finance.relief
+        self.power_relief = relief.power_share_of_revenue * relief.power_cost_cut
+        self.targeted_loans = 0.0
         residual = 1.0 - sc.outbreak.baseline_prevention
         self._hazard_unsupervised = sc.outbreak.hazard_per_worker * residual
         self._prevention_effect = sc.cadres.supervisors.prevention_effect
@@ -98,11 +88,25 @@ class City:
             env.process(self._background_registrations())
         if relief.unemployment_insurance_refund > 0 and relief.refund_day < self.horizon:
             self._at(relief.refund_day, self._pay_refunds)
+        if relief.training_subsidy_per_worker * relief.trained_share > 0 and relief.training_paid_day < self.horizon:
+            self._at(relief.training_paid_day, self._pay_training)
         for k, targeted in enumerate(sc.finance.targeted):
             if targeted.day < self.horizon:
                 self._at(targeted.day, lambda k=k: self._targeted(k))
 
     # -- rules the enterprises ask about ---------------------------------------
+
+    def cost_rates(self, fixed_cost: float) -> CostRates:
+        """A firm's fixed cost per day split into its components, with the wage and tax rules."""
+        fin = self.sc.finance
+        shares = fin.costs
+        wages = fixed_cost * shares.wages
+        return CostRates(
+            wages=wages, allowance=wages * fin.living_allowance_share, rent=fixed_cost * shares.rent,
+            interest=fixed_cost * shares.interest, other=fixed_cost * shares.other, taxes=fixed_cost * shares.taxes,
+            pay_period=fin.pay_period_days, deferral_until=fin.relief.tax_deferral_until_day,
+            repay_deferred=fin.relief.tax_deferral_repaid,
+        )
 
     def restart_allowed_day(self, ent: Enterprise) -> float:
         cal = self.sc.calendar
@@ -141,25 +145,41 @@ class City:
             self.registration.request(reg.service_days.quantile(max(rng.random(), 1e-12)))
 
     def _pay_refunds(self) -> None:
+        """Unemployment-insurance refund: a share of the premiums each firm paid last year."""
         relief = self.sc.finance.relief
         per_worker = relief.unemployment_insurance_refund * relief.premium_per_worker_year
         for ent in self.enterprises:
-            ent.deposit(per_worker * ent.workers)
+            ent.receive_relief(per_worker * ent.workers)
+
+    def _pay_training(self) -> None:
+        """Training subsidy per trained worker, paid to firms still in business."""
+        relief = self.sc.finance.relief
+        per_worker = relief.training_subsidy_per_worker * relief.trained_share
+        for ent in self.enterprises:
+            ent.receive_relief(per_worker * ent.workers)
 
     def _targeted(self, k: int) -> None:
+        """A targeted loan or subsidy goes to the firms closest to a cash shortfall on its day."""
         t = self.sc.finance.targeted[k]
-        order = assignment_rank(self.pop, self.sc.cadres.assignment_order, self.tie)
-        if t.county is not None:
-            c = [c.name for c in self.sc.counties].index(t.county)
-            order = order[self.pop.county[order] == c]
-        given = 0
-        for i in order:
-            if given >= t.firms:
-                break
-            ent = self.enterprises[int(i)]
-            if not ent.failed:
-                ent.deposit(t.amount_yuan)
-                given += 1
+        now = self.env.now
+        county = None if t.county is None else [c.name for c in self.sc.counties].index(t.county)
+        sizes = {SIZE_CLASSES.index(s) for s in t.size_classes}
+        ranked: list[tuple[float, float, int]] = []
+        for ent in self.enterprises:
+            if ent.failed or ent.size_class not in sizes or (county is not None and ent.county != county):
+                continue
+            ent.cash.advance(now)
+            days_left = ent.cash.time_to_reach(ent.fail_level) - now
+            # shortest time to a shortfall first; among firms never short, the thinnest cash cover
+            ranked.append((days_left, (ent.cash.balance - ent.fail_level) / max(ent.fixed_cost, 1e-9), ent.i))
+        ranked.sort()
+        for _, _, i in ranked[: t.firms]:
+            ent = self.enterprises[i]
+            if t.kind == "subsidy":
+                ent.receive_relief(t.amount_yuan)
+            else:
+                ent.take_loan(t.amount_yuan, t.interest_rate, t.term_days)
+                self.targeted_loans += t.amount_yuan
 
     # -- run -------------------------------------------------------------------
 
@@ -186,8 +206,6 @@ class City:
 def run_replication(sc: Scenario, variant: str, replication: int,
                     population: Population | None = None) -> RunResult:
     """Build, run and collect one replication of one variant."""
-    from sim.metrics import collect
-
     t0 = time.perf_counter()
     city = City(sc, replication, population)
     city.run()

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import OutputError
+from sim.plotting.counties import county_names, county_plot, coverage_columns, coverage_plot
 from sim.plotting.folder import ResultsFolder
 from sim.plotting.forest import forest_plot
 from sim.plotting.labels import Lang, Words
 from sim.plotting.runs import (
+    BY_SIZE_CLASS,
     QUEUES,
     SHARE_SERIES,
     UTILISATION,
@@ -26,6 +28,8 @@ from sim.plotting.runs import (
 )
 from sim.plotting.style import pyplot, use_language
 from sim.plotting.sweeps import sensitivity_plot, surface_plot, sweep_outcomes, sweep_parameters
+from sim.plotting.timeaxis import TimeAxis
+from sim.scenario.decision import Decision
 
 __all__ = ["Figure", "Lang", "ResultsFolder", "make_plots", "resumption_plot"]
 
@@ -51,7 +55,7 @@ class Plots:
 
 def save(fig: Any, folder: Path, key: str, title: str) -> Figure:
     """Write ``fig`` as <key>.png and <key>.svg (atomically) and close it."""
-    from sim.output import atomic_write
+    from sim.results.output import atomic_write
 
     plt = pyplot()
     png, svg = folder / f"{key}.png", folder / f"{key}.svg"
@@ -85,11 +89,12 @@ def make_plots(folder: ResultsFolder, lang: Lang = "en", out: Path | None = None
 
 def _run_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str]) -> None:
     palette = colours(folder.variants())
+    axis = TimeAxis(folder.start_date(), words)
     ts = folder.csv("timeseries.csv")
     if ts is not None:
         for column in SHARE_SERIES:
             if column in ts.columns:
-                keep(share_plot(ts, column, words, palette), column, words.t(column))
+                keep(share_plot(ts, column, words, palette, axis), column, words.t(column))
     km = folder.csv("restart_km.csv")
     horizon = folder.horizon()
     if km is None and folder.has("enterprises.csv"):
@@ -97,19 +102,48 @@ def _run_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str])
         if enterprises is not None:
             km = km_from_enterprises(enterprises, horizon)
     if km is not None and len(km):
-        keep(km_plot(km, words, palette, horizon), "restart_km", words.t("restart_km"))
+        keep(km_plot(km, words, palette, horizon, axis), "restart_km", words.t("restart_km"))
     else:
         notes.append("no restart_km.csv or enterprises.csv: no Kaplan–Meier restart curves.")
     if ts is not None:
-        keep(panels_plot(ts, QUEUES, words.t("queues"), words.t("waiting"), words, palette), "queues",
+        keep(panels_plot(ts, QUEUES, words.t("queues"), words.t("waiting"), words, palette, axis=axis), "queues",
              words.t("queues"))
         keep(panels_plot(ts, UTILISATION, words.t("utilisation"), words.t("busy_share"), words, palette,
-                         share=True), "utilisation", words.t("utilisation"))
+                         share=True, axis=axis), "utilisation", words.t("utilisation"))
+        # 复岗率 and 达产率 by size class side by side: the figures reported week by week in 2020
+        keep(panels_plot(ts, BY_SIZE_CLASS, words.t("by_size_class"), words.t("share"), words, palette,
+                         share=True, axis=axis), "by_size_class", words.t("by_size_class"))
+    _county_plots(folder, ts, words, palette, axis, keep, notes)
     comparison = folder.csv("comparison.csv")
     if comparison is not None and len(comparison):
-        keep(forest_plot(comparison, words, palette), "forest", words.t("forest"))
+        keep(forest_plot(comparison, words, palette, mids=_decision(folder).minimal_differences), "forest",
+             words.t("forest"))
     elif len(folder.variants()) > 1:
         notes.append("no comparison.csv: no forest plot of paired differences.")
+
+
+def _decision(folder: ResultsFolder) -> Decision:
+    """The run's decision settings (minimal important differences), the defaults when it has none."""
+    from pydantic import ValidationError
+
+    try:
+        return Decision.model_validate(folder.resolved.get("decision") or {})
+    except ValidationError:
+        return Decision()
+
+
+def _county_plots(folder: ResultsFolder, ts: Any, words: Words, palette: dict[str, Any], axis: TimeAxis,
+                  keep: Any, notes: list[str]) -> None:
+    counties = county_names(ts, folder.county_order()) if ts is not None else []
+    if len(counties) < 2:
+        return  # one county: the city-wide curve says it all
+    keep(county_plot(ts, counties, words, palette, axis), "county_resumed", words.t("county_resumed"))
+    summary = folder.csv("summary.csv")
+    if summary is not None and coverage_columns(summary, counties):
+        keep(coverage_plot(summary, counties, words, palette), "county_coverage", words.t("county_coverage"))
+    else:
+        notes.append("no liaison_coverage_<county> or supervisor_coverage_<county> in summary.csv: no coverage "
+                     "by county (the model version that wrote this run did not record it).")
 
 
 def _sweep_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str]) -> None:
@@ -131,7 +165,7 @@ def _sweep_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str
 
 
 def resumption_plot(results: list[Any], path: Path, series: str = "resumed_share") -> None:
-    """复工率 per variant with 95 % bands, from results in memory (used by sim.output)."""
+    """复工率 per variant with 95 % bands, from results in memory (used by sim.results.output)."""
     import pandas as pd
 
     words = use_language("en")

@@ -8,6 +8,7 @@ plot can say "not in this folder" instead of failing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import warnings
@@ -94,6 +95,36 @@ class ResultsFolder:
         present = list(dict.fromkeys(summary["variant"].astype(str))) if summary is not None and "variant" in summary else []
         ordered = [v for v in listed if v in present]
         return ordered + [v for v in present if v not in ordered]
+
+    @cached_property
+    def resolved(self) -> dict[str, Any]:
+        """scenario.resolved.yaml as plain data ({} when absent or unreadable; the report validates it apart)."""
+        import yaml
+
+        file = self.path / "scenario.resolved.yaml"
+        if not file.is_file():
+            return {}
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def county_order(self) -> list[str]:
+        """County names in the scenario's order ([] when the folder does not say)."""
+        counties = self.resolved.get("counties")
+        return [str(c["name"]) for c in counties if isinstance(c, dict) and "name" in c] \
+            if isinstance(counties, list) else []
+
+    def start_date(self) -> dt.date | None:
+        """Day 0 of the run (``start_date`` of scenario.resolved.yaml), or None when the folder does not say."""
+        value = self.resolved.get("start_date")
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value)) if value else None
+        except ValueError:
+            return None
 
     def horizon(self) -> float:
         """The simulated horizon in days (timeseries' last day when the manifest does not say)."""

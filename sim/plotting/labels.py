@@ -17,10 +17,19 @@ LANGUAGES: tuple[Lang, ...] = ("en", "zh")
 _TEXT: dict[str, tuple[str, str]] = {
     # plot titles and axes
     "day": ("day since start", "自起始日的天数"),
+    "date": ("date (day 0 = {start})", "日期（第0天 = {start}）"),
     "share": ("share", "比例"),
     "resumed_share": ("Resumption rate (复工率): share of enterprises open", "复工率：已复工企业占比"),
     "workers_back_share": ("Workers back (复岗率): share of workers at their posts", "复岗率：已返岗职工占比"),
     "production_index": ("Production index (达产率): capacity in use", "达产率：产能恢复程度"),
+    "by_size_class": ("Workers back (复岗率) and production index (达产率) by size class",
+                      "分规模复岗率与达产率"),
+    "workers_back_share_above_scale": ("复岗率, above-scale (规上)", "规上企业复岗率"),
+    "workers_back_share_sme": ("复岗率, SMEs", "中小企业复岗率"),
+    "workers_back_share_micro": ("复岗率, micro firms", "微型企业复岗率"),
+    "production_index_above_scale": ("达产率, above-scale (规上)", "规上企业达产率"),
+    "production_index_sme": ("达产率, SMEs", "中小企业达产率"),
+    "production_index_micro": ("达产率, micro firms", "微型企业达产率"),
     "restart_km": ("Enterprises still closed (Kaplan–Meier, closed firms censored at the horizon)",
                    "尚未复工企业占比（Kaplan–Meier，期末未复工者作删失处理）"),
     "still_closed": ("share still closed", "尚未复工比例"),
@@ -46,6 +55,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "lever": ("lever", "政策杠杆"),
     "uncertainty": ("uncertainty", "不确定因素"),
     "n_runs": ("n", "次数"),
+    "pairs_of": ("{n}/{total} pairs", "{n}/{total}对"),
+    "county_resumed": ("Resumption rate (复工率) by county", "各县（市、区）复工率"),
+    "county_coverage": ("\"1+1+1\" coverage by county: share of firms with a cadre", "各县（市、区）“1+1+1”覆盖率"),
+    "liaison_coverage": ("with a liaison (帮扶联络员)", "有帮扶联络员的企业占比"),
+    "supervisor_coverage": ("with a supervisor (卫生防疫监督指导员)", "有卫生防疫监督指导员的企业占比"),
 }
 
 # Summary metrics (summary.csv columns) with short names in both languages.
@@ -86,6 +100,9 @@ METRICS: dict[str, tuple[str, str]] = {
     "mean_problem_days": ("days to solve a problem", "问题解决天数"),
     "hires": ("hires", "招聘人数"),
     "postings": ("job postings", "招聘岗位发布"),
+    "posting_firms": ("firms posting jobs online", "网上发布招聘的企业"),
+    "point_to_point_workers": ("workers carried point to point (点对点)", "点对点返岗人数"),
+    "point_to_point_cost": ("point-to-point transport cost, yuan", "点对点运输费用（元）"),
     "km_median_restart_day": ("median restart day (Kaplan–Meier)", "复工日中位数（Kaplan–Meier）"),
 }
 

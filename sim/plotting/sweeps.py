@@ -63,8 +63,11 @@ def surface_plot(summary: pd.DataFrame, x: str, y: str, outcomes: Sequence[str],
             ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], fontsize=8)
             ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys], fontsize=8)
             for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
-                if np.isfinite(v):
-                    ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7, color="white")
+                if np.isfinite(v):  # dark text on the light (yellow) end of viridis, white on the dark end
+                    r, g, b, _ = image.cmap(image.norm(v))
+                    dark = 0.299 * r + 0.587 * g + 0.114 * b > 0.5
+                    ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7,
+                            color="black" if dark else "white")
             fig.colorbar(image, ax=ax, shrink=0.85)
         else:
             cx, cy = cells[x].to_numpy(dtype=float)[finite], cells[y].to_numpy(dtype=float)[finite]

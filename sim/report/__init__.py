@@ -28,7 +28,7 @@ def write_report(folder: str | Path, lang: Lang = "en", out: Path | None = None)
     OutputError if the report cannot be written or Chinese is asked for
     without a CJK font (both exit 2 in the CLI).
     """
-    from sim.output import write_text
+    from sim.results.output import write_text
 
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")

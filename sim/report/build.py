@@ -12,17 +12,22 @@ from typing import Any
 
 from sim import __version__
 from sim.plotting import ResultsFolder, make_plots
+from sim.plotting.counties import county_names
 from sim.plotting.labels import Lang
+from sim.report.counties import county_table
 from sim.report.parameters import load_resolved, parameter_rows, variant_differences
+from sim.report.scorecard import build_scorecard
+from sim.report.scorecard_view import scorecard_view
 from sim.report.tables import (
     COMPARISON_METRICS,
     Table,
     comparison_table,
-    findings,
     frame_table,
     headline_table,
 )
 from sim.report.text import vocabulary, word
+
+COUNTY_FIGURES = ("county_resumed", "county_coverage")  # shown in the county section, not with the plots
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,12 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "lang": lang, "w": vocabulary(lang), "name": name, "description": description, "variants": variants,
         "is_run": folder.is_run, "is_sweep": folder.is_sweep, "version": __version__,
-        "figures": [embed(f.key, f.title, f.png.read_bytes()) for f in plots.figures],
-        "plot_notes": plots.notes,
+        "figures": [embed(f.key, f.title, f.png.read_bytes()) for f in plots.figures
+                    if f.key not in COUNTY_FIGURES],
+        "county_figures": [embed(f.key, f.title, f.png.read_bytes()) for f in plots.figures
+                           if f.key in COUNTY_FIGURES],
+        "plot_notes": [n for n in plots.notes if "county" not in n],
+        "county_notes": [n for n in plots.notes if "county" in n],
         "parameters": parameter_rows(loaded) if loaded else [],
         "differences": variant_differences(loaded) if loaded else None,
         "reproduce": _reproduce(folder, lang),
@@ -74,16 +83,23 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
         assert summary is not None  # is_run guarantees it
         ctx["headline"] = headline_table(summary, folder.csv("restart_survival.csv"), variants, lang)
         has_comparison = comparison is not None and len(comparison) > 0
-        ctx["comparison"] = comparison_table(comparison, lang, COMPARISON_METRICS) if has_comparison else None
-        ctx["comparison_all"] = comparison_table(comparison, lang) if has_comparison else None
-        ctx["findings"] = findings(comparison, summary, lang) if has_comparison else []
+        decision = loaded.base.decision if loaded else None
+        ctx["comparison"] = (comparison_table(comparison, lang, COMPARISON_METRICS, decision)
+                             if has_comparison else None)
+        ctx["comparison_all"] = comparison_table(comparison, lang, decision=decision) if has_comparison else None
+        card = build_scorecard(summary, variants, decision, horizon=folder.horizon())
+        ctx["scorecard"] = scorecard_view(card, lang) if card is not None else None
+        timeseries = folder.csv("timeseries.csv")
+        counties = county_names(timeseries, folder.county_order()) if timeseries is not None else []
+        ctx["county_table"] = (county_table(timeseries, summary, counties, variants, folder.start_date(), lang)
+                               if timeseries is not None and len(counties) > 1 else None)
     if folder.is_sweep:
         ctx.update(_sweep_context(folder, lang))
-    ids = ["question"] + (["findings", "headline", "comparison"] if folder.is_run else ["sweep-design"])
+    ids = (["scorecard", "headline", "comparison", "counties"] if folder.is_run else ["question", "sweep-design"])
     ids += ["plots"] + (["sweep-summary"] if folder.is_sweep else [])
     ids += (["sensitivity"] if folder.is_sweep and ctx.get("sensitivity") else [])
     ids += (["variants"] if folder.is_run else []) + ["parameters", "reproduce"]
-    labels = {"question": "question", "findings": "findings", "headline": "headline", "comparison": "comparison",
+    labels = {"question": "question", "scorecard": "scorecard", "counties": "counties", "headline": "headline", "comparison": "comparison",
               "sweep-design": "sweep_design", "plots": "plots", "sweep-summary": "sweep_summary",
               "sensitivity": "sensitivity", "variants": "variants", "parameters": "parameters",
               "reproduce": "reproduce"}

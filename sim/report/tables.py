@@ -1,17 +1,19 @@
-"""The report's tables from a results folder's CSV files: headline, comparison, findings, sweep."""
+"""The report's tables from a results folder's CSV files: headline, comparison, sweep."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.analysis.stats import t_halfwidth
 from sim.plotting.forest import SIGNIFICANT
 from sim.plotting.labels import PERCENT_METRICS, Lang, metric_label
+from sim.report.scorecard import CLEAR, verdict
 from sim.report.text import word
-from sim.stats import t_halfwidth
+from sim.scenario.decision import DIRECTIONS, Decision
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +37,7 @@ class Table:
     rows: list[list[str]]
     strong: list[bool]
     text_columns: int = 1  # the first columns are words; the rest are numbers, right-aligned
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column): a small line under the cell
 
 
 def digits_for(value: float) -> int:
@@ -58,7 +61,8 @@ def headline_table(summary: pd.DataFrame, survival: pd.DataFrame | None, variant
     variant (so that variants are compared along a row)."""
     metrics = [m for m in HEADLINE_METRICS if m in summary.columns
                or (m == "km_median_restart_day" and survival is not None and m in survival.columns)]
-    rows = []
+    rows: list[list[str]] = []
+    notes: dict[tuple[int, int], str] = {}
     for m in metrics:
         row = [metric_label(m, lang)]
         for v in variants:
@@ -68,7 +72,7 @@ def headline_table(summary: pd.DataFrame, survival: pd.DataFrame | None, variant
             values = summary.loc[summary["variant"].astype(str) == v, m].to_numpy(dtype=float)
             finite = values[np.isfinite(values)]
             if not len(finite):
-                row.append(fmt(math.nan, m, lang))
+                row.append(not_reached(len(values), len(values), lang) if len(values) else "–")
                 continue
             mean = float(finite.mean())
             cell = fmt(mean, m, lang)
@@ -76,11 +80,23 @@ def headline_table(summary: pd.DataFrame, survival: pd.DataFrame | None, variant
             if math.isfinite(half):
                 cell += " ± " + (f"{half * 100:.1f}" if m in PERCENT_METRICS
                                  else fmt(half, m, lang, digits=digits_for(mean)))
-            if len(finite) < len(values):
-                cell += f" ({len(values) - len(finite)}× {word('never', lang)})"
+            if len(finite) < len(values):  # a threshold not reached: censored at the horizon, never dropped
+                # Censoring is at the horizon only, after every observed day, so the Kaplan–Meier median over
+                # replications is the plain median with "never" as later than any day.
+                ordered = np.sort(np.where(np.isfinite(values), values, np.inf))
+                median = float(ordered[math.ceil(len(ordered) / 2) - 1])  # first day with S(t) <= 0.5
+                km = fmt(median, m, lang) if math.isfinite(median) else word("never", lang)
+                notes[(len(rows), len(row))] = (f"{not_reached(len(values) - len(finite), len(values), lang)}; "
+                                                f"{word('mean_of_reached', lang).format(k=len(finite))}; "
+                                                f"{word('km_median', lang).format(value=km)}")
             row.append(cell)
         rows.append(row)
-    return Table([word("metric", lang)] + list(variants), rows, [False] * len(rows))
+    return Table([word("metric", lang)] + list(variants), rows, [False] * len(rows), notes=notes)
+
+
+def not_reached(missed: int, replications: int, lang: Lang) -> str:
+    """'not reached in 3 of 8 replications' (a threshold day is censored at the horizon there)."""
+    return word("not_reached", lang).format(k=missed, n=replications)
 
 
 def _km_cell(survival: pd.DataFrame, variant: str, lang: Lang) -> str:
@@ -93,8 +109,14 @@ def _km_cell(survival: pd.DataFrame, variant: str, lang: Lang) -> str:
             f"{fmt(float(r['km_median_ci_high']), m, lang)}]")
 
 
-def comparison_table(comparison: pd.DataFrame, lang: Lang, metrics: tuple[str, ...] | None = None) -> Table:
-    """variant − reference per metric: means, difference [95 % CI], p and Holm-adjusted p."""
+def comparison_table(comparison: pd.DataFrame, lang: Lang, metrics: tuple[str, ...] | None = None,
+                     decision: Decision | None = None) -> Table:
+    """variant − reference per metric: means, difference [95 % CI], p and Holm-adjusted p.
+
+    A row is bold when it is significant after the Holm correction *and* its verdict against the
+    minimal important difference is clear (a significant but negligible gap is not news).
+    """
+    decision = decision or Decision()
     rows_df = comparison if metrics is None else comparison[comparison["metric"].isin(metrics)]
     if metrics is not None:  # variants in file order, metrics in the chosen order
         v_order, m_order = _first_seen(comparison["variant"]), {m: i for i, m in enumerate(metrics)}
@@ -108,13 +130,20 @@ def comparison_table(comparison: pd.DataFrame, lang: Lang, metrics: tuple[str, .
         rows.append([str(r["variant"]), str(r["reference"]), metric_label(m, lang),
                      fmt(float(r["mean_reference"]), m, lang, digits=d),
                      fmt(float(r["mean_variant"]), m, lang, digits=d),
-                     f"{fmt(float(r['mean_difference']), m, lang, True, d)} "
-                     f"[{fmt(float(r['ci_low']), m, lang, True, d)}, {fmt(float(r['ci_high']), m, lang, True, d)}]",
-                     _p(float(r.get("p_value", math.nan))), _p(p_holm)])
-        strong.append(math.isfinite(p_holm) and p_holm < SIGNIFICANT)
+                     f"{_signed(float(r['mean_difference']), m, lang, d)} "
+                     f"[{_signed(float(r['ci_low']), m, lang, d)}, {_signed(float(r['ci_high']), m, lang, d)}]",
+                     _pairs(r), _p(float(r.get("p_value", math.nan))), _p(p_holm)])
+        clear = verdict(float(r["mean_difference"]), float(r["ci_low"]), float(r["ci_high"]), decision.mid(m),
+                        DIRECTIONS.get(m, 0)) in CLEAR
+        strong.append(math.isfinite(p_holm) and p_holm < SIGNIFICANT and clear)
     header = [word(k, lang) for k in ("variant", "reference", "metric", "mean_reference", "mean_variant",
-                                      "difference", "p_value", "p_holm")]
+                                      "difference", "n_pairs", "p_value", "p_holm")]
     return Table(header, rows, strong, text_columns=3)
+
+
+def _pairs(r: pd.Series) -> str:
+    n = r.get("n")
+    return "–" if n is None or not math.isfinite(float(n)) else str(int(n))
 
 
 def _first_seen(series: pd.Series) -> dict[str, int]:
@@ -127,57 +156,15 @@ def _p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-FINDING_METRICS = ("mean_restart_day", "day_resumed_90", "failed_share")
-
-Segment = tuple[str, bool]  # text, set in bold (a difference that survives the Holm correction)
-
-
-def findings(comparison: pd.DataFrame, summary: pd.DataFrame, lang: Lang) -> list[list[Segment]]:
-    """What a planner reads first: which variant restarts firms soonest, then one line per variant with
-    its paired differences from the reference on the mean restart day, the day 复工率 reaches 90 % and
-    the share failed (bold when significant after the Holm correction)."""
-    out: list[list[Segment]] = []
-    if "mean_restart_day" in summary.columns:
-        means = summary.groupby("variant", sort=False)["mean_restart_day"].mean().dropna()
-        if len(means) > 1:
-            best, base = str(means.idxmin()), str(means.index[0])
-            label = metric_label("mean_restart_day", lang)
-            if lang == "zh":
-                text = f"复工最快的方案：{best}（{label} {means[best]:.1f} 天，{base} 为 {means[base]:.1f} 天）。"
-            else:
-                text = (f"Soonest restarts: {best} ({label} {means[best]:.1f} days, against "
-                        f"{means[base]:.1f} for {base}).")
-            out.append([(text, False)])
-    pairs = list(dict.fromkeys(zip(comparison["variant"].astype(str), comparison["reference"].astype(str),
-                                   strict=True)))
-    for variant, reference in pairs:
-        rows = comparison[(comparison["variant"].astype(str) == variant)
-                          & (comparison["reference"].astype(str) == reference)]
-        line: list[Segment] = [(f"{variant} − {reference}: ", False)]
-        for metric in FINDING_METRICS:
-            match = rows[rows["metric"] == metric]
-            if match.empty or not math.isfinite(float(match.iloc[0]["mean_difference"])):
-                continue
-            r = match.iloc[0]
-            p = float(r.get("p_holm", math.nan))
-            sig = math.isfinite(p) and p < SIGNIFICANT
-            if len(line) > 1:
-                line.append(("; ", False))
-            line.append((_clause(metric, float(r["mean_difference"]), float(r["ci_low"]), float(r["ci_high"]),
-                                 p, lang), sig))
-        if len(line) > 1:
-            line.append(("." if lang == "en" else "。", False))
-            out.append(line)
-    return out
+def _signed(value: float, metric: str, lang: Lang, digits: int) -> str:
+    """A signed difference that never reads '-0.0' or '+0.0'."""
+    text = fmt(value, metric, lang, True, digits)
+    return text.replace("+", "", 1).replace("-", "", 1) if _is_zero(text) else text
 
 
-def _clause(metric: str, diff: float, low: float, high: float, p: float, lang: Lang) -> str:
-    pct = metric in PERCENT_METRICS
-    scale = 100.0 if pct else 1.0
-    unit = word("pp", lang) if pct else (word("days", lang) if metric in DAY_METRICS else "")
-    ci = f"[{low * scale:+.1f}, {high * scale:+.1f}]"
-    text = f"{metric_label(metric, lang)} {diff * scale:+.1f} {unit} {ci}, Holm p = {_p(p)}"
-    return text.replace("  ", " ")
+def _is_zero(text: str) -> bool:
+    digits = [c for c in text if c.isdigit()]
+    return bool(digits) and set(digits) == {"0"}
 
 
 def frame_table(frame: pd.DataFrame, digits: int = 3, max_rows: int = 200) -> Table:

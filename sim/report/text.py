@@ -7,30 +7,107 @@ from sim.plotting.labels import Lang
 _WORDS: dict[str, tuple[str, str]] = {
     "title": ("Reopening-policy simulation report", "复工复产政策仿真报告"),
     "question": ("The question", "研究问题"),
+    "scorecard": ("Decision scorecard", "决策记分卡"),
+    "scorecard_note": ("Each variant minus the base, replication by replication on common random numbers "
+                       "({n} pairs): mean difference [95 % CI]. Verdict: better or worse when the CI excludes "
+                       "zero and the difference is at least the minimal important difference (MID); negligible "
+                       "when the whole CI lies within ± MID; otherwise uncertain (more replications may tell). "
+                       "★ primary metric. The primary metric and the MIDs are set in the scenario's decision: "
+                       "section.",
+                       "各方案减去基准，按共同随机数逐次配对（{n}对）：均值差［95%置信区间］。结论：置信区间不含零且差值"
+                       "不小于最小重要差异（MID）时为“更好”或“更差”；置信区间完全落在 ± MID 之内为“可忽略”；其余为"
+                       "“不确定”（增加重复次数或可判断）。★ 为主要指标。主要指标与MID在情景文件的 decision: 部分设定。"),
+    "mid": ("MID", "最小重要差异"),
+    "verdict_better": ("better", "更好"),
+    "verdict_worse": ("worse", "更差"),
+    "verdict_higher": ("higher", "更高"),
+    "verdict_lower": ("lower", "更低"),
+    "verdict_negligible": ("negligible", "可忽略"),
+    "verdict_uncertain": ("uncertain", "不确定"),
+    "verdict_no_data": ("no data", "无数据"),
+    "no_pairs": ("no replication where both reached it", "两者均达到的重复运行为零"),
+    "answer_winner": ("On {metric}, {variant} is best: {diff} against {base}, and better than every other variant "
+                      "by at least the minimal important difference ({mid}).",
+                      "按{metric}，{variant}最好：与{base}相比 {diff}，且比其他每个方案都好，差值不小于最小重要差异"
+                      "（{mid}）。"),
+    "answer_base_best": ("On {metric}, no variant does better than {base}: {base} is better than every variant by at "
+                         "least the minimal important difference ({mid}).",
+                         "按{metric}，没有方案优于{base}：{base}比每个方案都好，差值不小于最小重要差异（{mid}）。"),
+    "answer_no_winner": ("On {metric}, no single variant is best: {variants} cannot be told apart (their "
+                         "differences are within {mid} or uncertain).",
+                         "按{metric}，没有唯一最优方案：{variants}之间无法区分（差值在{mid}以内或不确定）。"),
+    "answer_all_tied": ("On {metric}, the variants cannot be told apart: no difference is clearly at least {mid}.",
+                        "按{metric}，各方案之间无法区分：没有差值明确达到{mid}。"),
+    "answer_ranking": ("Ranking on {metric} (braces: cannot be told apart): {ranking}.",
+                       "按{metric}排序（花括号内的方案无法区分）：{ranking}。"),
+    "answer_tie": ("Cannot be told apart on {metric}: {variants} (within {mid} or uncertain).",
+                   "按{metric}无法区分：{variants}（差值在{mid}以内或不确定）。"),
+    "tradeoffs": ("Trade-offs: where each variant is better and worse than the base",
+                  "权衡：各方案相对基准在哪些指标更好、哪些更差"),
+    "tradeoff_better": ("better", "更好"),
+    "tradeoff_worse": ("worse", "更差"),
+    "tradeoff_changed": ("changed", "有变化"),
+    "tradeoff_uncertain": ("uncertain", "不确定"),
+    "tradeoff_none": ("no clear difference from {base} on any metric", "与{base}相比在任何指标上都没有明确差异"),
+    "costs": ("What each variant costs", "各方案的成本"),
+    "cost": ("cost", "成本"),
+    "cost_cadre_days_deployed": ("cadre-days deployed (head-count × days)", "派出干部人日（人数×天数）"),
+    "cost_reviewer_days": ("reviewer-days of the approval offices", "审批人员工作日"),
+    "cost_relief_yuan": ("relief paid, million yuan", "纾困补贴（万元）"),
+    "cost_loan_amount": ("loans disbursed, million yuan", "贷款发放金额（万元）"),
+    "saved_per_cadre_days_jobs": ("jobs saved per 1,000 cadre-days (vs base)", "每千干部人日保住的岗位（相对基准）"),
+    "saved_per_cadre_days_firms": ("firms saved per 1,000 cadre-days (vs base)", "每千干部人日保住的企业（相对基准）"),
+    "costs_missing": ("Not recorded by the model version that wrote this run's summary.csv: {columns}.",
+                      "生成本次 summary.csv 的模型版本未记录：{columns}。"),
+    "no_effectiveness": ("Without cadre-days deployed, no cost-effectiveness (jobs and firms saved per 1,000 "
+                         "cadre-days) is shown.",
+                         "缺少派出干部人日，无法给出成本效益（每千干部人日保住的岗位和企业）。"),
+    "no_costs": ("No cost column in this run's summary.csv.", "本次 summary.csv 中没有成本列。"),
+    "pp_short": ("pp", "个百分点"),
+    "counties": ("By county", "分县（市、区）情况"),
+    "counties_note": ("Per county and variant: the mean date its resumption rate (复工率) first reaches 90 % (over the "
+                      "replications that reach it; the others are counted as not reached by the horizon), the rate at "
+                      "the horizon, and the share of its firms with a liaison and a supervisor where the run recorded "
+                      "it.",
+                      "各县（市、区）各方案：复工率首次达到90%的平均日期（只计达到的重复运行，其余计为期末未达到）、期末复工率，"
+                      "以及（若本次运行有记录）有帮扶联络员和卫生防疫监督指导员的企业占比。"),
+    "county": ("county", "县（市、区）"),
+    "at_horizon": ("at the horizon", "期末"),
+    "liaison_short": ("liaison", "联络员"),
+    "supervisor_short": ("supervisor", "监督指导员"),
+    "no_counties": ("A single county: see the city-wide results.", "只有一个县（市、区），见全市结果。"),
+    "yuan": ("yuan", "元"),
     "no_description": ("(the scenario has no description)", "（情景未填写说明）"),
-    "findings": ("At a glance", "要点"),
-    "findings_note": ("Paired differences from the reference with their 95 % CI; bold: significant after the "
-                      "Holm correction over every metric and pair.",
-                      "与参照方案的配对差异及95%置信区间；粗体：经Holm多重比较校正后仍显著。"),
     "variants_compared": ("Variants compared", "比较的方案"),
-    "no_findings": ("Only one variant: nothing to compare.", "只有一个方案，无可比较。"),
+    "no_scorecard": ("Only one variant: nothing to compare.", "只有一个方案，无可比较。"),
+    "not_reached": ("not reached in {k} of {n} replications", "{n}次重复中{k}次未达到"),
+    "mean_of_reached": ("mean of the {k} that reached it", "达到的{k}次的均值"),
+    "km_median": ("median {value} (Kaplan–Meier: the others count as later than the horizon)",
+                  "中位数 {value}（Kaplan–Meier：未达到者视为晚于期末）"),
     "headline": ("Headline results", "主要结果"),
     "headline_note": ("Mean over replications ± half-width of its 95 % confidence interval (t). "
-                      "Days count from the start date.",
-                      "各次重复运行的均值 ± 95%置信区间半宽（t分布）。天数自起始日计。"),
+                      "Days count from the start date. A threshold not reached by the horizon in some "
+                      "replications is censored there: the cell says in how many, and its mean is over the others.",
+                      "各次重复运行的均值 ± 95%置信区间半宽（t分布）。天数自起始日计。若某阈值在部分重复运行中到期末仍"
+                      "未达到，按期末删失处理：单元格注明次数，均值只计达到的各次。"),
     "variant": ("variant", "方案"),
     "reference": ("reference", "参照"),
     "metric": ("metric", "指标"),
     "mean_reference": ("reference mean", "参照均值"),
     "mean_variant": ("variant mean", "方案均值"),
     "difference": ("difference [95 % CI]", "差值［95%置信区间］"),
+    "n_pairs": ("pairs", "配对数"),
     "p_value": ("p", "p值"),
     "p_holm": ("p (Holm)", "p值（Holm校正）"),
     "comparison": ("Paired comparison of variants", "方案配对比较"),
     "comparison_note": ("Each variant minus its reference, replication by replication (common random numbers). "
-                        "p-values are Holm-corrected over every metric and pair; bold: p (Holm) < 0.05.",
+                        "p-values are Holm-corrected over every metric and pair; bold: p (Holm) < 0.05 and the difference "
+                        "is at least the minimal important difference (see the scorecard). Replications in which a "
+                        "threshold day was never reached are left out of that row's pairs (n); the scorecard counts "
+                        "them.",
                         "各方案与参照方案逐次配对相减（共同随机数）。p值对所有指标和方案对做Holm校正；"
-                        "粗体：校正后 p < 0.05。"),
+                        "粗体：校正后 p < 0.05 且差值不小于最小重要差异（见决策记分卡）。某阈值日未达到的重复运行不计入该行的配对数"
+                        "（n），记分卡会列出其次数。"),
     "all_metrics": ("All metrics", "全部指标"),
     "no_comparison": ("No comparison.csv in this folder.", "本结果目录中没有 comparison.csv。"),
     "plots": ("Plots", "图表"),

@@ -1,6 +1,6 @@
-"""The scenario file: schema, loading and validation."""
+"""The scenario file: schema (``schema``), loading and variants (``loader``), validation messages (``messages``).
 
-from sim.scenario.loader import BASE, LoadedScenario, load_scenario
-from sim.scenario.schema import Scenario
-
-__all__ = ["BASE", "LoadedScenario", "Scenario", "load_scenario"]
+Import from the modules themselves: the package imports nothing, so that
+``sim.population`` (which needs the schema) and the loader (which reads
+population CSVs) do not import each other through it.
+"""

@@ -146,12 +146,47 @@ class LogNormal(Strict):
         return self.mean_value
 
 
+class Empirical(Strict):
+    """A distribution read off a survey's brackets: cumulative shares and values, linear between them.
+
+    ``points`` is a list of ``[cumulative share, value]`` from ``[0, lowest]`` to
+    ``[1, highest]``; the inverse CDF is linear between points, so each
+    bracket's share of draws is exactly the survey's.
+    """
+
+    dist: Literal["empirical"] = "empirical"
+    points: list[tuple[float, float]] = Field(min_length=2, max_length=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Empirical:
+        ps = [p for p, _ in self.points]
+        vs = [v for _, v in self.points]
+        if ps[0] != 0.0 or ps[-1] != 1.0:
+            raise ValueError(f"the cumulative shares must run from 0 to 1, got {ps[0]} to {ps[-1]}")
+        if any(b <= a for a, b in zip(ps, ps[1:], strict=False)):
+            raise ValueError(f"the cumulative shares must increase strictly, got {ps}")
+        if any(b < a for a, b in zip(vs, vs[1:], strict=False)) or vs[0] < 0:
+            raise ValueError(f"the values must be >= 0 and must not decrease, got {vs}")
+        return self
+
+    def quantile(self, u: float) -> float:
+        return float(np.interp(u, [p for p, _ in self.points], [v for _, v in self.points]))
+
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        return np.interp(u, [p for p, _ in self.points], [v for _, v in self.points])
+
+    @property
+    def mean(self) -> float:
+        pts = self.points
+        return sum((p1 - p0) * (v0 + v1) / 2 for (p0, v0), (p1, v1) in zip(pts, pts[1:], strict=False))
+
+
 Distribution = Annotated[
-    Fixed | Exponential | Uniform | Triangular | LogNormal,
+    Fixed | Exponential | Uniform | Triangular | LogNormal | Empirical,
     Field(discriminator="dist"),
 ]
 
-DISTRIBUTION_NAMES = ("fixed", "exponential", "uniform", "triangular", "lognormal")
+DISTRIBUTION_NAMES = ("fixed", "exponential", "uniform", "triangular", "lognormal", "empirical")
 
 
 def coerce_distribution(value: Any) -> Any:
@@ -179,3 +214,7 @@ def triangular(low: float, mode: float, high: float) -> Triangular:
 
 def uniform(low: float, high: float) -> Uniform:
     return Uniform(low=low, high=high)
+
+
+def empirical(points: list[tuple[float, float]]) -> Empirical:
+    return Empirical(points=points)

@@ -7,12 +7,14 @@ sections:
     named partial overrides, deep-merged into the base (mappings merge, lists
     and values replace);
 ``provenance``
-    where a value set in the file comes from, by dotted key.
+    where a value set in the file comes from, by dotted key;
+
+and ``extends: other.yaml`` to start from another file (see
+:mod:`sim.scenario.authoring`, which also turns dates under day keys into days).
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import InputError, InputProblem
+from sim.scenario.authoring import (
+    EXTENDS,
+    absolute_csv,
+    dates_to_days,
+    default_notices,
+    inherited_raw,
+    merge_files,
+    parent_file,
+    start_date_of,
+)
+from sim.scenario.merge import deep_merge
 from sim.scenario.messages import (
     bool_problems,
     data_path,
@@ -33,8 +46,7 @@ from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Path_, YamlDocument, dotted, parse_yaml, read_text
 
 BASE = "base"
-RESERVED_TOP = ("variants", "provenance")
-FIXED_ACROSS_VARIANTS = ("seed", "replications", "name")
+FIXED_ACROSS_VARIANTS = ("seed", "replications", "name", "decision")
 MAX_VARIANTS = 500
 MAX_PROBLEMS = 40  # per base or variant: a file with thousands of mistakes gets a readable message
 VARIANT_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
@@ -49,6 +61,7 @@ class LoadedScenario:
     variants: dict[str, Scenario] = field(default_factory=dict)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)  # defaults a minimal file took without saying so
 
     def all_variants(self) -> list[tuple[str, Scenario]]:
         """The base first, then the variants in file order."""
@@ -74,26 +87,38 @@ class LoadedScenario:
                         dotted(data_path(tuple(err["loc"]), data)) or None)
                     for err in exc.errors(include_url=False)[:MAX_PROBLEMS]]) from None
         return LoadedScenario(self.path, upd(self.base), {k: upd(v) for k, v in self.variants.items()},
-                              self.overrides, self.provenance)
+                              self.overrides, self.provenance, self.notices)
 
 
-def load_scenario(path: str | Path) -> LoadedScenario:
+def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> LoadedScenario:
     """Read, validate and resolve a scenario file; raise InputError listing every problem."""
     path = Path(path)
     text = read_text(path)
-    return load_scenario_text(text, str(path), base_dir=path.parent)
+    return load_scenario_text(text, str(path), base_dir=path.parent, _chain=_chain)
 
 
-def load_scenario_text(text: str, file: str, base_dir: Path | None = None) -> LoadedScenario:
+def load_scenario_text(text: str, file: str, base_dir: Path | None = None,
+                       _chain: tuple[Path, ...] = ()) -> LoadedScenario:
     doc = parse_yaml(text, file)
     if not isinstance(doc.data, dict):
         kind = type(doc.data).__name__
         raise InputError.single(file, f"the top level must be a mapping of keys to values, not a {kind}.", line=1, column=1)
     raw = dict(doc.data)
+    parent = parent_file(raw, doc, base_dir, _chain)
+    raw.pop(EXTENDS, None)
+    notices = default_notices(raw)
+    if parent is not None:
+        # the base file is checked on its own first, so that its mistakes point at its own lines
+        chain = (*_chain, Path(file).resolve())
+        load_scenario(parent, chain)
+        raw = merge_files(inherited_raw(parent, chain), raw)
+        notices = []  # the city comes from the base file
     variants_raw = raw.pop("variants", None) or {}
     provenance_raw = raw.pop("provenance", None) or {}
     problems: list[InputProblem] = []
 
+    start = start_date_of(raw)
+    raw = dates_to_days(raw, start, doc, (), problems)
     base_data = _resolve_paths(raw, base_dir)
     base = _validate(base_data, doc, (), problems)
     problems.extend(bool_problems(base_data, doc, (), only_set=False))
@@ -126,6 +151,8 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None) -> Lo
                 problems.append(InputProblem(
                     file, f"a variant cannot change '{key}': all variants share it so that they are compared "
                     "on common random numbers. Set it at the top of the file.", dotted(vpath + (key,)), kl, kc))
+        vstart = start_date_of({**raw, **override}) if "start_date" in override else start
+        override = dates_to_days(override, vstart, doc, vpath, problems)
         merged = deep_merge(base_data, _resolve_paths(override, base_dir))
         found: list[InputProblem] = []
         scenario = _validate(merged, doc, vpath, found)
@@ -140,7 +167,7 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None) -> Lo
     if problems or base is None:
         raise InputError(problems)
     _check_population_csvs([(BASE, base), *variants.items()], doc)
-    return LoadedScenario(Path(file), base, variants, overrides, provenance)
+    return LoadedScenario(Path(file), base, variants, overrides, provenance, notices)
 
 
 def _check_population_csvs(scenarios: list[tuple[str, Scenario]], doc: YamlDocument) -> None:
@@ -176,36 +203,9 @@ def _check_population_csvs(scenarios: list[tuple[str, Scenario]], doc: YamlDocum
         raise InputError(problems)
 
 
-def deep_merge(base: Any, override: Any, _nested: bool = False) -> Any:
-    """Mappings merge key by key; anything else in the override replaces the base.
-
-    A nested mapping that switches to another kind (a different policy ``name``
-    or distribution ``dist``) replaces the base whole: the settings of a
-    standard procedure say nothing about a fast-track one. (Below the top
-    level, only policies and distributions are mappings with these keys;
-    counties, strata and steps sit in lists, which are replaced whole.)
-    """
-    if isinstance(base, dict) and isinstance(override, dict):
-        if _nested and any(tag in override and tag in base and override[tag] != base[tag]
-                           for tag in ("name", "dist")):
-            return copy.deepcopy(override)
-        out = copy.deepcopy(base)
-        for key, value in override.items():
-            out[key] = deep_merge(base[key], value, True) if key in base else copy.deepcopy(value)
-        return out
-    return copy.deepcopy(override)
-
-
 def _resolve_paths(data: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:
     """Make a population CSV path relative to the scenario file's folder."""
-    pop = data.get("population")
-    if base_dir is None or not isinstance(pop, dict) or not isinstance(pop.get("csv"), str):
-        return data
-    csv = Path(pop["csv"])
-    if not csv.is_absolute():
-        data = copy.deepcopy(data)
-        data["population"]["csv"] = str((base_dir / csv).resolve())
-    return data
+    return absolute_csv(data, base_dir)
 
 
 def _validate(data: dict[str, Any], doc: YamlDocument, prefix: Path_, problems: list[InputProblem]) -> Scenario | None:

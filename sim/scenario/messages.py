@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from sim.errors import InputProblem
 from sim.scenario.params import field_meta
+from sim.scenario.paths import split_path
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Path_, YamlDocument, dotted
 
@@ -73,7 +74,7 @@ def problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefix
     else:
         line, col = doc.position(path, of_key)
     if kind == "extra_forbidden":
-        msg = unknown_key_message(str(path[-1]) if path else "", _allowed_keys(path[:-1], data))
+        msg = unknown_key_message(str(path[-1]) if path else "", _allowed_keys(path[:-1], data, in_file=not prefix))
     elif kind == "missing":
         msg = "this key is required but missing."
         info = _field_info(path, data)
@@ -308,11 +309,17 @@ def _field_info(path: Path_, data: dict[str, Any]) -> str:
     return info.description + (f"; unit: {unit}" if unit else "")
 
 
-def _allowed_keys(path: Path_, data: dict[str, Any]) -> list[str]:
+# Top-level keys of a scenario file that are not parameters (read by the loader, not the schema).
+FILE_SECTIONS = ("extends", "variants", "provenance")
+
+
+def _allowed_keys(path: Path_, data: dict[str, Any], in_file: bool = False) -> list[str]:
+    """The keys allowed at ``path``; at the top of a file (``in_file``), also extends, variants, provenance."""
     model = _model_at(path, data)
     if model is None:
         return []
-    return [f.alias or n for n, f in model.model_fields.items()]
+    keys = [f.alias or n for n, f in model.model_fields.items()]
+    return keys + list(FILE_SECTIONS) if in_file and not path else keys
 
 
 def _model_at(path: Path_, data: Any) -> type[BaseModel] | None:
@@ -368,16 +375,17 @@ def _pick(tp: Any, value: Any) -> Any:
         return tp
 
 
-_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
 def known_dotted_key(key: str) -> bool:
+    """Whether a dotted key (``cadres.liaisons.count``, ``counties[0].inspectors``) names a scenario field."""
+    parts = split_path(key, wildcard=False)
+    if parts is None:
+        return False
     tp: Any = Scenario
-    for m in _TOKEN.finditer(key):
-        name, index = m.group(1), m.group(2)
+    for part in parts:
+        name = part if isinstance(part, str) else None
         tp = _pick(tp, None) if typing.get_origin(tp) is not typing.Union else tp
         origin = typing.get_origin(tp)
-        if index is not None:
+        if name is None:
             if origin is not list:
                 return False
             tp = typing.get_args(tp)[0]

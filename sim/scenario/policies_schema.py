@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from sim.scenario.distributions import Distribution, coerce_distribution, lognormal
+from sim.scenario.distributions import Distribution, coerce_distribution, lognormal, uniform
 from sim.scenario.params import Strict, param
 from sim.scenario.sections import ASSIGNMENT_KEYS, Day, Factor, Probability
 
@@ -109,53 +109,115 @@ class OnePlusOnePlusOne(Strict):
 CoveragePolicy = Annotated[NoCoverage | OnePlusOnePlusOne, Field(discriminator="name")]
 
 
-class LoanPolicy(Strict):
-    """Bank green channel (金融16条): when it opens, how long, how much, for whom."""
+BySize = dict[str, Probability]
+SIZE_NAMES = ("above_scale", "sme", "micro")
 
-    enabled: bool = param(True, unit="yes/no", meaning="banks take loan intentions", provenance="source: 金融16条, green channels")
+
+class LoanPolicy(Strict):
+    """Bank lending (金融16条): the green channel for key firms and the ordinary channel, and who applies when.
+
+    A firm looks ahead along its expected cash path and applies when the shortfall comes
+    within the time a loan takes (the channel's decision and disbursement) plus a margin.
+    """
+
+    enabled: bool = param(True, unit="yes/no", meaning="banks take loan applications", provenance="source: 金融16条, green channels")
     window_opens_day: Day = param(10.0, unit="day", meaning="day the bank green channel opens",
                                   provenance="assumption: the joint notice with the banking regulator in mid-February")
-    stress_runway_days: float = param(20.0, unit="days", meaning="a firm forms a loan intention when its cash covers fewer days of fixed cost than this",
-                                      provenance="assumption", ge=0, le=3650, allow_inf_nan=False)
-    eligible_size_classes: list[Literal["above_scale", "sme", "micro"]] = param(
-        lambda: ["above_scale", "sme", "micro"], unit="size classes", meaning="size classes the banks consider",
-        provenance="source: 金融16条 targets small and medium firms")
-    intention_share: Probability = param(0.15, unit="share", meaning="share of stressed eligible firms that approach a bank",
-                                         provenance="assumption")
-    approval_probability: dict[str, Probability] = param(
-        lambda: {"above_scale": 0.8, "sme": 0.55, "micro": 0.35}, unit="probability by size class",
-        meaning="chance an intention becomes a loan",
-        provenance="source: 26 loans of 44 intentions (0.59 overall); literature: access limited SME finance (Chen et al. 2020); split by size assumed")
-    decision_days: Dist = param(lambda: lognormal(7.0, 0.5), unit="days", meaning="intention to bank decision",
-                                provenance="assumption")
-    disbursement_days: Dist = param(lambda: lognormal(2.0, 0.5), unit="days", meaning="decision to money on the account",
-                                    provenance="literature: PBoC re-lending, banks disburse within 1-2 days of the list")
-    amount_days_of_fixed_cost: float = param(90.0, unit="days of fixed cost", meaning="loan size",
-                                             provenance="assumption", ge=0, le=100_000, allow_inf_nan=False)
+    green_channel_for: list[str] = param(lambda: ["above_scale"], unit="keys",
+                                         meaning="firms on the key-firm list the green channel serves (any key matches)",
+                                         provenance="literature: PBoC special re-lending for lists of key firms (Feb 2020); the source's 26 loans average 1,800万 yuan, loans to large firms")
+    standard_channel: bool = param(True, unit="yes/no", meaning="firms off the list may borrow through the ordinary channel (slower, a higher bar)",
+                                   provenance="assumption: ordinary small-business lending went on")
+    seek_margin_days: float = param(7.0, unit="days", meaning="a firm applies when its projected shortfall is within the loan's expected time plus this margin",
+                                    provenance="assumption", ge=0, le=365, allow_inf_nan=False)
+    apply_probability: Probability = param(0.3, unit="probability", meaning="chance a firm that foresees a shortfall applies, without a liaison",
+                                           provenance="literature: 21.2% of surveyed SMEs planned to borrow (Zhu Wuxiang, Feb 2020); assumption: a firm facing a shortfall more often")
+    apply_probability_liaison: Probability = param(0.8, unit="probability", meaning="the same with a liaison who explains the financial measures",
+                                                   provenance="assumption: liaisons shared the banks' products (企业家微信群, 银政企沟通机制)")
+    complete_probability: Probability = param(0.6, unit="probability", meaning="chance an application is complete at once, without a liaison",
+                                              provenance="assumption")
+    complete_probability_liaison: Probability = param(0.9, unit="probability", meaning="the same with a liaison's help",
+                                                      provenance="assumption")
+    completion_days: Dist = param(lambda: lognormal(5.0, 0.5), unit="days", meaning="time to complete an incomplete application",
+                                  provenance="assumption")
+    decision_days: Dist = param(lambda: uniform(1.0, 2.0), unit="days", meaning="application to decision in the green channel",
+                                provenance="literature: PBoC re-lending, banks to lend within 1 day (2 at most) of receiving the key-firm list")
+    standard_decision_days: Dist = param(lambda: lognormal(21.0, 0.5), unit="days", meaning="application to decision in the ordinary channel",
+                                         provenance="assumption: weeks, as for an ordinary small-business loan")
+    disbursement_days: Dist = param(lambda: lognormal(1.0, 0.5), unit="days", meaning="decision to money on the account",
+                                    provenance="assumption")
+    approval_probability: BySize = param(
+        lambda: {"above_scale": 0.65, "sme": 0.6, "micro": 0.4}, unit="probability by size class",
+        meaning="chance the green channel approves a firm with collateral",
+        provenance="source: 26 loans of 44 intentions (0.59 overall); split by size assumed")
+    standard_approval_probability: BySize = param(
+        lambda: {"above_scale": 0.6, "sme": 0.4, "micro": 0.25}, unit="probability by size class",
+        meaning="chance the ordinary channel approves a firm with collateral",
+        provenance="literature: access, not only delay, limited SME finance (Chen, Cheng, Gong & Li 2020); values assumed")
+    collateral_share: BySize = param(
+        lambda: {"above_scale": 0.9, "sme": 0.6, "micro": 0.3}, unit="share by size class",
+        meaning="share of firms with collateral a bank accepts", provenance="assumption")
+    no_collateral_factor: Probability = param(0.5, unit="factor", meaning="approval chance without collateral ÷ with",
+                                              provenance="assumption")
+    loan_months: float = param(3.0, unit="months", meaning="a loan covers the firm's fixed cost for this many months, less the cash it holds",
+                               provenance="assumption: re-lending loans bridged the first quarter", ge=0, le=120, allow_inf_nan=False)
+    restart_cash_days: float = param(2.6, unit="days of variable cost", meaning="a restarting firm seeks a loan if its cash plus credit line cannot pay this many days of materials at full capacity",
+                                     provenance="assumption: restart (复工复产) lending was for working capital", ge=0, le=365, allow_inf_nan=False)
+    working_capital_days: float = param(35.0, unit="days of variable cost", meaning="a loan also covers this many days of materials at full capacity (restart working capital)",
+                                        provenance="assumption: sized so that the default scenario's green-channel loans total about 4.8亿 (source: 26 loans, 4.8亿)",
+                                        ge=0, le=3650, allow_inf_nan=False)
+    interest_rate: float = param(0.0128, unit="per year", meaning="interest rate of a green-channel loan",
+                                 provenance="literature: PBoC re-lending, weighted 2.56%, about 1.28% after the 50% fiscal subsidy", ge=0, le=1)
+    standard_interest_rate: float = param(0.05, unit="per year", meaning="interest rate of an ordinary loan",
+                                          provenance="assumption: the 1-year LPR (4.05% in Feb 2020) plus a small-firm spread", ge=0, le=1)
+    term_days: Day = param(365.0, unit="days", meaning="a loan is paid back (principal) this many days after disbursement",
+                           provenance="assumption: one-year working-capital loans")
+    retry_wait_days: Day = param(14.0, unit="days", meaning="a refused firm (or one that chose not to apply) may try again after this wait",
+                                 provenance="assumption")
+    max_applications: int = param(3, unit="applications", meaning="applications a firm makes at most",
+                                  provenance="assumption", ge=1, le=100)
 
     @model_validator(mode="after")
-    def _sizes(self) -> LoanPolicy:
-        unknown = set(self.approval_probability) - {"above_scale", "sme", "micro"}
-        if unknown:
-            raise ValueError(f"approval_probability has unknown size classes {sorted(unknown)}; allowed: above_scale, sme, micro")
+    def _keys(self) -> LoanPolicy:
+        _check_keys(self.green_channel_for)
+        for name in ("approval_probability", "standard_approval_probability", "collateral_share"):
+            unknown = set(getattr(self, name)) - set(SIZE_NAMES)
+            if unknown:
+                raise ValueError(f"{name} has unknown size classes {sorted(unknown)}; allowed: above_scale, sme, micro")
         return self
 
 
 class WorkforcePolicy(Strict):
     """点对点 transport of returning workers and online job postings."""
 
-    point_to_point: bool = param(True, unit="yes/no", meaning="point-to-point transport for returning non-local workers",
+    point_to_point: bool = param(True, unit="yes/no", meaning="point-to-point transport (点对点) for firms with a group of non-local workers at one origin",
                                  provenance="source: 点对点 worker-return service")
-    point_to_point_travel_factor: Factor = param(0.5, unit="factor", meaning="travel time with point-to-point transport ÷ without",
+    point_to_point_travel_factor: Factor = param(0.3, unit="factor", meaning="return delay with point-to-point transport ÷ without (transport is found for the worker; household reasons remain)",
                                                  provenance="assumption")
-    online_job_postings: bool = param(True, unit="yes/no", meaning="free online job postings fill vacancies faster",
+    point_to_point_min_workers: int = param(10, unit="workers", meaning="a firm arranges point-to-point transport from an origin when at least this many of its returning workers are there",
+                                            provenance="literature: MoT, 7 Mar 2020 briefing, 点对点 charters are for sizeable, concentrated groups of workers (size assumed)",
+                                            ge=1, le=1_000_000)
+    online_job_postings: bool = param(True, unit="yes/no", meaning="free online job postings on the city's platform",
                                       provenance="source: 391 postings on the city's WeChat accounts")
+    postings_uptake: dict[str, Probability] = param(
+        lambda: {"above_scale": 0.15, "sme": 0.08, "micro": 0.02}, unit="probability by size class",
+        meaning="chance that a firm with vacancies posts them on the platform",
+        provenance="source: 97 firms posted; split by size assumed")
     postings_recruitment_factor: Factor = param(0.5, unit="factor", meaning="recruitment time with online postings ÷ without",
                                                 provenance="assumption")
-    recruitment_fill_share: Probability = param(0.9, unit="share", meaning="share of vacancies filled by recruitment within the horizon",
+    postings_fill_share: Probability = param(0.9, unit="share", meaning="share of a posting firm's vacancies filled",
+                                             provenance="assumption")
+    recruitment_fill_share: Probability = param(0.6, unit="share", meaning="share of vacancies filled through local channels by a firm that does not post",
                                                 provenance="assumption")
     quarantine_days_override: Day | None = param(None, unit="days", meaning="quarantine length under this policy; empty: workforce.quarantine_days",
                                                  provenance="assumption")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> WorkforcePolicy:
+        unknown = set(self.postings_uptake) - {"above_scale", "sme", "micro"}
+        if unknown:
+            raise ValueError(f"postings_uptake has unknown size classes {sorted(unknown)}; allowed: above_scale, sme, micro")
+        return self
 
 
 class Policies(Strict):

@@ -68,12 +68,10 @@ class Stratum(Strict):
                                         provenance="assumption")
     readiness: Probability = param(0.7, unit="probability", meaning="chance to pass the epidemic-prevention inspection (十到位) at a visit",
                                    provenance="assumption")
-    cash_runway_days: Dist = param(lambda: lognormal(54, 0.84), unit="days of fixed cost", meaning="cash at day 0, as days of fixed cost it covers",
-                                   provenance="literature: Zhu Wuxiang survey of 995 SMEs, Feb 2020 (34% <=1 month, 33% ~2, 18% ~3); lognormal fitted to it")
-    fixed_cost_per_worker_day: float = param(120.0, unit="yuan/worker/day", meaning="cost that runs while closed (wages, rent, interest), per worker",
+    cash_runway_days: Dist | None = param(None, unit="days of fixed cost", meaning="cash at day 0, as days of full fixed cost it covers; empty: finance.cash_runway_days of the size class",
+                                          provenance="literature: Zhu Wuxiang survey of 995 SMEs, Feb 2020 (see finance.cash_runway_days)")
+    fixed_cost_per_worker_day: float = param(120.0, unit="yuan/worker/day", meaning="fixed cost per worker while open (wages, rent, interest, taxes, other; see finance.costs)",
                                              provenance="assumption: about 70% of an average Liaoning wage", ge=0, allow_inf_nan=False)
-    closed_cost_factor: float = param(0.5, unit="factor", meaning="cost rate while closed ÷ fixed cost (living allowances instead of full wages, no materials)",
-                                      provenance="assumption: wages fall to a living allowance after the first pay cycle of a suspension", ge=0, le=1)
     revenue_per_worker_day: float = param(1500.0, unit="yuan/worker/day", meaning="revenue per worker-day at full capacity",
                                           provenance="assumption", ge=0, allow_inf_nan=False)
     margin: float = param(0.15, unit="share of revenue", meaning="contribution margin: share of revenue left after variable costs",

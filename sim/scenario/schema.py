@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from sim.scenario.decision import Decision
 from sim.scenario.params import Strict, param
 from sim.scenario.policies_schema import Policies
 from sim.scenario.population_schema import County, Population, Stratum
@@ -76,6 +77,7 @@ class Scenario(Strict):
     registration: Registration = Field(default_factory=Registration)
     metrics: Metrics = Field(default_factory=Metrics)
     policies: Policies = Field(default_factory=Policies)
+    decision: Decision = Field(default_factory=Decision, description="the report's primary metric and minimal important differences")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -99,7 +101,7 @@ class Scenario(Strict):
 
 
 def scenario_json_schema() -> dict[str, Any]:
-    """JSON Schema of a scenario file (base keys at top level, plus variants and provenance)."""
+    """JSON Schema of a scenario file (base keys at top level, plus extends, variants and provenance)."""
     schema = Scenario.model_json_schema(by_alias=True)
     schema["title"] = "Reopening-policy scenario"
     props = schema.setdefault("properties", {})
@@ -107,6 +109,11 @@ def scenario_json_schema() -> dict[str, Any]:
         "type": "object",
         "description": "named variants: partial overrides of the base, deep-merged (lists are replaced whole)",
         "additionalProperties": {"type": "object"},
+    }
+    props["extends"] = {
+        "type": "string",
+        "description": "another scenario file this one starts from (path relative to this file); its keys are "
+                       "deep-merged under this file's, its variants and provenance notes inherited",
     }
     props["provenance"] = {
         "type": "object",

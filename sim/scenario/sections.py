@@ -7,6 +7,7 @@ and provenance (see :mod:`sim.scenario.params`).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -14,6 +15,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from sim.scenario.distributions import (
     Distribution,
     coerce_distribution,
+    empirical,
     exponential,
     fixed,
     lognormal,
@@ -125,21 +127,72 @@ class Cadres(Strict):
         return self
 
 
+class Origin(Strict):
+    """Where a share of the non-local workers spent the Spring Festival, and when they could leave."""
+
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$", description="short name of the origin")
+    share: Probability = param(0.25, unit="share of non-local workers", meaning="share of a firm's non-local workers from this origin (shares are normalised to sum to 1)",
+                               provenance="assumption")
+    restrictions_end: dt.date = param(dt.date(2020, 2, 10), unit="date", meaning="first day workers may leave this origin for work",
+                                      provenance="assumption")
+    point_to_point_from: dt.date | None = param(None, unit="date", meaning="first day point-to-point transport may carry workers out, if earlier than restrictions_end; empty: restrictions_end",
+                                                provenance="assumption")
+    return_days: Dist = param(lambda: lognormal(12.0, 1.0), unit="days", meaning="from the later of the firm's call and the end of restrictions until the worker arrives (finding transport, household reasons): long-tailed",
+                              provenance="assumption")
+    point_to_point_cost_per_worker: float = param(300.0, unit="yuan/worker", meaning="cost of carrying one worker point to point from this origin",
+                                                  provenance="assumption", ge=0, le=1e6, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _charter_not_later(self) -> Origin:
+        if self.point_to_point_from is not None and self.point_to_point_from > self.restrictions_end:
+            raise ValueError(f"origin '{self.name}': point_to_point_from ({self.point_to_point_from}) is after "
+                             f"restrictions_end ({self.restrictions_end}); it may only open the origin earlier")
+        return self
+
+
+def _default_origins() -> list[Origin]:
+    return [
+        Origin(name="liaoning", share=0.74, restrictions_end=dt.date(2020, 2, 10), return_days=lognormal(8.0, 1.0),
+               point_to_point_cost_per_worker=150.0),
+        Origin(name="other_provinces", share=0.24, restrictions_end=dt.date(2020, 2, 10), return_days=lognormal(18.0, 1.0),
+               point_to_point_cost_per_worker=500.0),
+        Origin(name="hubei", share=0.015, restrictions_end=dt.date(2020, 3, 25), return_days=lognormal(12.0, 1.0),
+               point_to_point_cost_per_worker=800.0),
+        Origin(name="wuhan", share=0.005, restrictions_end=dt.date(2020, 4, 8), point_to_point_from=dt.date(2020, 3, 25),
+               return_days=lognormal(12.0, 1.0), point_to_point_cost_per_worker=800.0),
+    ]
+
+
 class Workforce(Strict):
     """Workers returning to their posts (复岗)."""
 
     local_return_days: Dist = param(lambda: exponential(2.0), unit="days", meaning="delay after restart until local workers are back",
                                     provenance="assumption")
-    travel_days: Dist = param(lambda: lognormal(6.0, 0.5), unit="days", meaning="time for non-local workers to arrange travel and get back, counted from approval",
-                              provenance="assumption")
+    origins: list[Origin] = param(_default_origins, unit="origins", meaning="where non-local workers come back from: share, end of travel restrictions, return delay, point-to-point cost",
+                                  provenance="literature: NBS 2018 migrant-worker monitoring report, 73.6 % of the Northeast's out-migrant workers stay in their province; "
+                                             "Hubei order of 24 Mar 2020, exit controls end 25 Mar (outside Wuhan) and 8 Apr (Wuhan), Wuhan workers carried point to point from 25 Mar; "
+                                             "return delays: MoT, Spring Festival return flows 80-86 % below 2019 in early February and spread out; MOHRSS 7 Mar 2020, 60 % of migrant workers back at work "
+                                             "(figures and sources in data/README.md); Hubei and Wuhan shares and costs assumed",
+                                  min_length=1, max_length=50)
+    return_cohorts: int = param(3, unit="cohorts", meaning="cohorts in which one firm's workers from one origin come back (quantiles of return_days; one event each)",
+                                provenance="assumption: a resolution choice, not a fact", ge=1, le=20)
     quarantine_days: Day = param(14.0, unit="days", meaning="quarantine of returning non-local workers",
                                  provenance="literature: 14-day quarantine was the common rule")
     attrition_share: Probability = param(0.08, unit="share", meaning="share of non-local workers who never come back",
                                          provenance="assumption")
-    recruitment_days: Dist = param(lambda: lognormal(21.0, 0.5), unit="days", meaning="time to fill vacancies without online job postings",
-                                   provenance="assumption")
+    recruitment_days: Dist = param(lambda: lognormal(28.0, 0.8), unit="days", meaning="time to fill vacancies through local channels (no online job postings), from the restart",
+                                   provenance="assumption: labour markets were slow in February 2020")
     hires_per_posting: float = param(1083 / 391, unit="hires/posting", meaning="hires one job posting brings",
                                      provenance="source: 391 postings, 1,083 hires for 97 firms", gt=0, le=1000)
+
+    @model_validator(mode="after")
+    def _origins(self) -> Workforce:
+        names = [o.name for o in self.origins]
+        if len(set(names)) != len(names):
+            raise ValueError(f"origin names must be unique, got {names}")
+        if sum(o.share for o in self.origins) <= 0:
+            raise ValueError("at least one origin needs a positive share")
+        return self
 
 
 class ProblemKind(Strict):
@@ -201,42 +254,120 @@ class Problems(Strict):
 
 
 class Relief(Strict):
-    """Relief measures of the city's 15 articles (15条)."""
+    """Relief measures of the city's 15 articles (15条), each acting on the cost it relieves."""
 
     unemployment_insurance_refund: Probability = param(0.5, unit="share of premiums", meaning="share of last year's unemployment-insurance premiums refunded to firms that keep staff",
                                                        provenance="source: 15条, refund of 50% of last year's premiums")
     premium_per_worker_year: float = param(420.0, unit="yuan/worker/year", meaning="unemployment-insurance premium paid per worker last year",
                                            provenance="assumption: 0.7% of a 60,000-yuan wage", ge=0, allow_inf_nan=False)
-    refund_day: Day = param(30.0, unit="day", meaning="day the refund is paid",
+    refund_day: Day = param(30.0, unit="day", meaning="day the refund is paid (to firms still in business)",
                             provenance="assumption")
-    tax_deferral_share: Probability = param(0.1, unit="share of fixed cost", meaning="share of fixed cost that is tax and may be deferred",
-                                            provenance="assumption")
-    tax_deferral_until_day: Day = param(60.0, unit="day", meaning="taxes are deferred until this day",
+    tax_deferral_until_day: Day = param(60.0, unit="day", meaning="taxes fall due from this day; before it they are deferred (0: no deferral)",
                                         provenance="source: 15条 延期缴纳税款 (length assumed)")
-    power_cost_share: Probability = param(0.05, unit="share of fixed cost", meaning="share of fixed cost that is power",
-                                          provenance="assumption")
-    power_cost_cut: Probability = param(0.1, unit="share", meaning="cut in power cost",
+    tax_deferral_repaid: bool = param(True, unit="yes/no", meaning="deferred taxes are paid back in one sum when the deferral ends",
+                                      provenance="policy: a deferral (延期缴纳) moves the due date, it does not forgive the tax")
+    power_share_of_revenue: Probability = param(0.03, unit="share of revenue", meaning="power bill per yuan of revenue while producing",
+                                                provenance="assumption: a light-manufacturing power bill")
+    power_cost_cut: Probability = param(0.1, unit="share", meaning="cut in the power bill, on power actually used (only while open)",
                                         provenance="source: 15条 降低企业用电成本 (size assumed)")
     training_subsidy_per_worker: float = param(300.0, unit="yuan/worker", meaning="online training subsidy per trained worker",
                                                provenance="source: 300 yuan a person for online vocational training", ge=0, allow_inf_nan=False)
     trained_share: Probability = param(0.1, unit="share of workers", meaning="share of workers who take the online training",
                                        provenance="assumption")
+    training_paid_day: Day = param(45.0, unit="day", meaning="day the training subsidy is paid (to firms still in business)",
+                                   provenance="assumption: paid after the February-March courses")
+
+
+class CostShares(Strict):
+    """What a firm's fixed cost is made of (shares of ``fixed_cost_per_worker_day``; other = the rest)."""
+
+    wages: Probability = param(0.65, unit="share of fixed cost", meaning="wages (full while open and in the first pay period of a stoppage)",
+                               provenance="assumption: about 2,300 yuan a month per worker of the 120 yuan/day default")
+    rent: Probability = param(0.10, unit="share of fixed cost", meaning="rent of plant and offices",
+                              provenance="assumption")
+    interest: Probability = param(0.05, unit="share of fixed cost", meaning="interest on existing debt",
+                                  provenance="assumption")
+    taxes: Probability = param(0.10, unit="share of fixed cost", meaning="taxes and fees that may be deferred",
+                               provenance="assumption")
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> CostShares:
+        total = self.wages + self.rent + self.interest + self.taxes
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"wages + rent + interest + taxes = {total:.3f}; the shares must not add up to more than 1")
+        return self
+
+    @property
+    def other(self) -> float:
+        return max(0.0, 1.0 - self.wages - self.rent - self.interest - self.taxes)
+
+
+# Zhu Wuxiang's survey (Tsinghua/PKU, 995 SMEs, early Feb 2020): 34 % of firms had cash for at most
+# one month, 33.1 % for about two, 17.9 % for about three, 9.96 % for six months or more. As cumulative
+# shares of days of full fixed cost: the lower end (7 days) and the upper end (a year) are assumptions.
+SME_RUNWAY = [(0.0, 7.0), (0.34, 30.0), (0.671, 60.0), (0.85, 90.0), (0.90, 180.0), (1.0, 365.0)]
+
+
+def _default_runways() -> dict[str, Distribution]:
+    return {
+        "above_scale": empirical([(p, 2.0 * v) for p, v in SME_RUNWAY]),
+        "sme": empirical(SME_RUNWAY),
+        "micro": empirical(SME_RUNWAY),
+    }
 
 
 class TargetedLoan(Strict):
-    """A discounted loan or subsidy for named enterprises (西丰: 1.2亿 for 4 firms)."""
+    """A discounted loan or a subsidy for the firms in the worst cash position (西丰: 1.2亿 for 4 firms)."""
 
     county: str | None = Field(None, description="county of the firms; empty: any county")
-    firms: int = param(4, unit="firms", meaning="number of firms that receive it (first in assignment order)",
+    kind: Literal["loan", "subsidy"] = param("loan", unit="kind", meaning="a loan (paid back at the end of its term) or a subsidy (kept)",
+                                             provenance="source: 西丰 贴息贷款 (loans) and the 突破西北 subsidy")
+    firms: int = param(4, unit="firms", meaning="number of firms that receive it: those with the shortest projected time to a cash shortfall on its day",
                        provenance="source: 西丰 4 firms", ge=0, le=1_000_000)
+    size_classes: list[Literal["above_scale", "sme", "micro"]] = param(
+        lambda: ["above_scale", "sme"], unit="size classes", meaning="size classes considered",
+        provenance="assumption: the four named firms (众源医疗器械, 中敖清真, 昊军食品, 圆上圆) are manufacturers, not micro firms")
     amount_yuan: float = param(3.0e7, unit="yuan per firm", meaning="amount each firm receives",
                                provenance="source: 西丰 1.2亿 for 4 firms", ge=0, allow_inf_nan=False)
+    interest_rate: float = param(0.0128, unit="per year", meaning="interest rate of a loan after the interest subsidy",
+                                 provenance="literature: PBoC re-lending 2.56 %, about 1.28 % after the 50 % fiscal subsidy", ge=0, le=1)
+    term_days: Day = param(365.0, unit="days", meaning="a loan is paid back this many days after it is disbursed",
+                           provenance="assumption: one-year working-capital loans")
     day: Day = param(20.0, unit="day", meaning="day it is disbursed", provenance="assumption")
 
 
 class Finance(Strict):
+    """Cash at day 0, what costs are made of, what the law says about wages in a stoppage, relief."""
+
+    cash_runway_days: dict[str, Dist] = param(
+        _default_runways, unit="days of fixed cost by size class",
+        meaning="cash at day 0, as days of full fixed cost it covers (a stratum may set its own)",
+        provenance="literature: Zhu Wuxiang survey of 995 SMEs, Feb 2020 (34% <=1 month, 33.1% ~2, 17.9% ~3, 10% >=6); "
+                   "above-scale: assumption, twice the SME runways (a Zhejiang survey of 5,211 industrial firms, 17-23 Feb 2020, "
+                   "found 75% with a funding gap and 22.9% with ample cash flow)")
+    costs: CostShares = Field(default_factory=CostShares)
+    pay_period_days: Day = param(30.0, unit="days", meaning="a stoppage pays full wages for this long, then the living allowance",
+                                 provenance="policy: 工资支付暂行规定 art. 12 and 人社厅发明电〔2020〕5号: full wage within the first pay period (one month) of a stoppage")
+    living_allowance_share: Probability = param(0.45, unit="share of the wage", meaning="living allowance (生活费) paid per worker after the first pay period, as a share of the wage",
+                                                provenance="assumption: 70% of a 1,480 yuan/month minimum wage (the rate of 人社厅明电〔2020〕5号-based provincial rules such as Fujian's; Liaoning's own rate not found) over a 2,300 yuan wage")
+    credit_line_days: dict[str, Annotated[float, Field(ge=0, le=3650, allow_inf_nan=False)]] = param(
+        lambda: {"above_scale": 15.0, "sme": 0.0, "micro": 0.0}, unit="days of fixed cost by size class",
+        meaning="overdraft a firm may run before it fails (failure: cash plus credit line cannot cover what is owed)",
+        provenance="assumption: above-scale firms hold bank credit lines, small firms rarely")
     relief: Relief = Field(default_factory=Relief)
     targeted: list[TargetedLoan] = Field(default_factory=list, description="targeted discounted loans and subsidies")
+
+    @model_validator(mode="after")
+    def _size_classes(self) -> Finance:
+        sizes = {"above_scale", "sme", "micro"}
+        for name in ("cash_runway_days", "credit_line_days"):
+            unknown = set(getattr(self, name)) - sizes
+            if unknown:
+                raise ValueError(f"finance.{name} has unknown size classes {sorted(unknown)}; allowed: above_scale, sme, micro")
+        missing = sizes - set(self.cash_runway_days)
+        if missing:
+            raise ValueError(f"finance.cash_runway_days needs every size class; missing {sorted(missing)}")
+        return self
 
 
 class Outbreak(Strict):

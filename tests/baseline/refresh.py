@@ -21,8 +21,8 @@ RTOL = 1e-9
 
 def compute() -> pd.DataFrame:
     """The baseline scenario's summary, one row per variant and replication."""
-    from sim.output import summary_frame
-    from sim.runner import execute, tasks_for
+    from sim.experiment.runner import execute, tasks_for
+    from sim.results.output import summary_frame
     from sim.scenario.loader import load_scenario
 
     loaded = load_scenario(SCENARIO)

@@ -1,11 +1,13 @@
-"""The result store: every finished run, kept in an embedded SQLite database.
+"""The result store: every finished replication, kept in an embedded SQLite database.
 
-A run is keyed by a stable hash (sha256 of canonical JSON) of what determines
-its result: for the simulator, the fully resolved scenario of its point (which
-includes the seed), the replication, the package version and a fingerprint of
-the model's source (and of a population CSV), so a rerun of a sweep into the
-same folder finds the runs already done and skips them, and a changed model
-never reuses old results. Each result is written in its own transaction as
+``run`` and ``sweep`` (and anything else that runs replications) keep their
+finished replications here. A replication is keyed by a stable hash (sha256 of
+canonical JSON) of what determines its result (:mod:`sim.experiment.fingerprint`):
+the fully resolved scenario (which includes the seed), the replication, the
+package version, a fingerprint of the model's source and of a population CSV's
+content. A rerun into the same folder finds the replications already done and
+skips them, and a changed model or population never reuses old results; the
+``code`` and ``data`` columns say which of them a stored result was made with. Each result is written in its own transaction as
 soon as it arrives (write-ahead log, ``synchronous=FULL``): a sweep killed at
 any moment loses at most the runs still in flight.
 
@@ -14,7 +16,10 @@ Tables:
 ``runs``
     key, sweep (the sweep that produced it), point, replication, seed, the
     point's swept parameter values (JSON), the run's summary metrics (JSON),
-    wall seconds, finish time.
+    wall seconds, finish time; ``label`` (a run's variant), ``code`` and
+    ``data`` (fingerprints of the model source and of the population CSV it
+    was made with) and ``result`` (a run's full result, pickled: the planner's
+    own file, read back only from the folder named with ``--out``).
 ``sweeps``
     one row per invocation: file, design, points, runs, runs skipped, status.
 """
@@ -44,7 +49,11 @@ CREATE TABLE IF NOT EXISTS runs (
     parameters TEXT NOT NULL,
     summary TEXT NOT NULL,
     wall_seconds REAL,
-    finished_at TEXT NOT NULL
+    finished_at TEXT NOT NULL,
+    label TEXT,
+    code TEXT,
+    data TEXT,
+    result BLOB
 );
 CREATE TABLE IF NOT EXISTS errors (
     key TEXT NOT NULL,
@@ -93,6 +102,10 @@ class RunRecord:
     parameters: dict[str, Any]
     summary: dict[str, float]
     wall_seconds: float
+    label: str | None = None
+    code: str | None = None
+    data: str | None = None
+    result: bytes | None = None
 
 
 def _now() -> str:
@@ -110,7 +123,10 @@ def _loads_summary(text: str) -> dict[str, float]:
 
 
 class ResultStore:
-    """``store.sqlite`` in a results folder. Use as a context manager; one writer (the sweep's main process)."""
+    """``store.sqlite`` in a results folder. Use as a context manager.
+
+    One writer: the main process of a run or sweep (the results folder is locked while it writes).
+    """
 
     def __init__(self, folder: Path, durable: bool = True) -> None:
         """``durable``: also survive an operating-system crash or power loss (an fsync per result);
@@ -123,10 +139,18 @@ class ResultStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             self._conn.executescript(SCHEMA)
+            self._add_columns()
         except sqlite3.DatabaseError as exc:
             raise OutputError(f"cannot open the result store {self.path}: {exc}.") from None
         except OSError as exc:
             raise OutputError(f"cannot create the result store in {folder}: {exc.strerror or exc}.") from None
+
+    def _add_columns(self) -> None:
+        """A store written by an older version lacks the newer columns: add them (empty)."""
+        have = {row[1] for row in self._conn.execute("PRAGMA table_info(runs)")}
+        for name, kind in (("label", "TEXT"), ("code", "TEXT"), ("data", "TEXT"), ("result", "BLOB")):
+            if name not in have:
+                self._conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
 
     def __enter__(self) -> ResultStore:
         return self
@@ -152,9 +176,10 @@ class ResultStore:
         with self._transaction():
             self._conn.execute(
                 "INSERT OR IGNORE INTO runs (key, sweep, point, replication, seed, parameters, summary, wall_seconds, "
-                "finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "finished_at, label, code, data, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (record.key, sweep, record.point, record.replication, record.seed,
-                 canonical_json(record.parameters), _dumps_summary(record.summary), record.wall_seconds, _now()))
+                 canonical_json(record.parameters), _dumps_summary(record.summary), record.wall_seconds, _now(),
+                 record.label, record.code, record.data, record.result))
 
     def put_error(self, record: RunRecord, traceback_text: str, sweep: int | None = None) -> None:
         """Record a run that raised (its key stays out of ``runs``, so a rerun tries it again)."""
@@ -175,6 +200,24 @@ class ResultStore:
             for key, text in self._conn.execute(f"SELECT key, summary FROM runs WHERE key IN ({marks})", chunk):
                 out[key] = _loads_summary(text)
         return out
+
+    def results(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """The stored full result (pickled) of each key found that has one."""
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, bytes] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self._conn.execute(
+                    f"SELECT key, result FROM runs WHERE result IS NOT NULL AND key IN ({marks})", chunk):
+                out[key] = bytes(blob)
+        return out
+
+    def made_with(self, label: str, replication: int) -> list[tuple[str | None, str | None]]:
+        """(code, data) fingerprints of the stored results of one labelled replication, whatever their key."""
+        rows = self._conn.execute("SELECT code, data FROM runs WHERE label = ? AND replication = ?",
+                                  (label, replication))
+        return [(code, data) for code, data in rows]
 
     def start_sweep(self, file: str, design: str, points: int, runs: int, skipped: int, executor: str,
                     workers: int) -> int:
@@ -198,32 +241,39 @@ class ResultStore:
 
         rows = []
         cur = self._conn.execute("SELECT key, sweep, point, replication, seed, parameters, summary, wall_seconds, "
-                                 "finished_at FROM runs ORDER BY sweep, point, replication, key")
-        for key, sweep, point, rep, seed, params, summary, wall, finished in cur:
+                                 "finished_at, label, code, data FROM runs ORDER BY sweep, point, replication, key")
+        for key, sweep, point, rep, seed, params, summary, wall, finished, label, code, data in cur:  # not the blobs
             row: dict[str, Any] = {"key": key, "sweep": sweep, "point": point, "replication": rep, "seed": seed}
             row.update(json.loads(params))
             row.update(_loads_summary(summary))
-            row.update({"wall_seconds": wall, "finished_at": finished})
+            row.update({"wall_seconds": wall, "finished_at": finished, "label": label, "code": code, "data": data})
             rows.append(row)
         sweeps = pd.read_sql_query("SELECT * FROM sweeps ORDER BY id", self._conn)
         errors = pd.read_sql_query("SELECT * FROM errors ORDER BY rowid", self._conn)
         return {"runs": pd.DataFrame(rows), "sweeps": sweeps, "errors": errors}
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn)
+        return _Transaction(self._conn, self.path)
 
 
 class _Transaction:
     """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error) on an autocommit connection."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
+        self._path = path
 
     def __enter__(self) -> None:
         self._conn.execute("BEGIN IMMEDIATE")
 
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        self._conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+    def __exit__(self, exc_type: object, exc: object, _tb: object) -> None:
+        try:
+            self._conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+        except sqlite3.OperationalError as err:
+            exc = exc or err
+        if isinstance(exc, sqlite3.OperationalError):  # disk full, read-only, locked: the planner can fix it
+            raise OutputError(f"cannot write to the result store {self._path}: {exc}. Free some space or choose "
+                              "a writable --out; the results already stored are kept.") from None
 
 
 def open_existing(folder: Path) -> ResultStore:

@@ -18,23 +18,24 @@ not depend on what happens later, so the fit is the same and much cheaper.
 
 from __future__ import annotations
 
-import copy
 import math
-import re
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from sim.analysis.stats import t_halfwidth
+from sim.calibration.targets import Target
 from sim.errors import InputError, InputProblem
-from sim.model.world import run_replication
+from sim.experiment.executors import Completed, Executor, Job, LocalExecutor
+from sim.experiment.failures import Failure
+from sim.experiment.fingerprint import Populations
+from sim.experiment.runner import ReplicationFailed, Task, run_jobs, run_task
+from sim.scenario.paths import dotted, expand_path, get_value, set_value
 from sim.scenario.schema import Scenario
-from sim.targets import Target
 
 DEFAULT_SERIES = "resumed_share_above_scale"
-_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+|\*)\]")
 
 
 # -- parameters --------------------------------------------------------------------
@@ -63,67 +64,6 @@ def parse_fit(text: str) -> FitParam:
     return FitParam(path.strip(), low, high)
 
 
-def split_path(path: str) -> list[str | int]:
-    """``a.b[0].c`` → ['a', 'b', 0, 'c']; ``[*]`` → '*'."""
-    parts: list[str | int] = []
-    pos = 0
-    for m in _TOKEN.finditer(path):
-        if path[pos:m.start()] not in ("", "."):
-            raise ValueError(path)
-        name, index = m.group(1), m.group(2)
-        parts.append(name if name is not None else ("*" if index == "*" else int(index)))
-        pos = m.end()
-    if pos != len(path) or not parts:
-        raise ValueError(path)
-    return parts
-
-
-def concrete_paths(data: Any, path: str) -> list[str]:
-    """Expand ``[*]`` into one dotted path per list element."""
-    out = [""]
-    cur: list[Any] = [data]
-    for part in split_path(path):
-        nxt_out, nxt_cur = [], []
-        for prefix, node in zip(out, cur, strict=True):
-            if part == "*":
-                if not isinstance(node, list):
-                    raise KeyError(prefix or path)
-                for i, item in enumerate(node):
-                    nxt_out.append(f"{prefix}[{i}]")
-                    nxt_cur.append(item)
-            elif isinstance(part, int):
-                if not isinstance(node, list) or not 0 <= part < len(node):
-                    raise KeyError(f"{prefix}[{part}]")
-                nxt_out.append(f"{prefix}[{part}]")
-                nxt_cur.append(node[part])
-            else:
-                if not isinstance(node, dict) or part not in node:
-                    raise KeyError(f"{prefix}.{part}" if prefix else part)
-                nxt_out.append(f"{prefix}.{part}" if prefix else part)
-                nxt_cur.append(node[part])
-        out, cur = nxt_out, nxt_cur
-    return out
-
-
-def get_value(data: Any, path: str) -> Any:
-    node = data
-    for part in split_path(path):
-        node = node[part]
-    return node
-
-
-def set_value(data: Any, path: str, value: Any, fallback: Any = None) -> None:
-    """Set a concrete dotted path; missing mappings are copied from ``fallback`` (the resolved scenario)."""
-    parts = split_path(path)
-    node, ref = data, fallback
-    for part in parts[:-1]:
-        ref = ref[part] if ref is not None else None
-        if isinstance(node, dict) and part not in node:
-            node[part] = copy.deepcopy(ref) if ref is not None else {}
-        node = node[part]
-    node[parts[-1]] = value
-
-
 @dataclass(frozen=True)
 class ParamSlot:
     """A fitted parameter resolved against a scenario: its concrete paths and kind."""
@@ -141,10 +81,10 @@ def resolve_params(base: Scenario, params: list[FitParam], file: str) -> list[Pa
     slots: list[ParamSlot] = []
     for p in params:
         try:
-            paths = concrete_paths(data, p.path)
-        except (KeyError, ValueError) as exc:
-            problems.append(InputProblem(file, f"--fit {p.path}: not a parameter of the scenario (no '{exc.args[0]}'). "
-                                         "Write a dotted path to a number, e.g. approval.review_days.mean, "
+            paths = [dotted(q) for q in expand_path(p.path, data)]
+        except ValueError as exc:
+            problems.append(InputProblem(file, f"--fit {p.path}: not a parameter of the scenario: {exc}. Write a "
+                                         "dotted path to a number, e.g. approval.review_days.mean, "
                                          "population.strata[0].already_running_share, counties[*].approval_reviewers.",
                                          p.path))
             continue
@@ -184,9 +124,10 @@ def rounded(slots: list[ParamSlot], x: np.ndarray | list[float]) -> tuple[float,
 
 # -- the objective ---------------------------------------------------------------------
 
-def _simulate(args: tuple[Scenario, int, str]) -> np.ndarray:
-    sc, replication, series = args
-    return run_replication(sc, "base", replication).series[series]
+def simulate_series(payload: tuple[Task, str], replication: int) -> np.ndarray:
+    """An executor's evaluate function: one replication's daily series."""
+    task, series = payload
+    return run_task(Task(task.variant, replication, task.scenario, task.population)).series[series]
 
 
 @dataclass
@@ -206,20 +147,26 @@ class Objective:
     observed: np.ndarray
     replications: int
     series: str = DEFAULT_SERIES
-    pool: Executor | None = None
+    executor: Executor | None = None
     on_evaluation: Callable[[Evaluation], None] | None = None
     cache: dict[tuple[float, ...], Evaluation] = field(default_factory=dict)
     history: list[Evaluation] = field(default_factory=list)
+    populations: Populations = field(default_factory=Populations)
 
     def runs(self, x: np.ndarray | list[float], horizon: float | None) -> np.ndarray:
         """Series of every replication (rows) at a candidate, on replications 0..R−1."""
         sc = apply_values(self.base, self.slots, x, horizon)
-        tasks = [(sc, r, self.series) for r in range(self.replications)]
-        if self.pool is None:
-            out = [_simulate(t) for t in tasks]
-        else:
-            out = list(self.pool.map(_simulate, tasks))
-        return np.vstack(out)
+        task = Task("base", 0, sc, self.populations.get(sc)[0])
+        jobs = [Job(str(r), 0, r, (task, self.series), simulate_series) for r in range(self.replications)]
+        out: dict[str, np.ndarray] = {}
+
+        def done(c: Completed) -> None:
+            if c.error is not None:
+                raise ReplicationFailed(Failure.of(Task("base", int(c.key), sc), c.error))
+            out[c.key] = c.value
+
+        run_jobs(self.executor or LocalExecutor(1), jobs, done, progress=False)
+        return np.vstack([out[str(r)] for r in range(self.replications)])
 
     def __call__(self, x: np.ndarray) -> float:
         key = rounded(self.slots, x)
@@ -273,7 +220,7 @@ def check_targets(base: Scenario, targets: list[Target], file: str, series: str)
 
 
 def fit(base: Scenario, slots: list[ParamSlot], targets: list[Target], target_file: str, replications: int,
-        workers: int = 1, maxiter: int = 4, popsize: int = 5, optimizer_seed: int = 1,
+        executor: Executor | None = None, maxiter: int = 4, popsize: int = 5, optimizer_seed: int = 1,
         series: str = DEFAULT_SERIES, on_evaluation: Callable[[Evaluation], None] | None = None) -> FitResult:
     """Fit ``slots`` by differential evolution; then run the fit over the full horizon."""
     from scipy.optimize import differential_evolution
@@ -282,21 +229,16 @@ def fit(base: Scenario, slots: list[ParamSlot], targets: list[Target], target_fi
     observed = np.asarray([t.share for t in targets], dtype=float)
     bounds = [(s.param.low, s.param.high) for s in slots]
     integrality = [s.integer for s in slots]
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and replications > 1 else None
-    try:
-        objective = Objective(base, slots, days, observed, replications, series, pool, on_evaluation)
-        settings = {"method": "differential_evolution", "seed": optimizer_seed, "maxiter": maxiter,
-                    "popsize": popsize, "init": "latinhypercube", "polish": False, "tol": 0.0,
-                    "updating": "immediate", "workers": 1}
-        res = differential_evolution(objective, bounds, seed=optimizer_seed, maxiter=maxiter, popsize=popsize,
-                                     init="latinhypercube", polish=False, tol=0.0, updating="immediate",
-                                     integrality=integrality if any(integrality) else None)
-        # the best evaluation seen (the optimizer's answer is one of them)
-        best = min(objective.cache.values(), key=lambda e: (e.loss, e.x))
-        runs = objective.runs(list(best.x), None)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    objective = Objective(base, slots, days, observed, replications, series, executor, on_evaluation)
+    settings = {"method": "differential_evolution", "seed": optimizer_seed, "maxiter": maxiter,
+                "popsize": popsize, "init": "latinhypercube", "polish": False, "tol": 0.0,
+                "updating": "immediate", "workers": 1}
+    res = differential_evolution(objective, bounds, seed=optimizer_seed, maxiter=maxiter, popsize=popsize,
+                                 init="latinhypercube", polish=False, tol=0.0, updating="immediate",
+                                 integrality=integrality if any(integrality) else None)
+    # the best evaluation seen (the optimizer's answer is one of them)
+    best = min(objective.cache.values(), key=lambda e: (e.loss, e.x))
+    runs = objective.runs(list(best.x), None)
     settings["nfev"] = int(res.nfev)
     return FitResult(slots, best.x, best.loss, len(objective.history), len(objective.cache), days, observed, runs,
                      settings)
@@ -305,15 +247,10 @@ def fit(base: Scenario, slots: list[ParamSlot], targets: list[Target], target_fi
 def fit_table(result: FitResult, targets: list[Target]) -> Any:
     """date, day, observed, simulated mean and 95 % CI (t over replications) at each target."""
     import pandas as pd
-    from scipy import stats
 
     at = result.runs[:, result.days]
-    r = at.shape[0]
     mean = at.mean(axis=0)
-    if r > 1:
-        half = stats.t.ppf(0.975, r - 1) * at.std(axis=0, ddof=1) / math.sqrt(r)
-    else:
-        half = np.full_like(mean, np.nan)
+    half = np.array([t_halfwidth(at[:, j]) for j in range(at.shape[1])])
     return pd.DataFrame({
         "region": [t.region for t in targets],
         "date": [t.date.isoformat() for t in targets],
@@ -339,7 +276,7 @@ def fit_plot(result: FitResult, targets: list[Target], path: Any, series: str, t
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
     line, = ax.plot(day, mean, label=f"simulated {series} (mean of {len(runs)})")
     if len(runs) > 1:
-        half = 1.96 * runs.std(axis=0, ddof=1) / math.sqrt(len(runs))
+        half = np.array([t_halfwidth(runs[:, d]) for d in range(runs.shape[1])])
         ax.fill_between(day, mean - half, mean + half, color=line.get_color(), alpha=0.25, linewidth=0,
                         label="95% band")
     ax.scatter(result.days, result.observed, color="black", zorder=3,

@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,18 @@ import yaml
 
 from sim import __version__
 from sim.errors import OutputError
-from sim.model.world import RunResult
+from sim.results.run_result import RunResult
 from sim.scenario.loader import LoadedScenario
+
+
+def _file_mode() -> int:
+    """The permissions a new file gets under the user's umask (mkstemp alone would make it -rw-------)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+FILE_MODE = _file_mode()
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
@@ -33,6 +43,7 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -46,13 +57,14 @@ def write_text(path: Path, text: str) -> None:
     atomic_write(path, write)
 
 
-def prepare_folder(out: Path, force: bool, resumable: bool = False) -> Path:
+def prepare_folder(out: Path, force: bool, resumable: bool = False, ignore: Collection[str] = ()) -> Path:
     """Create the results folder; refuse a non-empty one unless ``force``.
 
     ``resumable``: the command has ``--resume``, and the message says so.
+    ``ignore``: names that do not count (the folder's lock file).
     """
     try:
-        if out.exists() and any(out.iterdir()) and not force:
+        if out.exists() and any(p.name not in ignore for p in out.iterdir()) and not force:
             resume = " pass --resume to finish an interrupted run there," if resumable else ""
             raise OutputError(
                 f"the results folder {out} is not empty; choose another --out,{resume} or pass --force to "
@@ -98,8 +110,7 @@ def git_commit() -> str | None:
 
 def write_results(out: Path, loaded: LoadedScenario, results: list[RunResult], wall_seconds: float,
                   command: list[str], workers: int) -> None:
-    import pandas as pd
-
+    """scenario.resolved.yaml, manifest.json, summary.csv, timeseries.csv and enterprises.csv."""
     try:
         resolved = yaml.safe_dump(resolved_scenario(loaded), allow_unicode=True, sort_keys=False)
         write_text(out / "scenario.resolved.yaml", resolved)
@@ -127,12 +138,8 @@ def write_results(out: Path, loaded: LoadedScenario, results: list[RunResult], w
         atomic_write(out / "timeseries.csv",
                      lambda p: timeseries_frame(results, loaded.base.start_date).to_csv(p, index=False))
         atomic_write(out / "enterprises.csv", lambda p: enterprises_frame(results).to_csv(p, index=False))
-        from sim.plots import resumption_plot
-
-        atomic_write(out / "resumption.png", lambda p: resumption_plot(results, p))
     except OSError as exc:
         raise OutputError(f"cannot write results to {out}: {exc.strerror or exc}.") from None
-    del pd
 
 
 def summary_frame(results: list[RunResult]):  # type: ignore[no-untyped-def]
@@ -175,8 +182,13 @@ def enterprises_frame(results: list[RunResult]):  # type: ignore[no-untyped-def]
 
 def write_frame(path: Path, frame: Any) -> None:
     """Write a DataFrame as CSV atomically; an OS error becomes an OutputError."""
+    write_file(path, lambda p: frame.to_csv(p, index=False))
+
+
+def write_file(path: Path, write: Callable[[Path], object]) -> None:
+    """:func:`atomic_write`, with an OS error (disk full, no permission) as an OutputError."""
     try:
-        atomic_write(path, lambda p: frame.to_csv(p, index=False))
+        atomic_write(path, write)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}.") from None
 

@@ -22,7 +22,6 @@ the file, line, column and dotted key, like the scenario loader's.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -40,6 +39,7 @@ from pydantic import (
 
 from sim.errors import InputError, InputProblem
 from sim.scenario.messages import data_path, unknown_key_message
+from sim.scenario.paths import EXAMPLES, split_path
 from sim.scenario.yaml_source import YamlDocument, dotted, parse_yaml, read_text
 
 Scalar = int | float | str | bool
@@ -266,31 +266,12 @@ def _parameter(path: str, spec: RangeSpec | LevelsSpec, group: Literal["lever", 
     return Parameter(path, group, spec.low, spec.high, spec.integer)
 
 
-PATH_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+|\*)\]")
-_SEGMENT = r"[A-Za-z_][A-Za-z0-9_]*(?:\[(?:\d+|\*)\])*"
-PATH_SYNTAX = re.compile(rf"{_SEGMENT}(?:\.{_SEGMENT})*")
-
-
-def split_path(path: str) -> list[str | int] | None:
-    """``counties[0].approval_reviewers`` → ['counties', 0, 'approval_reviewers']; ``[*]`` → '*'; None if malformed."""
-    if not PATH_SYNTAX.fullmatch(path):
-        return None
-    parts: list[str | int] = []
-    for m in PATH_TOKEN.finditer(path):
-        if m.group(1) is not None:
-            parts.append(m.group(1))
-        else:
-            parts.append("*" if m.group(2) == "*" else int(m.group(2)))
-    return parts
-
-
 def _path_syntax_problem(doc: YamlDocument, p: Parameter) -> InputProblem | None:
     if split_path(p.path) is not None:
         return None
     group = "levers" if p.group == "lever" else "uncertainties"
     line, col = doc.position((group, p.path), of_key=True)
-    return InputProblem(doc.file, f"'{p.path}' is not a dotted parameter path; write e.g. cadres.liaisons.count, "
-                        "counties[0].approval_reviewers or counties[*].approval_reviewers.",
+    return InputProblem(doc.file, f"'{p.path}' is not a dotted parameter path; write e.g. {EXAMPLES}.",
                         f"{group}.{p.path}", line, col)
 
 
@@ -330,6 +311,6 @@ def _allowed(path: tuple[Any, ...], data: Any) -> list[str]:
         name = data.get("design", {}).get("name") if isinstance(data.get("design"), dict) else None
         model = DESIGN_MODELS.get(str(name))
     elif len(path) == 2 and path[0] in ("levers", "uncertainties"):
-        value = data.get(path[0], {}).get(path[1])
-        model = LevelsSpec if _param_kind(value) == "levels" else RangeSpec
+        # a range or a list of levels: both forms are allowed, so both sets of keys are listed
+        return [*RangeSpec.model_fields, *LevelsSpec.model_fields]
     return [f.alias or n for n, f in model.model_fields.items()] if model is not None else []

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.sweep_spec import (
+from sim.sweep.spec import (
     GridDesign,
     LatinHypercubeDesign,
     MorrisDesign,

@@ -18,10 +18,7 @@ of workers or the order in which runs finished.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import difflib
-import functools
-import hashlib
 import json
 import math
 import sys
@@ -35,17 +32,21 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim import __version__
-from sim.designs import DesignPoints, analyze, generate, has_sensitivity, point_count
+from sim.analysis.stats import t_halfwidth
 from sim.errors import InputError, InputProblem
-from sim.executors import Evaluate, Executor, Job
-from sim.metrics import SUMMARY_COLUMNS
-from sim.output import atomic_write, git_commit, write_text
-from sim.runner import Task, run_task
+from sim.experiment.executors import Completed, Evaluate, Executor, Job
+from sim.experiment.failures import FailureLog
+from sim.experiment.fingerprint import Populations, scenario_identity
+from sim.experiment.runner import Task, evaluate_summary, run_jobs
+from sim.experiment.store import ResultStore, RunRecord, run_key
+from sim.results.metrics import SUMMARY_COLUMNS
+from sim.results.output import atomic_write, git_commit, write_text
 from sim.scenario.messages import data_path
+from sim.scenario.paths import expand_path, set_value
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Path_, dotted
-from sim.store import ResultStore, RunRecord, run_key
-from sim.sweep_spec import Scalar, SweepSpec, split_path
+from sim.sweep.designs import DesignPoints, analyze, generate, has_sensitivity, point_count
+from sim.sweep.spec import Scalar, SweepSpec
 
 
 class PointModel(Protocol):
@@ -66,33 +67,6 @@ class PointModel(Protocol):
         ...
 
 
-MODEL_SOURCES = ("model", "scenario", "population.py", "random_streams.py", "metrics.py", "runner.py")
-
-
-@functools.lru_cache(maxsize=1)
-def model_fingerprint() -> str:
-    """sha256 of the source files that decide a run's result, so that a changed model never reuses old runs."""
-    root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for name in MODEL_SOURCES:
-        target = root / name
-        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
-        for f in files:
-            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def _file_digest(path: str | None) -> str | None:
-    if path is None or not Path(path).is_file():
-        return None
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def evaluate_scenario(scenario: Scenario, replication: int) -> dict[str, float]:
-    """One replication of a point's scenario: its summary metrics."""
-    return dict(run_task(Task("sweep", replication, scenario)).summary)
-
-
 class ScenarioModel:
     """The simulator: a point is the base scenario with the swept values set at their paths."""
 
@@ -102,7 +76,7 @@ class ScenarioModel:
         self.seed = base.seed
         self.replications = base.replications
         self._data = base.model_dump(mode="json", by_alias=True)
-        self._csv_digest = _file_digest(base.population.csv)  # the firms' file is part of what a run depends on
+        self._populations = Populations()  # a population CSV is read once, and its content is part of the key
         problems: list[InputProblem] = []
         self._targets: dict[str, list[Path_]] = {}
         for p in spec.parameters:
@@ -123,7 +97,7 @@ class ScenarioModel:
 
     @property
     def evaluate(self) -> Evaluate:
-        return evaluate_scenario
+        return evaluate_summary
 
     def outcome_names(self) -> Collection[str]:
         return SUMMARY_COLUMNS
@@ -132,16 +106,14 @@ class ScenarioModel:
         data = copy.deepcopy(self._data)
         for path, value in values.items():
             for target in self._targets[path]:
-                _set(data, target, value)
+                set_value(data, target, value)
         try:
             scenario = Scenario.model_validate(data)
         except ValidationError as exc:
             raise InputError([self._point_problem(point, values, data, err)
                               for err in exc.errors(include_url=False)]) from None
-        identity = {"model": "sim", "version": __version__, "code": model_fingerprint(),
-                    "population_csv": self._csv_digest,
-                    "scenario": scenario.model_dump(mode="json", by_alias=True)}
-        return scenario, identity
+        population, digest = self._populations.get(scenario)
+        return Task("sweep", 0, scenario, population), scenario_identity(scenario, digest)
 
     def _point_problem(self, point: int, values: Mapping[str, Scalar], data: dict[str, Any],
                        err: Any) -> InputProblem:
@@ -153,50 +125,6 @@ class ScenarioModel:
         text = (f"point {point} ({setting}) is not a valid scenario: {key or 'the scenario'}: {msg}. "
                 "Narrow the range or levels so that every value is allowed.")
         return self.spec.problem(text, path=owner) if owner else InputProblem(self.spec.file, text)
-
-
-def expand_path(path: str, data: Any) -> list[Path_]:
-    """The concrete paths a dotted path (with ``[*]`` for every element) names in scenario data."""
-    parts = split_path(path)
-    if parts is None:
-        raise ValueError(f"'{path}' is not a dotted parameter path")
-    found: list[Path_] = []
-
-    def walk(cur: Any, rest: list[str | int], trail: Path_) -> None:
-        if not rest:
-            found.append(trail)
-            return
-        head, tail = rest[0], rest[1:]
-        here = dotted(trail) or "the top level"
-        if (head == "*" or isinstance(head, int)) and not isinstance(cur, list):
-            raise ValueError(f"'{here}' is not a list, so '[{head}]' cannot follow it")
-        if head == "*":
-            for i, item in enumerate(cur):
-                walk(item, tail, trail + (i,))
-            return
-        if isinstance(head, int):
-            if not 0 <= head < len(cur):
-                raise ValueError(f"'{here}' has {len(cur)} entries (0 to {len(cur) - 1}); there is no [{head}]")
-            walk(cur[head], tail, trail + (head,))
-            return
-        if not isinstance(cur, dict):
-            raise ValueError(f"'{here}' is a single value, not a section; it has no '{head}'")
-        if head not in cur:
-            hint = difflib.get_close_matches(str(head), list(cur), n=1, cutoff=0.6)
-            msg = f"'{path}' is not a parameter: '{here}' has no key '{head}'."
-            msg += f" Did you mean '{hint[0]}'?" if hint else f" Keys there: {', '.join(map(str, cur))}"
-            raise ValueError(msg.rstrip("."))
-        walk(cur[head], tail, trail + (head,))
-
-    walk(data, list(parts), ())
-    return found
-
-
-def _set(data: Any, path: Path_, value: Any) -> None:
-    cur = data
-    for part in path[:-1]:
-        cur = cur[part]
-    cur[path[-1]] = value
 
 
 @dataclass
@@ -277,36 +205,39 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
             where.setdefault(key, (i, r))
     total = len(design) * reps
     with ResultStore(out, durable) as store:
-        done = store.finished(where)
-        todo = [Job(k, i, r, prepared[i][0], model.evaluate) for k, (i, r) in where.items() if k not in done]
+        stored = store.finished(where)
+        todo = [Job(k, i, r, prepared[i][0], model.evaluate) for k, (i, r) in where.items() if k not in stored]
         dup = total - len(where)
         say(f"Sweep '{Path(spec.file).name}': {spec.design.name} design, {len(design)} point(s) × {reps} "
             f"replication(s) = {total} run(s)" + (f" ({dup} repeat an identical point)" if dup else "")
-            + f"; {len(done)} already in the store (skipped), {len(todo)} to run on "
+            + f"; {len(stored)} already in the store (skipped), {len(todo)} to run on "
             f"{min(executor.workers, max(1, len(todo)))} {executor.name} worker(s) → {out}")
-        sweep_id = store.start_sweep(str(Path(spec.file).resolve()), spec.design.name, len(design), len(where), len(done),
+        sweep_id = store.start_sweep(str(Path(spec.file).resolve()), spec.design.name, len(design), len(where), len(stored),
                                      executor.name, executor.workers)
         status = "interrupted"
         failed = 0
-        bar = _progress_bar(len(todo), progress)
+        log = FailureLog(out / "sweep.log")
+
+        def finished(result: Completed) -> None:
+            nonlocal failed
+            i, r = where[result.key]
+            summary = {} if result.error is not None else {k: float(v) for k, v in result.value.items()}
+            record = RunRecord(result.key, i, r, seed, dict(design.values[i]), summary, result.wall_seconds)
+            if result.error is not None:
+                failed += 1
+                store.put_error(record, result.error, sweep_id)
+                log.write(f"run failed: point {i}, replication {r}, seed {seed}, parameters "
+                          f"{json.dumps(record.parameters)}", result.error)
+            else:
+                store.put(record, sweep_id)
+
         try:
-            for result in executor.run(todo):
-                i, r = where[result.key]
-                record = RunRecord(result.key, i, r, seed, dict(design.values[i]), result.summary,
-                                   result.wall_seconds)
-                if result.error is not None:
-                    failed += 1
-                    store.put_error(record, result.error, sweep_id)
-                    _log_failure(out, record, result.error)
-                else:
-                    store.put(record, sweep_id)
-                bar.update(1)
+            run_jobs(executor, todo, finished, progress, desc="sweep")
             status = "finished" if not failed else "finished with errors"
         except Exception:
             status = "failed"
             raise
         finally:
-            bar.close()
             store.finish_sweep(sweep_id, status)
         summaries = store.summaries(where)
     missing = [k for k in where if k not in summaries]
@@ -316,24 +247,15 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
     grid = [[summaries.get(k, {}) for k in row] for row in keys]
     notes = write_tables(out, spec, design, grid, model.seed)
     wall = time.perf_counter() - t0
-    report = SweepReport(out, len(design), total, len(done), len(todo), wall, notes, failed)
+    report = SweepReport(out, len(design), total, len(stored), len(todo), wall, notes, failed)
     write_manifest(out, spec, report, executor, reps, command)
     return report
-
-
-def _log_failure(out: Path, record: RunRecord, traceback_text: str) -> None:
-    """Append a failed run, with what reproduces it, to sweep.log."""
-    head = (f"{dt.datetime.now().isoformat(timespec='seconds')} run failed: point {record.point}, replication "
-            f"{record.replication}, seed {record.seed}, parameters {json.dumps(record.parameters)}\n")
-    with open(out / "sweep.log", "a", encoding="utf-8") as log:
-        log.write(head + traceback_text + "\n")
 
 
 def write_tables(out: Path, spec: SweepSpec, design: DesignPoints, grid: list[list[dict[str, float]]],
                  seed: int) -> list[str]:
     """points.csv, results.csv, summary.csv and (Sobol'/Morris) sensitivity.csv; returns notes."""
     import pandas as pd
-    from scipy import stats
 
     names = [p.path for p in spec.parameters]
     points = pd.DataFrame([{"point": i, **v} for i, v in enumerate(design.values)], columns=["point", *names])
@@ -349,8 +271,7 @@ def write_tables(out: Path, spec: SweepSpec, design: DesignPoints, grid: list[li
             finite = values[np.isfinite(values)]
             n = len(finite)
             mean = float(finite.mean()) if n else math.nan
-            half = (float(stats.t.ppf(0.975, n - 1) * finite.std(ddof=1) / math.sqrt(n))
-                    if n > 1 else math.nan)
+            half = t_halfwidth(finite)
             entry.update({f"{o}_mean": mean, f"{o}_ci_low": mean - half, f"{o}_ci_high": mean + half,
                           f"{o}_n": n})
             means[o].append(mean if n == len(values) else math.nan)
@@ -398,13 +319,5 @@ def write_manifest(out: Path, spec: SweepSpec, report: SweepReport, executor: Ex
     write_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
-def _progress_bar(total: int, enabled: bool | None):  # type: ignore[no-untyped-def]
-    from tqdm import tqdm
-
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    return tqdm(total=total, unit="run", desc="sweep", disable=not enabled, file=sys.stderr, smoothing=0.1)
-
-
-__all__ = ["FunctionModel", "PointModel", "ScenarioModel", "SweepReport", "check_outcomes", "expand_path",
+__all__ = ["FunctionModel", "PointModel", "ScenarioModel", "SweepReport", "check_outcomes",
            "point_count", "run_sweep"]

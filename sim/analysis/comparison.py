@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.metrics import SUMMARY_COLUMNS
-from sim.stats import (
+from sim.analysis.stats import (
     CONFIDENCE,
     TestName,
     holm,
@@ -28,11 +27,12 @@ from sim.stats import (
     paired_difference,
     t_halfwidth,
 )
+from sim.results.metrics import SUMMARY_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.model.world import RunResult
+    from sim.results.run_result import RunResult
     from sim.scenario.loader import LoadedScenario
 
 NOT_METRICS = ("variant", "replication", "enterprises", "events")
@@ -260,7 +260,7 @@ def run_to_precision(loaded: LoadedScenario, run_batch: Callable[[int, int], lis
     Replication r does not depend on how many are run, so the results equal a
     plain run with the final count.
     """
-    from sim.output import summary_frame
+    from sim.results.output import summary_frame
 
     start = min(loaded.base.replications, cap)
     report = PrecisionReport(dict(targets), cap, start)

@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from sim.stats import CONFIDENCE
+from sim.analysis.stats import CONFIDENCE
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.model.world import RunResult
+    from sim.results.run_result import RunResult
 
 KM_COLUMNS = ["variant", "day", "survival", "ci_low", "ci_high"]
 SURVIVAL_COLUMNS = ["variant", "enterprises", "restarted", "censored", "horizon_days",

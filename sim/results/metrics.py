@@ -15,9 +15,10 @@ import numpy as np
 
 from sim.model.records import daily_time_average, level_at_days
 from sim.population import SIZE_CLASSES
+from sim.results.run_result import RunResult
 
 if TYPE_CHECKING:
-    from sim.model.world import City, RunResult
+    from sim.model.world import City
 
 SUMMARY_COLUMNS: dict[str, str] = {
     "enterprises": "enterprises simulated",
@@ -39,9 +40,21 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "jobs_lost": "jobs of failed enterprises",
     "output_lost": "revenue lost against full capacity, yuan",
     "output_lost_share": "output lost ÷ full-capacity output",
-    "loan_intentions": "loan intentions",
-    "loans_disbursed": "loans disbursed",
-    "loan_amount": "loan money disbursed, yuan",
+    "failed_before_restart": "enterprises that failed before they ever restarted",
+    "failed_after_restart": "enterprises that failed after restarting",
+    "failed_share_above_scale": "share of above-scale enterprises that failed",
+    "failed_share_sme": "share of SMEs that failed",
+    "failed_share_micro": "share of micro enterprises that failed",
+    "loan_intentions": "loan applications (intentions), both channels",
+    "loans_disbursed": "bank loans disbursed, both channels",
+    "loan_amount": "bank loan money disbursed, both channels, yuan",
+    "green_loan_intentions": "loan applications in the green channel",
+    "green_loans": "loans disbursed through the green channel",
+    "green_loan_amount": "loan money disbursed through the green channel, yuan",
+    "loan_refusals": "loan applications refused",
+    "targeted_loan_amount": "targeted discounted loans (西丰), yuan",
+    "relief_yuan": "relief paid in all (refunds, subsidies, power-bill cut), yuan",
+    "taxes_repaid": "deferred taxes paid back, yuan",
     "mean_loan_delay": "mean days from intention to disbursement",
     "incidents": "outbreak incidents",
     "cadre_days": "busy cadre-days: hours worked by liaisons and supervisors ÷ hours a day",
@@ -61,6 +74,9 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "mean_problem_days": "mean days to resolve a problem",
     "hires": "workers hired for vacancies",
     "postings": "online job postings",
+    "posting_firms": "firms that posted vacancies online",
+    "point_to_point_workers": "non-local workers carried back point to point (点对点)",
+    "point_to_point_cost": "cost of the point-to-point transport, yuan",
     "events": "simulation events",
 }
 
@@ -93,20 +109,24 @@ def daily_series(city: City) -> dict[str, np.ndarray]:
     restart = city.outcomes["restart_day"]
     r = restart[~np.isnan(restart)]
     out["restarted_share"] = level_at_days(r, np.ones_like(r), days) / n
-    out["workers_back_share"] = level_at_days(t, np.asarray(log.d_workers, dtype=float), days) / total_workers
-    out["production_index"] = level_at_days(t, np.asarray(log.d_prod, dtype=float), days) / total_workers
-    for k, size in enumerate(SIZE_CLASSES):
-        members = pop.size_class == k
+    d_workers = np.asarray(log.d_workers, dtype=float)
+    d_prod = np.asarray(log.d_prod, dtype=float)
+    out["workers_back_share"] = level_at_days(t, d_workers, days) / total_workers
+    out["production_index"] = level_at_days(t, d_prod, days) / total_workers
+    groups = [(size, pop.size_class == k) for k, size in enumerate(SIZE_CLASSES)]
+    groups += [(name, pop.county == c) for c, name in enumerate(pop.county_names)]
+    for name, members in groups:
         count = int(members.sum())
-        if count:
-            sel = members[ents] if len(ents) else np.zeros(0, bool)
-            out[f"resumed_share_{size}"] = level_at_days(t[sel], d_open[sel], days) / count
-    for c, name in enumerate(pop.county_names):
-        members = pop.county == c
-        count = int(members.sum())
-        if count:
-            sel = members[ents] if len(ents) else np.zeros(0, bool)
-            out[f"resumed_share_{name}"] = level_at_days(t[sel], d_open[sel], days) / count
+        if not count:
+            continue
+        # Each group's worker and production series are shares of the group's own workers, so
+        # that the city series is their average weighted by workers.
+        group_workers = max(int(pop.workers[members].sum()), 1)
+        sel = members[ents] if len(ents) else np.zeros(0, bool)
+        ts = t[sel]
+        out[f"resumed_share_{name}"] = level_at_days(ts, d_open[sel], days) / count
+        out[f"workers_back_share_{name}"] = level_at_days(ts, d_workers[sel], days) / group_workers
+        out[f"production_index_{name}"] = level_at_days(ts, d_prod[sel], days) / group_workers
     failed = city.outcomes["failure_day"]
     f = failed[~np.isnan(failed)]
     out["failed_count"] = level_at_days(f, np.ones_like(f), days)
@@ -150,6 +170,7 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
     intention = o["loan_intention_day"]
     disbursed = o["loan_disbursed_day"]
     delays = (disbursed - intention)[~np.isnan(disbursed)]
+    bank = city.bank
     full_output = float(pop.revenue_per_day.sum()) * city.horizon
     problems_resolved = o["problems_resolved"].sum()
     waits = [p.wait_sum for p in city.offices]
@@ -174,9 +195,20 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
         "jobs_lost": float(pop.workers[failed].sum()),
         "output_lost": float(o["output_lost"].sum()),
         "output_lost_share": float(o["output_lost"].sum() / full_output) if full_output else math.nan,
-        "loan_intentions": float(city.bank.intentions),
-        "loans_disbursed": float(city.bank.disbursed),
-        "loan_amount": float(city.bank.disbursed_amount),
+        "failed_before_restart": float((failed & np.isnan(restart)).sum()),
+        "failed_after_restart": float((failed & ~np.isnan(restart)).sum()),
+        **{f"failed_share_{size}": float(failed[pop.size_class == k].mean()) if (pop.size_class == k).any() else math.nan
+           for k, size in enumerate(SIZE_CLASSES)},
+        "loan_intentions": float(sum(bank.intentions.values())),
+        "loans_disbursed": float(sum(bank.disbursed.values())),
+        "loan_amount": float(sum(bank.disbursed_amount.values())),
+        "green_loan_intentions": float(bank.intentions["green"]),
+        "green_loans": float(bank.disbursed["green"]),
+        "green_loan_amount": float(bank.disbursed_amount["green"]),
+        "loan_refusals": float(bank.refusals),
+        "targeted_loan_amount": float(city.targeted_loans),
+        "relief_yuan": float(o["relief"].sum()),
+        "taxes_repaid": float(o["taxes_repaid"].sum()),
         "mean_loan_delay": float(delays.mean()) if len(delays) else math.nan,
         "incidents": float(len(city.incident_days)),
         **city.cadres.summary(),
@@ -188,6 +220,9 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
         "mean_problem_days": float(np.nansum(o["problem_days"]) / problems_resolved) if problems_resolved else math.nan,
         "hires": float(o["hires"].sum()),
         "postings": float(o["postings"].sum()),
+        "posting_firms": float((o["postings"] > 0).sum()),
+        "point_to_point_workers": float(o["point_to_point_workers"].sum()),
+        "point_to_point_cost": float(np.nansum(o["point_to_point_cost"])),
         "events": float(events),
         **_coverage_by_county(city),
     }
@@ -205,8 +240,6 @@ def _coverage_by_county(city: City) -> dict[str, float]:
 
 
 def collect(city: City, variant: str, events: int, wall: float) -> RunResult:
-    from sim.model.world import RunResult
-
     series = daily_series(city)
     summary = summarise(city, series, events)
     pop = city.pop

@@ -1,0 +1,1 @@
+"""Statistics over replications: intervals and tests (``stats``), comparison of variants, Kaplan–Meier."""

@@ -1,0 +1,1 @@
+"""Calibration: fitting scenario parameters to observed points (``fit``), the target files (``targets``)."""

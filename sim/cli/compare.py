@@ -1,0 +1,64 @@
+"""``python -m sim compare RESULTS_DIR``: compare the variants of a finished run again, without rerunning it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.analysis.comparison import compare, comparison_table
+from sim.analysis.stats import TESTS
+from sim.cli.run import HEADLINE
+from sim.errors import InputError
+from sim.experiment.lock import FolderLock
+from sim.results.output import update_manifest, write_frame
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("compare", help="compare the variants of a finished run again (comparison.csv), without rerunning",
+                       description="Read summary.csv of a finished run's results folder and rewrite comparison.csv: "
+                                   "paired differences on common random numbers of every variant against a "
+                                   "reference (or every pair), with 95%% t intervals and Holm-adjusted p-values. "
+                                   "Nothing is simulated again; `python -m sim report RESULTS_DIR` then redraws "
+                                   "the report.")
+    p.add_argument("folder", type=Path, help="results folder of a finished run (holding summary.csv)")
+    p.add_argument("--reference", default="base", help="the variant the others are compared with (default: base)")
+    p.add_argument("--all-pairs", action="store_true", help="compare every pair of variants")
+    p.add_argument("--test", choices=TESTS, default="t",
+                   help="p-value: paired t-test (t, default) or Wilcoxon signed-rank (wilcoxon)")
+    p.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    folder: Path = args.folder
+    path = folder / "summary.csv"
+    if not path.is_file():
+        raise InputError.single(folder, "there is no summary.csv here: give the results folder of a finished "
+                                "`python -m sim run`.")
+    try:
+        summary = pd.read_csv(path)
+    except (ValueError, OSError) as exc:
+        raise InputError.single(path, f"cannot read the table: {exc}.") from None
+    if not {"variant", "replication"} <= set(summary.columns):
+        raise InputError.single(path, "this is not the summary.csv of a run (no 'variant' and 'replication' columns).")
+    variants = list(dict.fromkeys(summary["variant"]))
+    if len(variants) < 2:
+        raise InputError.single(path, f"the run has one variant ({variants[0] if variants else 'none'}): "
+                                "there is nothing to compare.")
+    if args.reference not in variants:
+        raise InputError.single(path, f"--reference {args.reference}: no such variant; the run has "
+                                f"{', '.join(variants)}.")
+    with FolderLock(folder, ["python", "-m", "sim", *sys.argv[1:]]):
+        frame = compare(summary, reference=args.reference, all_pairs=args.all_pairs, test=args.test)
+        write_frame(folder / "comparison.csv", frame)
+        if (folder / "manifest.json").is_file():
+            update_manifest(folder, {"comparison": {"reference": args.reference, "all_pairs": args.all_pairs,
+                                                    "test": args.test}})
+    table = comparison_table(frame, HEADLINE)
+    if table:
+        print(table)
+    print(f"\ncomparison.csv rewritten in {folder}; `python -m sim report {folder}` redraws the report.",
+          file=sys.stderr)
+    return 0

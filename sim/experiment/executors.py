@@ -1,0 +1,224 @@
+"""Where replications execute: in this process, a local process pool, or a Dask cluster.
+
+One interface for every command (``run``, ``sweep``, ``calibrate``): an
+executor takes independent jobs and yields their results as they finish, in
+whatever order. Callers put results back in their own order before writing
+anything, so no output depends on the executor or the number of workers.
+
+A job that raises comes back with its traceback instead of a value, so one
+faulty replication does not stop the others. Ctrl-C (KeyboardInterrupt) is
+for the main process: local workers ignore it, and the executor ends them at
+once when the caller stops iterating (one clean interrupt, no traceback per
+worker).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from sim.errors import InputError
+
+Evaluate = Callable[[Any, int], Any]
+EXECUTORS = ("local", "dask")
+WATCHDOG_SECONDS = 1.0  # how often a local worker checks that its parent is alive
+DASK_WORKERS_TIMEOUT = 30.0  # seconds to wait for a scheduler to have a worker
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One replication: ``evaluate(payload, replication)``.
+
+    ``evaluate`` must be a module-level function so that it can be sent to worker processes.
+    """
+
+    key: str
+    point: int
+    replication: int
+    payload: Any
+    evaluate: Evaluate
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a job gave: its value, or (``error``) the traceback of what it raised."""
+
+    key: str
+    value: Any
+    wall_seconds: float
+    error: str | None = None
+
+
+def run_job(job: Job) -> Completed:
+    """Run one job in whichever process the executor chose; an exception becomes its traceback."""
+    t0 = time.perf_counter()
+    try:
+        value = job.evaluate(job.payload, job.replication)
+    except Exception as exc:
+        # format_exception includes a worker's own frames (__cause__), not only the pool's
+        return Completed(job.key, None, time.perf_counter() - t0, "".join(traceback.format_exception(exc)))
+    return Completed(job.key, value, time.perf_counter() - t0)
+
+
+class Executor:
+    """Runs jobs and yields results as they complete. Use as a context manager."""
+
+    name = "executor"
+    workers = 1
+
+    def run(self, jobs: list[Job]) -> Iterator[Completed]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers (nothing by default)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LocalExecutor(Executor):
+    """A pool of local worker processes; with one worker (or one job), runs in this process.
+
+    The pool starts with the first parallel batch and is kept for the next ones (a calibration
+    runs one small batch per candidate) until :meth:`close`.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def run(self, jobs: list[Job]) -> Iterator[Completed]:
+        if self.workers <= 1 or len(jobs) <= 1:
+            for job in jobs:
+                yield run_job(job)
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_signals)
+        pool = self._pool
+        try:
+            pending: set[Future[Completed]] = {pool.submit(run_job, job) for job in jobs}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield fut.result()
+        except BaseException:  # Ctrl-C, or the caller stopped early (GeneratorExit)
+            self._pool = None
+            _stop(pool)
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+def _worker_signals() -> None:
+    """Worker initializer: Ctrl-C is for the main process, which stops the workers itself.
+
+    SIGTERM gets its default action back (a forked worker inherits the main
+    process's handler), so that stopping a worker ends it without a traceback.
+    A watchdog ends the worker when its parent is gone (killed with SIGKILL,
+    it could not stop its workers), so that no worker outlives the run.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCHDOG_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued jobs and end the workers now, without waiting for running replications."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # no public API to end running work
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)
+
+
+class DaskExecutor(Executor):
+    """dask.distributed: a LocalCluster of worker processes, or an existing cluster's scheduler.
+
+    Workers of an existing cluster must have this package installed (same version).
+    """
+
+    name = "dask"
+
+    def __init__(self, workers: int, scheduler: str | None = None) -> None:
+        from distributed import Client, LocalCluster
+
+        self._cluster: Any = None
+        if scheduler:
+            try:
+                self._client = Client(scheduler, timeout="15s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise InputError.single("--scheduler", f"cannot reach the Dask scheduler at {scheduler}: {exc}. "
+                                        "Give the address printed by `dask scheduler`, e.g. tcp://10.0.0.5:8786.") from None
+            try:  # a scheduler without workers would take the jobs and never run them
+                self._client.wait_for_workers(1, timeout=DASK_WORKERS_TIMEOUT)
+            except (TimeoutError, OSError) as exc:
+                self._client.close()
+                raise InputError.single("--scheduler", f"the Dask scheduler at {scheduler} has no worker "
+                                        f"(waited {DASK_WORKERS_TIMEOUT:g} s: {type(exc).__name__}). Start workers "
+                                        f"with `dask worker {scheduler}` on machines with this package "
+                                        "installed.") from None
+            self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+        else:
+            self.workers = max(1, workers)
+            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=":0", silence_logs=logging.ERROR)
+            self._client = Client(self._cluster)
+
+    def run(self, jobs: list[Job]) -> Iterator[Completed]:
+        from distributed import as_completed
+
+        if not jobs:
+            return
+        futures = self._client.map(run_job, jobs, pure=False)
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        finally:
+            self._client.cancel([f for f in futures if not f.done()])
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(kind: str | None, workers: int | None, scheduler: str | None = None) -> Executor:
+    """``local`` (default) or ``dask`` (a scheduler address implies dask); workers default to one per core."""
+    kind = kind or ("dask" if scheduler else "local")
+    if scheduler and kind != "dask":
+        raise InputError.single("--scheduler", "a scheduler address needs --executor dask.")
+    n = workers or default_workers()
+    if kind == "dask":
+        return DaskExecutor(n, scheduler)
+    if kind == "local":
+        return LocalExecutor(n)
+    raise InputError.single("--executor", f"unknown executor '{kind}'; choose local or dask.")

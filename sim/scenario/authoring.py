@@ -1,0 +1,198 @@
+"""What makes a scenario file short to write, applied to the raw YAML data before validation.
+
+- ``extends: other.yaml`` takes another scenario file (path relative to this
+  one) as the starting point: this file's keys are deep-merged into it, its
+  variants and provenance notes are inherited (a variant of the same name is
+  merged too). Chains are allowed; a cycle is an error naming the chain.
+- A day parameter (a key ending in ``_day``, or ``day``) may be written as a
+  date, ``window_opens_day: 2020-02-27``: it becomes days since
+  ``start_date``, so the schema stays numeric.
+- A file that leaves out the city (counties, population, cadres) silently
+  gets the defaults; :func:`default_notices` says which it took.
+
+The resolved scenario written with the results is flat: no ``extends``, and
+days as numbers.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError, InputProblem
+from sim.scenario.merge import deep_merge  # the same merge as a variant's
+from sim.scenario.yaml_source import Path_, YamlDocument, dotted, parse_yaml, read_text
+
+EXTENDS = "extends"
+MAX_CHAIN = 20
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DEFAULT_START = dt.date(2020, 2, 3)  # the schema's start_date default (checked in the tests)
+
+
+def is_day_key(key: Any) -> bool:
+    """A parameter that counts days since start_date (not a rate such as revenue_per_worker_day)."""
+    return isinstance(key, str) and (key == "day" or (key.endswith("_day") and "_per_" not in key))
+
+
+def parent_file(raw: dict[str, Any], doc: YamlDocument, base_dir: Path | None, chain: tuple[Path, ...]) -> Path | None:
+    """The file named by ``extends:`` (checked: text, exists, no cycle), or None when there is none."""
+    if EXTENDS not in raw:
+        return None
+    ref = raw[EXTENDS]
+    line, col = doc.position((EXTENDS,))
+    if not isinstance(ref, str) or not ref.strip():
+        raise InputError([InputProblem(doc.file, "must be the path of another scenario file, relative to this one "
+                                       "(e.g. extends: tieling-2020.yaml).", EXTENDS, line, col)])
+    parent = ((base_dir or Path.cwd()) / ref).resolve()
+    here = Path(doc.file).resolve()
+    seen = (*chain, here)
+    if parent in seen:
+        names = " → ".join(p.name for p in (*seen[seen.index(parent):], parent))
+        raise InputError([InputProblem(doc.file, f"'extends' forms a cycle: {names}. A scenario cannot extend "
+                                       "itself, directly or through other files.", EXTENDS, line, col)])
+    if len(seen) > MAX_CHAIN:
+        raise InputError([InputProblem(doc.file, f"more than {MAX_CHAIN} files extend one another; flatten the "
+                                       "chain.", EXTENDS, line, col)])
+    if not parent.is_file():
+        raise InputError([InputProblem(doc.file, f"the base scenario {parent} does not exist; give its path "
+                                       "relative to this file's folder.", EXTENDS, line, col)])
+    return parent
+
+
+def inherited_raw(parent: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """The parent's raw data with its own ``extends`` applied, population CSV paths made absolute."""
+    doc = parse_yaml(read_text(parent), str(parent))
+    if not isinstance(doc.data, dict):
+        raise InputError.single(str(parent), "the top level must be a mapping of keys to values.", line=1, column=1)
+    raw = dict(doc.data)
+    grand = parent_file(raw, doc, parent.parent, chain)
+    raw.pop(EXTENDS, None)
+    raw = absolute_csv(raw, parent.parent)
+    variants = raw.get("variants")
+    if isinstance(variants, dict):
+        raw["variants"] = {k: absolute_csv(v, parent.parent) if isinstance(v, dict) else v
+                           for k, v in variants.items()}
+    if grand is not None:
+        raw = merge_files(inherited_raw(grand, (*chain, parent)), raw)
+    return raw
+
+
+def merge_files(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` over ``parent``: parameters deep-merged, variants merged by name, provenance notes added."""
+
+    p_params = {k: v for k, v in parent.items() if k not in ("variants", "provenance")}
+    c_params = {k: v for k, v in child.items() if k not in ("variants", "provenance")}
+    out: dict[str, Any] = deep_merge(p_params, c_params)
+    p_var, c_var = parent.get("variants") or {}, child.get("variants") or {}
+    if isinstance(p_var, dict) and isinstance(c_var, dict) and (p_var or c_var):
+        out["variants"] = {**copy.deepcopy(p_var),
+                           **{k: deep_merge(p_var[k], v) if isinstance(p_var.get(k), dict) and isinstance(v, dict)
+                              else copy.deepcopy(v) for k, v in c_var.items()}}
+    elif "variants" in child or "variants" in parent:
+        out["variants"] = copy.deepcopy(child.get("variants", parent.get("variants")))
+    p_prov, c_prov = parent.get("provenance") or {}, child.get("provenance") or {}
+    if isinstance(p_prov, dict) and isinstance(c_prov, dict) and (p_prov or c_prov):
+        out["provenance"] = {**p_prov, **c_prov}
+    elif "provenance" in child or "provenance" in parent:
+        out["provenance"] = copy.deepcopy(child.get("provenance", parent.get("provenance")))
+    return out
+
+
+def absolute_csv(data: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:
+    """Make a population CSV path relative to the scenario file's folder absolute."""
+    pop = data.get("population")
+    if base_dir is None or not isinstance(pop, dict) or not isinstance(pop.get("csv"), str):
+        return data
+    csv = Path(pop["csv"])
+    if not csv.is_absolute():
+        data = copy.deepcopy(data)
+        data["population"]["csv"] = str((base_dir / csv).resolve())
+    return data
+
+
+def start_date_of(raw: dict[str, Any]) -> dt.date | None:
+    """The file's start_date as a date (the default when absent; None when it is not a date)."""
+    value = raw.get("start_date", DEFAULT_START)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DATE_TEXT.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def dates_to_days(data: Any, start: dt.date | None, doc: YamlDocument, prefix: Path_,
+                  problems: list[InputProblem]) -> Any:
+    """A copy of ``data`` with every date under a day key turned into days since ``start``."""
+    drop = object()  # a date that cannot be used: reported once here, left out of validation
+
+    def walk(value: Any, path: Path_) -> Any:
+        if isinstance(value, dict):
+            out = {k: convert(v, path + (k,)) if is_day_key(k) else walk(v, path + (k,)) for k, v in value.items()}
+            return {k: v for k, v in out.items() if v is not drop}
+        if isinstance(value, list):
+            return [walk(v, path + (i,)) for i, v in enumerate(value)]
+        return value
+
+    def convert(value: Any, path: Path_) -> Any:
+        date = _as_date(value)
+        if date is None:
+            return walk(value, path)
+        line, col = doc.position(prefix + path)
+        if start is None:
+            problems.append(InputProblem(doc.file, "a date here needs start_date to be a date (YYYY-MM-DD).",
+                                         dotted(prefix + path), line, col))
+            return drop
+        days = (date - start).days
+        if days < 0:
+            problems.append(InputProblem(doc.file, f"{date.isoformat()} is before start_date {start.isoformat()}; "
+                                         "a day parameter written as a date must fall on or after it.",
+                                         dotted(prefix + path), line, col))
+            return drop
+        return float(days)
+
+    return walk(data, ())
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DATE_TEXT.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def default_notices(raw: dict[str, Any]) -> list[str]:
+    """What a file that leaves out the city silently gets, in the planner's words (from the schema's defaults)."""
+    from sim.scenario.schema import Scenario
+
+    d = Scenario()
+    notes = []
+    if "counties" not in raw:
+        c = d.counties[0]
+        notes.append(f"no 'counties' given: using the {len(d.counties)} default county areas ("
+                     f"{', '.join(x.name for x in d.counties)}) with assumed shares and default office staff "
+                     f"({c.approval_reviewers} approval reviewers and {c.inspectors} inspectors each).")
+    if "population" not in raw:
+        n = sum(s.count for s in d.population.strata)
+        notes.append(f"no 'population' given: using {n} generic firms in {len(d.population.strata)} stratum, a toy "
+                     "town rather than Tieling's about 4,000 enterprises (see scenarios/tieling-2020.yaml).")
+    if "cadres" not in raw:
+        notes.append(f"no 'cadres' given: using city pools of {d.cadres.liaisons.count} liaisons and "
+                     f"{d.cadres.supervisors.count} supervisors.")
+    if "policies" not in raw:
+        notes.append(f"no 'policies' given: using approval '{d.policies.approval.name}' and coverage "
+                     f"'{d.policies.coverage.name}'.")
+    return notes

@@ -1,0 +1,1 @@
+"""Sweeps: the sweep file (``spec``), designs and sensitivity indices (``designs``), running one (``run``)."""
