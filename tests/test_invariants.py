@@ -69,9 +69,14 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                     "targeted": [{"kind": draw(st.sampled_from(["loan", "subsidy"])), "firms": 2, "amount_yuan": 1e5,
                                   "day": 12.0, "term_days": draw(st.sampled_from([20.0, 365.0]))}]},
         "workforce": {"local_return_days": {"dist": "exponential", "mean": 2}},
-        "cadres": {"liaisons": {"count": draw(st.integers(1, 10))}, "supervisors": {"count": draw(st.integers(1, 10))}},
+        "cadres": {"liaisons": {"count": draw(st.integers(1, 10)), "enterprises_per_cadre": draw(st.integers(1, 20))},
+                   "supervisors": {"count": draw(st.integers(1, 10)), "enterprises_per_cadre": draw(st.integers(1, 20))},
+                   "hours_per_day": draw(st.sampled_from([2.0, 8.0, 12.0])), "days_per_week": draw(st.integers(1, 7)),
+                   "dispatch_day": draw(st.sampled_from([0.0, 4.0]))},
         "policies": {"approval": {"name": approval, "steps": steps},
-                     "coverage": {"name": "one_plus_one_plus_one"} if covered else {"name": "none"},
+                     "coverage": {"name": "one_plus_one_plus_one",
+                                  "organisation": draw(st.sampled_from(["dedicated", "pooled", "grid"])),
+                                  "supervisors_help_inspection": draw(st.booleans())} if covered else {"name": "none"},
                      "loans": {"enabled": draw(st.booleans()), "window_opens_day": 5, "apply_probability": 0.8,
                                "green_channel_for": draw(st.sampled_from([["above_scale"], ["sme", "micro", "essential"]])),
                                "term_days": draw(st.sampled_from([10.0, 365.0])),
@@ -164,6 +169,19 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
         assert not np.any(log_open[after] != 0), f"enterprise {i} changes open state after failing"
         assert int(log_open[mine].sum()) == 0, f"failed enterprise {i} still counted open"
 
+    # -- cadre time: no team works more hours on a day than it has; the teams' counts follow the firms
+    cadres = city.cadres
+    assert cadres.over_budget <= 1e-6, f"a team-day worked {cadres.over_budget} hours over its budget"
+    for role in ("liaison", "supervisor"):
+        assert np.all(cadres.busy[role] <= cadres.available[role] + 1e-6), f"{role} busy hours exceed hours available"
+        for team in cadres.teams[role]:
+            assert team.active == sum(not e.failed for e in team.members)
+            assert team.open == sum(e.state == 1 for e in team.members) or role == "liaison"
+    summary = result.summary
+    for role in ("liaison", "supervisor"):
+        share = summary[f"{role}_busy_share"]
+        assert math.isnan(share) or 0.0 <= share <= 1.0 + 1e-9
+
     # -- cash books, per firm, to 1e-6 yuan:
     #    start + income − costs + relief + loans − repayments − deferred taxes paid = end
     flows = ("cash_start", "income", "costs", "relief", "loans_received", "repayments", "taxes_repaid")
@@ -222,3 +240,17 @@ def test_invariant_checks_can_fail() -> None:
         assert "cash books" in str(exc)
     else:
         raise AssertionError("a broken cash identity went unnoticed")
+
+
+def test_cadre_budget_check_can_fail() -> None:
+    """The checker rejects a run in which a team worked more hours than its day has."""
+    sc = tiny(cadres={"dispatch_day": 0}, policies={"coverage": {"name": "one_plus_one_plus_one"}})
+    result, city = run_with_city(sc)
+    check_invariants(sc, result, city)
+    city.cadres.busy["liaison"][3] = city.cadres.available["liaison"][3] + 1.0
+    try:
+        check_invariants(sc, result, city)
+    except AssertionError as exc:
+        assert "exceed" in str(exc)
+    else:
+        raise AssertionError("busy hours above the hours available went unnoticed")

@@ -36,7 +36,7 @@ def test_the_liaison_brings_the_city_allocation_after_the_first_visit() -> None:
     # Supplies alone take 10 days; a liaison visiting on day 2 (half a day) brings them 1 day later.
     base = {"preparation": {"supplies": {"market_days": 10.0, "initial_availability": 1.0, "allocation_days": 1.0}},
             "policies": {"coverage": {"name": "one_plus_one_plus_one", "supervisors": False}},
-            "cadres": {"dispatch_day": 2.0, "liaisons": {"visit_days": 0.5, "enterprises_per_cadre": 1,
+            "cadres": {"dispatch_day": 2.0, "liaisons": {"first_visit_hours": 4.0, "enterprises_per_cadre": 1,
                                                          "preparation_factor": 1.0}}}
     assert list(_application_days(**base)) == [pytest.approx(3.5)] * 2
     off = {**base, "preparation": {"supplies": {**base["preparation"]["supplies"], "city_allocation": False}}}
@@ -46,10 +46,10 @@ def test_the_liaison_brings_the_city_allocation_after_the_first_visit() -> None:
 def test_the_liaison_shortens_the_paperwork_but_not_to_before_the_visit() -> None:
     cover = {"policies": {"coverage": {"name": "one_plus_one_plus_one", "supervisors": False}},
              "approval": {"preparation_days": 10.0},
-             "cadres": {"liaisons": {"visit_days": 0.5, "enterprises_per_cadre": 1, "preparation_factor": 0.6}}}
+             "cadres": {"liaisons": {"first_visit_hours": 4.0, "enterprises_per_cadre": 1, "preparation_factor": 0.6}}}
     # visit done on day 4.5 (dispatch day 4): paperwork ends at 0.6 × 10 = 6
     assert list(_application_days(**cover)) == [pytest.approx(6.0)] * 2
-    late = dict(cover, cadres={"dispatch_day": 8.0, "liaisons": {"visit_days": 0.5, "enterprises_per_cadre": 1,
+    late = dict(cover, cadres={"dispatch_day": 8.0, "liaisons": {"first_visit_hours": 4.0, "enterprises_per_cadre": 1,
                                                                  "preparation_factor": 0.6}})
     assert list(_application_days(**late)) == [pytest.approx(8.5)] * 2
 
@@ -57,9 +57,8 @@ def test_the_liaison_shortens_the_paperwork_but_not_to_before_the_visit() -> Non
 def test_supervisor_guidance_shortens_what_is_left_of_the_plan() -> None:
     cover = {"policies": {"coverage": {"name": "one_plus_one_plus_one", "liaisons": False}},
              "preparation": {"plan": {"plan_days": 10.0, "guidance_factor": 0.5}},
-             "inspection": {"visit_days": 0.5},
-             "cadres": {"dispatch_day": 2.0, "supervisors": {"enterprises_per_cadre": 1}}}
-    # guidance done on day 2.5 with 7.5 days of plan left: ends at 2.5 + 3.75 = 6.25
+             "cadres": {"dispatch_day": 2.0, "supervisors": {"enterprises_per_cadre": 1, "guidance_hours": 4.0}}}
+    # guidance (4 of the cadre's 8 working hours) done on day 2.5 with 7.5 days of plan left: ends at 2.5 + 3.75 = 6.25
     assert list(_application_days(**cover)) == [pytest.approx(6.25)] * 2
     none = dict(cover, preparation={"plan": {"plan_days": 10.0, "guidance_factor": 1.0}})
     assert list(_application_days(**none)) == [pytest.approx(10.0)] * 2

@@ -6,8 +6,12 @@ county: a county's own count if set, else a share of the city pool in
 proportion to its enterprises. When cadres are short, enterprises are covered
 in ``cadres.assignment_order`` (above-scale, high-tech, gazelle, essential by
 default), ties broken by a random draw per enterprise; covered enterprises are
-dealt to cadres in turn, at most ``enterprises_per_cadre`` each. A county with
-``grid`` management gives every firm its own specialist (调兵山, one-to-one).
+dealt to cadres in turn, at most ``enterprises_per_cadre`` each. A county's own
+pool adds to its share of the city pool (``cadres.county_pools: add``) or
+replaces it. Under the ``grid`` organisation every county's firms are also laid
+out in zones and grids (调兵山: its own layout; other counties: grids of
+``firms_per_grid`` firms, ``grids_per_zone`` grids a zone); how cadres work in
+those units is :mod:`sim.model.cadres`' business.
 """
 
 from __future__ import annotations
@@ -25,9 +29,14 @@ from sim.scenario.schema import Scenario
 class Assignment:
     liaison: np.ndarray  # int32 per enterprise: cadre index, or -1
     supervisor: np.ndarray  # int32 per enterprise: cadre index, or -1
-    grid: np.ndarray  # int32 per enterprise: grid number in a grid county, or -1
+    grid: np.ndarray  # int32 per enterprise: grid number within its county (grid organisation), or -1
     liaison_count: int  # liaison cadres in service
     supervisor_count: int
+    zone: np.ndarray | None = None  # int32 per enterprise: zone number within its county, or -1
+    liaison_in_county: np.ndarray | None = None  # liaison cadres in service per county
+    supervisor_in_county: np.ndarray | None = None
+    grids_in_county: np.ndarray | None = None  # grids per county (0: not gridded)
+    zones_in_county: np.ndarray | None = None
 
 
 def key_flags(pop: Population, key: str) -> np.ndarray:
@@ -66,7 +75,8 @@ class NoCoveragePolicy:
 
     def assign(self, pop: Population, scenario: Scenario, tie: np.ndarray) -> Assignment:
         none = np.full(pop.n, -1, dtype=np.int32)
-        return Assignment(none, none.copy(), none.copy(), 0, 0)
+        zero = np.zeros(len(scenario.counties), dtype=np.int64)
+        return Assignment(none, none.copy(), none.copy(), 0, 0, none.copy(), zero, zero.copy(), zero.copy(), zero.copy())
 
 
 class OnePlusOnePlusOnePolicy:
@@ -75,19 +85,26 @@ class OnePlusOnePlusOnePolicy:
 
     def assign(self, pop: Population, scenario: Scenario, tie: np.ndarray) -> Assignment:
         cadres = scenario.cadres
+        config = self.config
         rank = assignment_rank(pop, cadres.assignment_order, tie)
         liaison = np.full(pop.n, -1, dtype=np.int32)
         supervisor = np.full(pop.n, -1, dtype=np.int32)
         grid = np.full(pop.n, -1, dtype=np.int32)
+        zone = np.full(pop.n, -1, dtype=np.int32)
         n_counties = len(scenario.counties)
         per_county = np.bincount(pop.county, minlength=n_counties)
+        in_county = {"liaison": np.zeros(n_counties, np.int64), "supervisor": np.zeros(n_counties, np.int64)}
+        grids_in = np.zeros(n_counties, np.int64)
+        zones_in = np.zeros(n_counties, np.int64)
         next_id = {"liaison": 0, "supervisor": 0}
 
         def pools(role: str, city_total: int) -> np.ndarray:
             own = np.array([getattr(c, role + "s") if getattr(c, role + "s") is not None else -1
-                            for c in scenario.counties])
-            shared = (own < 0) & np.array([c.grid is None for c in scenario.counties])
-            out = np.where(own >= 0, own, 0)
+                            for c in scenario.counties], dtype=np.int64)
+            if cadres.county_pools == "add":
+                return split_pool(city_total, per_county) + np.maximum(own, 0)
+            shared = own < 0
+            out = np.where(shared, 0, own)
             out[shared] = split_pool(city_total, np.where(shared, per_county, 0))[shared]
             return out
 
@@ -95,27 +112,31 @@ class OnePlusOnePlusOnePolicy:
         supervisor_pool = pools("supervisor", cadres.supervisors.count)
         for c, county in enumerate(scenario.counties):
             members = rank[pop.county[rank] == c]
-            if county.grid is not None:
-                # one-to-one: every firm its own specialist, in both roles
-                ids = np.arange(len(members), dtype=np.int32)
-                grid[members] = ids % county.grid.grids
-                if self.config.liaisons:
-                    liaison[members] = next_id["liaison"] + ids
-                    next_id["liaison"] += len(members)
-                if self.config.supervisors:
-                    supervisor[members] = next_id["supervisor"] + ids
-                    next_id["supervisor"] += len(members)
-                continue
+            if config.organisation == "grid" and len(members):
+                if county.grid is not None:
+                    n_grids, n_zones = county.grid.grids, county.grid.zones
+                else:
+                    n_grids = -(-len(members) // config.firms_per_grid)
+                    n_zones = -(-n_grids // config.grids_per_zone)
+                n_zones = min(n_zones, n_grids)
+                # firms of every rank are spread over the grids (location is not ranked);
+                # grid g lies in zone g mod zones
+                grid[members] = np.arange(len(members)) % n_grids
+                zone[members] = grid[members] % n_zones
+                grids_in[c], zones_in[c] = n_grids, n_zones
             for role, target, pool, per in (
                 ("liaison", liaison, liaison_pool[c], cadres.liaisons.enterprises_per_cadre),
                 ("supervisor", supervisor, supervisor_pool[c], cadres.supervisors.enterprises_per_cadre),
             ):
-                if not getattr(self.config, role + "s") or pool == 0:
+                if not getattr(config, role + "s") or pool == 0:
                     continue
                 covered = members[: pool * per]
                 target[covered] = next_id[role] + (np.arange(len(covered)) % pool).astype(np.int32)
-                next_id[role] += int(min(pool, len(covered)))
-        return Assignment(liaison, supervisor, grid, next_id["liaison"], next_id["supervisor"])
+                serving = int(min(pool, len(covered)))
+                in_county[role][c] = serving
+                next_id[role] += serving
+        return Assignment(liaison, supervisor, grid, next_id["liaison"], next_id["supervisor"], zone,
+                          in_county["liaison"], in_county["supervisor"], grids_in, zones_in)
 
 
 COVERAGE_POLICIES: dict[str, type[NoCoveragePolicy] | type[OnePlusOnePlusOnePolicy]] = {

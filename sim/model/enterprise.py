@@ -30,6 +30,7 @@ from sim.model.finance import CashAccount
 from sim.population import SIZE_CLASSES as SIZE_NAMES
 
 if TYPE_CHECKING:
+    from sim.model.cadres import Team
     from sim.model.servers import ServicePoint
     from sim.model.world import City
 
@@ -53,7 +54,7 @@ class Enterprise:
         "produced", "t_prod", "travel_ready", "setup_ready", "loan_state", "inspected_once", "opened_once",
     )
 
-    def __init__(self, city: City, i: int, liaison: ServicePoint | None, supervisor: ServicePoint | None) -> None:
+    def __init__(self, city: City, i: int, liaison: Team | None, supervisor: Team | None) -> None:
         pop = city.pop
         self.city = city
         self.i = i
@@ -204,26 +205,21 @@ class Enterprise:
             self.record("approval_day", self.city.env.now)
             self.travel_ready = workforce.travel_ready(self, self.city.env.now)
 
+    def liaison_first_visit(self) -> simpy.Event | None:
+        """The liaison's first visit, on its working day (None: no liaison). Ask once per firm."""
+        if self.liaison is None:
+            return None
+        return self.city.cadres.first_visit(self)
+
+    def supervisor_guidance(self) -> simpy.Event | None:
+        """The supervisor's guidance visit on the prevention plan (None: no supervisor). Ask once per firm."""
+        if self.supervisor is None:
+            return None
+        return self.city.cadres.guidance(self)
+
     def prepare(self) -> Process:
         """The preparation tasks of February 2020, side by side (:mod:`sim.model.preparation`)."""
         yield from preparation.prepare(self)
-
-    def liaison_first_visit(self) -> simpy.Event | None:
-        """Event that succeeds when the liaison's first visit is done; None without a liaison."""
-        if self.liaison is None:
-            return None
-        city = self.city
-        role = city.sc.cadres.liaisons
-        visit = role.visit_days.quantile(self.u("liaison_visit"))
-        return self.wait_at(self.liaison, self.liaison.request_after(city.sc.cadres.dispatch_day, visit))
-
-    def supervisor_guidance(self) -> simpy.Event | None:
-        """Event that succeeds when the supervisor's guidance visit (prevention plan, 十到位) is done; None without one."""
-        if self.supervisor is None:
-            return None
-        city = self.city
-        visit = city.sc.inspection.visit_days.quantile(self.u("supervisor_guidance"))
-        return self.wait_at(self.supervisor, self.supervisor.request_after(city.sc.cadres.dispatch_day, visit))
 
     def review_rounds(self) -> Process:
         city = self.city
@@ -233,7 +229,7 @@ class Enterprise:
         office = city.offices[self.county]
         self.record("application_day", env.now)
         base_rework = approval.rework_probability
-        if self.liaison is not None:
+        if self.liaison is not None and city.cadres.visited[self.i]:
             base_rework *= city.sc.cadres.liaisons.rework_factor
         rounds = 0
         while True:
@@ -250,8 +246,13 @@ class Enterprise:
                 continue
             return
 
-    def inspect_until_pass(self) -> Process:
-        """Inspection visits until one passes; a failure while open suspends the firm."""
+    def inspect_until_pass(self, after_incident: bool = False) -> Process:
+        """Inspection visits until one passes; a failure while open suspends the firm.
+
+        A covered firm's supervisor inspects it on the supervisor's working day
+        (re-inspections after an incident first); an uncovered firm queues for
+        the county's shared team.
+        """
         city = self.city
         env = city.env
         sc = city.sc
@@ -259,15 +260,12 @@ class Enterprise:
         for _ in range(MAX_INSPECTION_ROUNDS):
             if self.failed:
                 return
-            # Under 1+1+1 the firm's own supervisor inspects it, once the cadres have arrived;
-            # a firm without one queues for the county's shared team.
-            visit = sc.inspection.visit_days.quantile(self.u("inspection_visit"))
             supervised = self.supervisor is not None
-            if self.supervisor is not None:
-                yield self.wait_at(self.supervisor, self.supervisor.request_after(sc.cadres.dispatch_day, visit))
+            if supervised:
+                yield city.cadres.inspection(self, after_incident)
             else:
                 team = city.teams[self.county]
-                yield self.wait_at(team, team.request(visit))
+                yield self.wait_at(team, team.request(sc.inspection.visit_days.quantile(self.u("inspection_visit"))))
             if self.failed:
                 return
             outcomes["inspections"][self.i] += 1
@@ -316,6 +314,7 @@ class Enterprise:
         """Cash plus credit line cannot cover what is owed: close for good and leave every queue."""
         now = self.city.env.now
         self.state = FAILED
+        self.city.cadres.firm_failed(self)
         self.record("failure_day", now)
         for point, request in list(self.queued):
             point.withdraw(request)
@@ -369,6 +368,8 @@ class Enterprise:
         d_cap = cap - self.logged_cap
         if d_open or d_workers or d_cap:
             city.log.record(now, self.i, d_open, d_workers, d_cap * self.workers)
+            if d_open and self.supervisor is not None:
+                city.cadres.open_changed(self.supervisor, d_open)
             self.logged_open = int(is_open)
             self.logged_workers = at_post
             self.logged_cap = cap
@@ -451,7 +452,7 @@ class Enterprise:
     def _after_incident(self) -> Process:
         yield self.city.env.timeout(self.city.sc.outbreak.shutdown_days)
         if not self.failed:
-            yield from self.inspect_until_pass()
+            yield from self.inspect_until_pass(after_incident=True)
             self.reopen()
 
     def finish(self, horizon: float) -> None:

@@ -2,20 +2,21 @@
 
 Problems of each kind (labour, logistics, finance, supplies, power) arrive
 after the restart and cut capacity until the right department resolves them.
-A covered enterprise's liaison collects them and carries them to the
-department at the next daily dispatch; an enterprise without a liaison first
-spends time finding the right office. The dispatch is one city-wide event a
-day, not a poll of every enterprise.
+A covered enterprise's problem waits until its liaison's daily check-in
+collects it (the check-ins a liaison's day has room for, see
+:mod:`sim.model.cadres`); the next daily dispatch meeting gives it a deadline
+and the liaison follows it up, and a followed-up problem joins its
+department's queue ahead of the problems firms bring themselves (priority 0
+against 1). An enterprise without a liaison first spends time finding the
+right office. The dispatch meeting is part of the cadres' working-day event,
+not a poll of every enterprise.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
 from functools import partial
-from typing import TYPE_CHECKING, Any
-
-import simpy
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sim.model.enterprise import Enterprise
@@ -55,15 +56,16 @@ def arrive(ent: Enterprise, kind_index: int) -> None:
     ent.open_problems.append(kind.capacity_loss)
     ent.set_problems()
     problem = (ent, kind_index, city.env.now)
-    if ent.liaison is not None and city.env.now >= city.sc.cadres.dispatch_day:
-        city.dispatch.enqueue(problem)
+    if ent.liaison is not None:
+        city.cadres.carry(ent, problem)
     else:
         delay = city.sc.problems.finding_office_days.quantile(ent.u("finding_office"))
         ev = city.env.timeout(delay)
         ev.callbacks.append(lambda _ev: submit(problem))
 
 
-def submit(problem: tuple[Enterprise, int, float]) -> None:
+def submit(problem: tuple[Enterprise, int, float], priority: int = 1) -> None:
+    """The problem joins its department's queue (priority 0: carried and followed up by a liaison)."""
     ent, kind_index, arrived = problem
     if ent.failed:
         return
@@ -71,7 +73,7 @@ def submit(problem: tuple[Enterprise, int, float]) -> None:
     kind = city.sc.problems.kinds[kind_index]
     dept = city.departments[kind.department]
     service = city.sc.problems.departments[kind.department].service_days.quantile(ent.u("problem_service"))
-    done = ent.wait_at(dept, dept.request(service))
+    done = ent.wait_at(dept, dept.request(service, priority))
     done.callbacks.append(lambda _ev: resolve(problem))
 
 
@@ -91,22 +93,18 @@ def resolve(problem: tuple[Enterprise, int, float]) -> None:
 
 
 class DailyDispatch:
-    """Liaisons hand the day's problems to the departments at each day boundary."""
+    """Problems the liaisons collected since the last dispatch meeting (日调度)."""
 
     def __init__(self, city: City) -> None:
         self.city = city
         self.pending: list[tuple[Enterprise, int, float]] = []
         self.dispatched = 0
-        city.env.process(self.run())
 
     def enqueue(self, problem: tuple[Enterprise, int, float]) -> None:
         self.pending.append(problem)
 
-    def run(self) -> Generator[simpy.Event, Any, None]:
-        env = self.city.env
-        while True:
-            yield env.timeout(math.floor(env.now) + 1.0 - env.now)
-            batch, self.pending = self.pending, []
-            self.dispatched += len(batch)
-            for problem in batch:
-                submit(problem)
+    def meet(self) -> list[tuple[Enterprise, int, float]]:
+        """The meeting takes every collected problem (the cadres' working day follows them up)."""
+        batch, self.pending = self.pending, []
+        self.dispatched += len(batch)
+        return batch

@@ -29,12 +29,17 @@ def procedure(ent: Enterprise) -> Generator[simpy.Event, Any, None]:
     start = env.now
     ent.record("application_day", start)
     factor = 1.0 if proc.project_steps_parallel else spec.standard_delay_factor
-    if ent.liaison is not None:
-        factor *= spec.steward_factor
     durations = [step.days.quantile(ent.u("project_step")) * factor for step in spec.steps]
     ent.setup_ready = start + spec.setup_days.quantile(ent.u("project_setup"))
     total = max(durations, default=0.0) if proc.project_steps_parallel else sum(durations)
-    yield env.timeout(total)
+    alone = env.timeout(total)
+    visit = ent.liaison_first_visit()  # the project steward (项目管家) takes over at the first visit
+    if visit is None:
+        yield alone
+    else:
+        yield visit | alone
+        if visit.triggered and not alone.processed:
+            yield env.timeout((start + total - env.now) * spec.steward_factor)
     if ent.failed:
         return
     yield ent.wait_at(city.registration, city.registration.request(reg.service_days.quantile(ent.u("registration"))))

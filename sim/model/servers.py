@@ -140,6 +140,28 @@ class ServicePoint:
             if self.log is not None:
                 self.log.record(env.now, 1, 0)
 
+    def peek_waiting(self) -> tuple[float, float] | None:
+        """(duration, arrival time) of the first waiting client, or None."""
+        if not self._queue:
+            return None
+        _, _, arrived, duration, _ = self._queue[0]
+        return duration, arrived
+
+    def take_waiting(self) -> tuple[float, simpy.Event, float] | None:
+        """Hand the first waiting client to someone else: (duration, its event, arrival time).
+
+        The caller must make the event succeed; the client no longer counts as
+        an arrival here.
+        """
+        if not self._queue:
+            return None
+        self._advance()
+        _, _, arrived, duration, done = heapq.heappop(self._queue)
+        self.arrivals -= 1
+        if self.log is not None:
+            self.log.record(self.env.now, -1, 0)
+        return duration, done, arrived
+
     def _start(self, duration: float, done: simpy.Event, wait: float) -> None:
         self.wait_sum += wait
         self.service_sum += duration

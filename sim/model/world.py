@@ -17,8 +17,9 @@ import numpy as np
 import simpy
 
 from sim.model.approval import make_procedure
+from sim.model.cadres import CadreService
 from sim.model.coverage import Assignment, make_coverage
-from sim.model.enterprise import OPEN, Enterprise
+from sim.model.enterprise import Enterprise
 from sim.model.finance import CostRates
 from sim.model.loans import Bank
 from sim.model.office_hours import office_hours
@@ -34,7 +35,7 @@ from sim.results.metrics import collect
 from sim.results.run_result import RunResult
 from sim.scenario.schema import Scenario
 
-POINT_KINDS = ("approval", "inspection", "liaison", "supervisor", "department", "registration")
+POINT_KINDS = ("approval", "inspection", "department", "registration")
 
 
 class City:
@@ -72,10 +73,7 @@ class City:
 
         self.tie = self._tie_breaks()
         self.assignment: Assignment = make_coverage(sc.policies.coverage).assign(self.pop, sc, self.tie)
-        self.liaisons = [ServicePoint(env, f"liaison:{k}", 1, self.point_logs["liaison"])
-                         for k in range(self.assignment.liaison_count)]
-        self.supervisors = [ServicePoint(env, f"supervisor:{k}", 1, self.point_logs["supervisor"])
-                            for k in range(self.assignment.supervisor_count)]
+        self.cadres = CadreService(self)
 
         self.bank = Bank(self)
         self.dispatch = DailyDispatch(self)
@@ -84,19 +82,14 @@ class City:
         self.targeted_loans = 0.0
         residual = 1.0 - sc.outbreak.baseline_prevention
         self._hazard_unsupervised = sc.outbreak.hazard_per_worker * residual
-        self._hazard_supervised = self._hazard_unsupervised * (1.0 - sc.cadres.supervisors.prevention_effect)
-        self._dispatch_day = sc.cadres.dispatch_day
+        self._prevention_effect = sc.cadres.supervisors.prevention_effect
         self.enterprises: list[Enterprise] = []
+        liaison_of, supervisor_of = self.cadres.team_of["liaison"], self.cadres.team_of["supervisor"]
         for i in range(self.pop.n):
-            li = int(self.assignment.liaison[i])
-            su = int(self.assignment.supervisor[i])
-            ent = Enterprise(self, i, self.liaisons[li] if li >= 0 else None,
-                             self.supervisors[su] if su >= 0 else None)
+            ent = Enterprise(self, i, liaison_of[i], supervisor_of[i])
+            self.cadres.attach(ent)
             self.enterprises.append(ent)
             env.process(ent.lifecycle())
-
-        if 0 < sc.cadres.dispatch_day < self.horizon and self.supervisors:
-            self._at(sc.cadres.dispatch_day, self._supervisors_arrive)
         if sc.registration.background_per_day > 0:
             env.process(self._background_registrations())
         if relief.unemployment_insurance_refund > 0 and relief.refund_day < self.horizon:
@@ -128,9 +121,13 @@ class City:
         return cal.restart_ban_until_day
 
     def hazard_per_worker(self, ent: Enterprise) -> float:
-        """Outbreak hazard per worker present per unit of prevalence, after prevention."""
-        if ent.supervisor is not None and self.env.now >= self._dispatch_day:
-            return self._hazard_supervised
+        """Outbreak hazard per worker present per unit of prevalence, after prevention.
+
+        A supervisor's effect is scaled by the share of its team's open firms it
+        checked on its last working day (0 before the cadres arrive).
+        """
+        if ent.supervisor is not None:
+            return self._hazard_unsupervised * (1.0 - self._prevention_effect * ent.supervisor.share)
         return self._hazard_unsupervised
 
     # -- city-level events -------------------------------------------------------
@@ -152,12 +149,6 @@ class City:
         while True:
             yield env.timeout(rng.exponential(1.0 / rate))
             self.registration.request(reg.service_days.quantile(max(rng.random(), 1e-12)))
-
-    def _supervisors_arrive(self) -> None:
-        """Firms already open when the supervisors arrive get their prevention effect now."""
-        for ent in self.enterprises:
-            if ent.supervisor is not None and ent.state == OPEN:
-                ent.update()
 
     def _pay_refunds(self) -> None:
         """Unemployment-insurance refund: a share of the premiums each firm paid last year."""

@@ -85,7 +85,13 @@ METRICS: dict[str, tuple[str, str]] = {
     "loan_amount": ("loan money, yuan", "贷款金额（元）"),
     "mean_loan_delay": ("days intention → loan", "意向至放款天数"),
     "incidents": ("outbreak incidents", "疫情事件"),
-    "cadre_days": ("cadre-days on visits", "干部走访人日"),
+    "cadre_days": ("busy cadre-days", "干部工作人日"),
+    "cadre_days_deployed": ("cadre-days deployed", "干部派驻人日"),
+    "liaison_busy_share": ("liaisons' busy share", "联络员工作时间占比"),
+    "supervisor_busy_share": ("supervisors' busy share", "监督指导员工作时间占比"),
+    "checkins_missed": ("check-ins missed (日检查)", "未完成日检查"),
+    "prevention_checks_missed": ("prevention checks missed", "未完成防疫检查"),
+    "mean_cadre_wait": ("days waiting for a cadre", "等待干部天数"),
     "liaison_coverage": ("with a liaison (帮扶联络员)", "有帮扶联络员"),
     "supervisor_coverage": ("with a supervisor (监督指导员)", "有卫生防疫监督指导员"),
     "mean_rework_rounds": ("returned applications", "退回补正次数"),
@@ -104,6 +110,7 @@ METRICS: dict[str, tuple[str, str]] = {
 PERCENT_METRICS = frozenset({
     "restarted_share", "full_production_share", "resumed_share_end", "workers_back_share_end",
     "production_index_end", "failed_share", "output_lost_share", "liaison_coverage", "supervisor_coverage",
+    "liaison_busy_share", "supervisor_busy_share",
 })
 
 

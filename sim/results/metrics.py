@@ -57,9 +57,17 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "taxes_repaid": "deferred taxes paid back, yuan",
     "mean_loan_delay": "mean days from intention to disbursement",
     "incidents": "outbreak incidents",
-    "cadre_days": "cadre-days spent on visits (liaisons + supervisors)",
-    "liaison_coverage": "share of enterprises with a liaison",
-    "supervisor_coverage": "share of enterprises with a supervisor",
+    "cadre_days": "busy cadre-days: hours worked by liaisons and supervisors ÷ hours a day",
+    "cadre_days_deployed": "cadres in service × days from the dispatch day to the horizon, busy or not",
+    "liaison_busy_share": "liaisons' hours worked ÷ their working hours",
+    "supervisor_busy_share": "supervisors' hours worked ÷ their working hours",
+    "checkins_done": "liaison check-ins (日检查) done, firm-days",
+    "checkins_missed": "liaison check-ins owed but not done for lack of hours, firm-days",
+    "prevention_checks_done": "supervisors' daily prevention checks done, firm-days",
+    "prevention_checks_missed": "prevention checks owed but not done for lack of hours, firm-days",
+    "mean_cadre_wait": "mean days from asking a cadre for a task (visit, inspection, follow-up) to its end",
+    "liaison_coverage": "share of enterprises with a liaison (by county: liaison_coverage_<county>)",
+    "supervisor_coverage": "share of enterprises with a supervisor (by county: supervisor_coverage_<county>)",
     "mean_rework_rounds": "mean returned applications per applicant",
     "mean_approval_wait": "mean wait in the approval queue, days",
     "reviewer_days": "busy reviewer time of the approval offices, working days",
@@ -130,9 +138,9 @@ def daily_series(city: City) -> dict[str, np.ndarray]:
         if kind in ("approval", "inspection", "department", "registration"):
             q = daily_time_average(times, np.asarray(lg.dqueue, dtype=float), days)
             out[f"{kind}_queue"] = _shift(q)
-        if kind in ("liaison", "supervisor"):
-            busy = daily_time_average(times, np.asarray(lg.dbusy, dtype=float), days)
-            out[f"{kind}_utilisation"] = _shift(busy) / lg.capacity if lg.capacity else np.zeros(days + 1)
+    for role in ("liaison", "supervisor"):
+        # busy share of day d's working hours, in row d + 1 like the other time averages
+        out[f"{role}_utilisation"] = _shift(city.cadres.utilisation(role)[: days + 1])
     return out
 
 
@@ -166,7 +174,6 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
     bank = city.bank
     full_output = float(pop.revenue_per_day.sum()) * city.horizon
     problems_resolved = o["problems_resolved"].sum()
-    cadre_days = sum(p.stats()["busy_time"] for p in city.liaisons + city.supervisors)
     waits = [p.wait_sum for p in city.offices]
     started = [p.completions + p.busy for p in city.offices]
     return {
@@ -205,7 +212,7 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
         "taxes_repaid": float(o["taxes_repaid"].sum()),
         "mean_loan_delay": float(delays.mean()) if len(delays) else math.nan,
         "incidents": float(len(city.incident_days)),
-        "cadre_days": float(cadre_days),
+        **city.cadres.summary(),
         "liaison_coverage": float((city.assignment.liaison >= 0).sum() / n),
         "supervisor_coverage": float((city.assignment.supervisor >= 0).sum() / n),
         "mean_rework_rounds": float(o["rework_rounds"][applicants].mean()) if applicants.any() else math.nan,
@@ -219,7 +226,19 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
         "point_to_point_workers": float(o["point_to_point_workers"].sum()),
         "point_to_point_cost": float(np.nansum(o["point_to_point_cost"])),
         "events": float(events),
+        **_coverage_by_county(city),
     }
+
+
+def _coverage_by_county(city: City) -> dict[str, float]:
+    pop = city.pop
+    out: dict[str, float] = {}
+    for role, cadre in (("liaison", city.assignment.liaison), ("supervisor", city.assignment.supervisor)):
+        for c, name in enumerate(pop.county_names):
+            members = pop.county == c
+            count = int(members.sum())
+            out[f"{role}_coverage_{name}"] = float((cadre[members] >= 0).sum() / count) if count else math.nan
+    return out
 
 
 def collect(city: City, variant: str, events: int, wall: float) -> RunResult:

@@ -81,12 +81,29 @@ class NoCoverage(Strict):
     name: Literal["none"] = "none"
 
 
+Organisation = Literal["dedicated", "pooled", "grid"]
+
+
 class OnePlusOnePlusOne(Strict):
-    """一户企业、一名帮扶企业联络员、一名卫生防疫监督指导员."""
+    """一户企业、一名帮扶企业联络员、一名卫生防疫监督指导员, and how the cadres are organised."""
 
     name: Literal["one_plus_one_plus_one"] = "one_plus_one_plus_one"
     liaisons: bool = param(True, unit="yes/no", meaning="assign liaison cadres", provenance="source: 1+1+1 mechanism")
     supervisors: bool = param(True, unit="yes/no", meaning="assign epidemic-prevention supervisors", provenance="source: 1+1+1 mechanism")
+    organisation: Organisation = param("dedicated", unit="mode",
+                                       meaning="dedicated: each firm its own cadres (1+1+1); pooled: a county team takes the next task of any covered firm; grid: cadres pooled within grids and zones (调兵山)",
+                                       provenance="source: Tieling's 1+1+1 is dedicated; 调兵山 used grids")
+    travel_overhead_hours: float = param(0.5, unit="cadre-hours per task", meaning="travel and familiarisation added to every task of a pooled county team",
+                                         provenance="assumption: a trip across the county and reading the firm's file", ge=0, le=24, allow_inf_nan=False)
+    grid_overhead_hours: float = param(0.15, unit="cadre-hours per task", meaning="travel added to every task of a grid team (a grid is a few streets)",
+                                       provenance="assumption", ge=0, le=24, allow_inf_nan=False)
+    firms_per_grid: int = param(6, unit="enterprises", meaning="grid size for counties without their own grid layout, under grid organisation",
+                                provenance="source: 调兵山 64 firms in 11 grids", ge=1, le=100_000)
+    grids_per_zone: int = param(4, unit="grids", meaning="grids in a zone for counties without their own grid layout, under grid organisation",
+                                provenance="source: 调兵山 11 grids in 3 zones", ge=1, le=100_000)
+    supervisors_help_inspection: bool = param(False, unit="yes/no",
+                                              meaning="supervisors' spare hours take waiting inspections of uncovered firms from the county team's queue",
+                                              provenance="assumption: in 2020 supervisors stayed with their own firms")
 
 
 CoveragePolicy = Annotated[NoCoverage | OnePlusOnePlusOne, Field(discriminator="name")]
@@ -219,6 +236,7 @@ __all__ = [
     "LoanPolicy",
     "NoCoverage",
     "OnePlusOnePlusOne",
+    "Organisation",
     "Policies",
     "StandardApproval",
     "WorkforcePolicy",
