@@ -135,3 +135,25 @@ def test_targeted_support_goes_to_the_firms_in_the_worst_cash_position() -> None
               finance={"relief": NO_RELIEF, "targeted": [{"kind": "loan", "firms": 2, "amount_yuan": 1e5, "day": 5}]})
     o = run_replication(sc, "base", 0).outcomes
     assert list(o["loans_received"]) == [0, 0, 0, 0, 1e5, 1e5]
+
+
+def test_the_liaisons_help_with_a_loan_takes_its_working_hours() -> None:
+    # as above, but the firm has a liaison whose help puts the application together: the
+    # application is filed (and the decision clock starts) only when those hours are worked,
+    # so two working days of help (16 of 8 hours a day) delay the money by about two days
+    loans = {"enabled": True, "window_opens_day": 0, "green_channel_for": ["sme"], "apply_probability": 1.0,
+             "apply_probability_liaison": 1.0, "complete_probability": 1.0, "complete_probability_liaison": 1.0,
+             "decision_days": 1.5, "disbursement_days": 1.0, "seek_margin_days": 7.0,
+             "approval_probability": {"sme": 1.0}, "collateral_share": {"sme": 1.0}}
+    disbursed = []
+    for hours in (0.01, 16.0):
+        sc = tiny(population={"strata": [_one(20.0)]}, approval={"review_days": 100.0},
+                  finance={"relief": NO_RELIEF},
+                  cadres={"dispatch_day": 0.0, "liaisons": {"loan_help_hours": hours}},
+                  policies={"loans": loans, "coverage": {"name": "one_plus_one_plus_one", "supervisors": False}})
+        o = run_replication(sc, "base", 0).outcomes
+        assert math.isclose(o["loan_intention_day"][0], 10.5)
+        assert np.isnan(o["failure_day"][0])
+        disbursed.append(float(o["loan_disbursed_day"][0]))
+    assert 13.0 <= disbursed[0] < 14.0, disbursed  # the help fits in what is left of the day
+    assert 1.5 <= disbursed[1] - disbursed[0] <= 3.0, disbursed

@@ -139,8 +139,8 @@ class Enterprise:
     def liaison_helps_with_loan(self) -> bool:
         """Whether a liaison helps this firm with a loan application (when it seeks one).
 
-        Today: it has a liaison. This is where the liaison's time is asked for once
-        cadre time is a budget.
+        A firm with a liaison applies more often; the help itself takes the liaison's
+        hours (see :meth:`sim.model.loans.Bank._apply`).
         """
         return self.liaison is not None
 

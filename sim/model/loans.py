@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from sim.model import cadres
 from sim.population import SIZE_CLASSES
 
 if TYPE_CHECKING:
@@ -91,20 +92,37 @@ class Bank:
         ent.update()  # the seek timer is spent: schedule the failure timer alone
 
     def _apply(self, ent: Enterprise, channel: str) -> None:
+        """The firm puts its application together: with its liaison's help if it has one.
+
+        The help takes the liaison's working hours (:func:`sim.model.cadres.ask_liaison`), so a
+        liaison with many firms helps later; the application is filed when the help is done.
+        """
         if ent.failed:
             return
         env = self.city.env
-        p = self.policy
         self.applicants[channel].add(ent.i)
         ent.applications += 1
         ent.record_first("loan_intention_day", env.now)
+        help_done = None
+        if ent.liaison_helps_with_loan():
+            hours = ent.city.sc.cadres.liaisons.loan_help_hours.quantile(ent.u("loan_help"))
+            help_done = cadres.ask_liaison(ent, hours)
+        if help_done is None:
+            self._file(ent, channel, helped=False)
+        else:
+            help_done.callbacks.append(lambda _ev: self._file(ent, channel, helped=True))
+
+    def _file(self, ent: Enterprise, channel: str, helped: bool) -> None:
+        if ent.failed:
+            return
+        p = self.policy
         delay = 0.0
-        complete = p.complete_probability_liaison if ent.liaison_helps_with_loan() else p.complete_probability
+        complete = p.complete_probability_liaison if helped else p.complete_probability
         if ent.u("loan_complete") >= complete:
             delay = p.completion_days.quantile(ent.u("loan_completion"))
         decision = p.decision_days if channel == GREEN else p.standard_decision_days
         delay += decision.quantile(ent.u("loan_decision"))
-        ev = env.timeout(delay)
+        ev = self.city.env.timeout(delay)
         ev.callbacks.append(lambda _ev: self._decide(ent, channel))
 
     def _decide(self, ent: Enterprise, channel: str) -> None:

@@ -75,6 +75,8 @@ class LiaisonRole(Strict):
                                 provenance="assumption: a short visit with the travel in a county town")
     followup_hours: Dist = param(lambda: lognormal(1.0, 0.5), unit="cadre-hours", meaning="carrying one problem from the daily dispatch (日调度) to its department and following it up",
                                  provenance="assumption")
+    loan_help_hours: Dist = param(lambda: lognormal(4.0, 0.5), unit="cadre-hours", meaning="helping a firm short of cash put its loan application together; the application is filed when the help is done",
+                                  provenance="assumption: half a working day, as the first visit")
     preparation_factor: Factor = param(0.6, unit="factor", meaning="preparation time with a liaison's first visit ÷ without",
                                        provenance="assumption")
     rework_factor: Factor = param(0.5, unit="factor", meaning="rework probability after a liaison's first visit ÷ without",
