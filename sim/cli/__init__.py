@@ -86,8 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         return _internal_error(exc)
 
 
-# disk full, quota, read-only file system, permission: the planner can fix these, so exit 2
-_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+# disk full, quota, read-only file system, permission, a path through a file or a link loop: the planner
+# can fix these, so exit 2
+_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR,
+                errno.ENAMETOOLONG, errno.ELOOP}
 
 
 def _internal_error(exc: BaseException) -> int:

@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from sim import __version__
 from sim.analysis.stats import t_halfwidth
-from sim.errors import InputError, InputProblem
+from sim.errors import InputError, InputProblem, OutputError
 from sim.experiment.executors import Completed, Evaluate, Executor, Job
 from sim.experiment.failures import FailureLog
 from sim.experiment.fingerprint import Populations, scenario_identity
@@ -206,6 +206,9 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
     total = len(design) * reps
     with ResultStore(out, durable) as store:
         stored = store.finished(where)
+        if store.damaged:
+            say(f"note: {store.damaged} run(s) in {store.path} could not be read back (a damaged entry); "
+                "they are run again.")
         todo = [Job(k, i, r, prepared[i][0], model.evaluate) for k, (i, r) in where.items() if k not in stored]
         dup = total - len(where)
         say(f"Sweep '{Path(spec.file).name}': {spec.design.name} design, {len(design)} point(s) × {reps} "
@@ -238,7 +241,11 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
             status = "failed"
             raise
         finally:
-            store.finish_sweep(sweep_id, status)
+            try:
+                store.finish_sweep(sweep_id, status)
+            except OutputError:
+                if status != "failed":  # else the first error (e.g. a full disk) is the one to report
+                    raise
         summaries = store.summaries(where)
     missing = [k for k in where if k not in summaries]
     if len(missing) > failed:  # cannot happen unless the store was changed underneath us
