@@ -65,3 +65,8 @@ class InputError(Exception):
 
 class OutputError(Exception):
     """The results cannot be written (unwritable folder, full disk, folder not empty)."""
+
+
+class ClusterError(Exception):
+    """The workers cannot run the jobs (a Dask cluster lost every worker or its scheduler; worker processes
+    keep dying). Exit code 2: the planner can fix the environment; finished runs are kept."""

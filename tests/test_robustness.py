@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -265,3 +266,219 @@ def test_a_truncated_store_file_is_a_clear_error(small: Path, tmp_path: Path,
     assert code == 2, err
     _clean(err)
     assert str(store) in err and ("damaged" in err or "cannot" in err)
+
+
+# -- worker processes that die --------------------------------------------------------------------------
+
+def _grid_spec() -> Any:
+    from sim.sweep.spec import GridDesign, Parameter, SweepSpec
+
+    return SweepSpec("function", Path("-"), [Parameter("x", "uncertainty", levels=(1, 2, 3, 4))],
+                     GridDesign(name="grid"), 2, ["y"])
+
+
+def dies_once(values: Any, replication: int) -> dict[str, float]:
+    """Kills its own worker process (as the kernel's OOM killer does) the first time it runs point x=2, r=0."""
+    x = float(values["x"])
+    if x == 2 and replication == 0:
+        marker = Path(os.environ["ROBUST_MARKER"])
+        if not marker.exists():
+            marker.write_text("died once")
+            os.kill(os.getpid(), signal.SIGKILL)
+    return {"y": 10 * x + replication}
+
+
+def always_dies(values: Any, replication: int) -> dict[str, float]:
+    """Kills its worker every time at point x=2, r=0."""
+    if float(values["x"]) == 2 and replication == 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {"y": 10 * float(values["x"]) + replication}
+
+
+def _sweep_with(function: Any, executor: Any, out: Path) -> Any:
+    from sim.sweep.run import FunctionModel, run_sweep
+
+    return run_sweep(_grid_spec(), FunctionModel(function, ["y"], seed=1), out, executor, progress=False,
+                     say=lambda _: None, durable=False)
+
+
+def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_pool(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.experiment.executors import LocalExecutor
+
+    monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
+    with LocalExecutor(2) as executor:
+        report = _sweep_with(dies_once, executor, tmp_path / "out")
+    assert (tmp_path / "marker").exists()  # the worker was killed
+    assert report.failed == 0 and report.ran == 8
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
+
+
+def test_a_run_that_kills_its_worker_every_time_fails_alone(tmp_path: Path) -> None:
+    from sim.experiment.executors import MAX_LOSSES, LocalExecutor
+
+    with LocalExecutor(2) as executor:
+        report = _sweep_with(always_dies, executor, tmp_path / "out")
+    assert report.failed == 1 and report.ran == 8  # the other 7 runs finished
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert results["y"].isna().sum() == 1
+    log = (tmp_path / "out" / "sweep.log").read_text()
+    assert f"died {MAX_LOSSES} times" in log and "point 1, replication 0" in log
+
+
+@pytest.mark.slow
+def test_dask_workers_killed_mid_sweep_have_their_runs_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.experiment.executors import DaskExecutor
+
+    monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
+    with DaskExecutor(2) as executor:
+        report = _sweep_with(dies_once, executor, tmp_path / "out")
+    assert (tmp_path / "marker").exists()
+    assert report.failed == 0
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
+
+
+def kills_its_worker(values: Any, replication: int) -> dict[str, float]:
+    """Ends its Dask worker (started without a nanny, nothing restarts it) from x=2 on."""
+    if float(values["x"]) >= 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {"y": float(values["x"])}
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_that_loses_every_worker_is_exit_2_not_a_hang(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+    import subprocess
+    import sys
+    import time
+
+    from distributed import LocalCluster
+
+    import sim.experiment.executors
+    from sim.errors import ClusterError
+    from sim.experiment.executors import DaskExecutor
+
+    monkeypatch.setattr(sim.experiment.executors, "DASK_WORKERS_TIMEOUT", 3.0)
+    root = Path(__file__).parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    with LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster:
+        # two workers of a "remote" cluster, as `dask worker ADDRESS --no-nanny` starts them
+        workers = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
+                                     "--no-nanny", "--nthreads", "1", "--no-dashboard"], cwd=root, env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+        try:
+            with DaskExecutor(1, cluster.scheduler_address) as executor:
+                t0 = time.monotonic()
+                with pytest.raises(ClusterError, match="has had no worker") as caught:
+                    _sweep_with(kills_its_worker, executor, tmp_path / "out")
+                assert time.monotonic() - t0 < 60
+        finally:
+            for proc in workers:
+                proc.kill()
+                proc.wait(timeout=30)
+    assert "every run that finished is kept" in str(caught.value)
+    import sqlite3 as sq
+
+    with sq.connect(tmp_path / "out" / STORE_NAME) as conn:  # only runs of x=1 can have finished, and are kept
+        assert {p for (p,) in conn.execute("SELECT parameters FROM runs")} <= {'{"x":1}'}
+        assert conn.execute("SELECT status FROM sweeps").fetchall() == [("failed",)]
+
+
+def _silent_listener() -> tuple[Any, int]:
+    """A socket on 127.0.0.1 that accepts connections and never says anything (closed by the caller)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.5)
+    accepted: list[Any] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+
+    class Listener:
+        def close(self) -> None:
+            stop.set()
+            thread.join(timeout=5)
+            for conn in accepted:
+                conn.close()
+            server.close()
+
+    return Listener(), server.getsockname()[1]
+
+
+def test_a_scheduler_address_that_never_answers_is_exit_2_in_bounded_time(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    import sim.experiment.executors
+
+    monkeypatch.setattr(sim.experiment.executors, "DASK_CONNECT_TIMEOUT", 1.0)
+    listener, port = _silent_listener()
+    try:
+        t0 = time.monotonic()
+        assert _run(small, tmp_path / "out", "--scheduler", f"tcp://127.0.0.1:{port}") == 2
+        assert time.monotonic() - t0 < 15
+    finally:
+        listener.close()
+    err = capsys.readouterr().err
+    _clean(err)
+    assert f"tcp://127.0.0.1:{port} accepts connections but does not answer as a Dask scheduler" in err
+
+
+# -- absurd sizes ---------------------------------------------------------------------------------------
+
+def test_a_sweep_with_100000_replications_says_its_plan_at_once(small: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import sim.sweep.run
+
+    class Planned(Exception):
+        pass
+
+    said: list[tuple[float, str]] = []
+    t0 = time.monotonic()
+
+    def say(text: str) -> None:
+        said.append((time.monotonic() - t0, text))
+        if "to run on" in text:
+            raise Planned  # stop before running 200,000 replications
+
+    from sim.experiment.executors import LocalExecutor
+    from sim.scenario.loader import load_scenario
+    from sim.sweep.spec import load_sweep
+
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(SWEEP.replace("replications: 2", "replications: 100000"))
+    spec = load_sweep(sweep)
+    model = sim.sweep.run.ScenarioModel(load_scenario(small).base, spec)
+    with pytest.raises(Planned), LocalExecutor(1) as executor:
+        sim.sweep.run.run_sweep(spec, model, tmp_path / "out", executor, progress=False, say=say)
+    assert said[0][1].startswith("Sweep 'sweep.yaml': preparing 200,000 run(s)") and said[0][0] < 2
+    assert "200000 to run" in said[-1][1] and said[-1][0] < 20  # the keys of 200,000 runs: was 70 s
+
+
+def test_a_sweep_beyond_the_run_limit_is_refused_naming_the_key(small: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(SWEEP.replace("levels: [1, 3]", "levels: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]")
+                     .replace("replications: 2", "replications: 100000"))
+    assert main(["sweep", str(sweep), "--out", str(tmp_path / "out"), "-q", "--no-report"]) == 2
+    err = capsys.readouterr().err
+    _clean(err)
+    assert "sweep.yaml:6:1: key 'replications': 11 point(s) × 100,000 replication(s) = 1,100,000 runs" in err
+    assert "at most 1,000,000" in err

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from sim import __version__
-from sim.errors import InputError, OutputError
+from sim.errors import ClusterError, InputError, OutputError
 
 # command -> one-line summary for `python -m sim --help` (the module gives the full help)
 COMMANDS: dict[str, str] = {
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_INPUT
-    except OutputError as exc:
+    except (OutputError, ClusterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
