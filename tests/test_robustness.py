@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import sim.experiment.experiment
 import sim.experiment.runner
 from sim.cli import main
 from sim.experiment.store import STORE_NAME
@@ -482,3 +483,93 @@ def test_a_sweep_beyond_the_run_limit_is_refused_naming_the_key(small: Path, tmp
     _clean(err)
     assert "sweep.yaml:6:1: key 'replications': 11 point(s) × 100,000 replication(s) = 1,100,000 runs" in err
     assert "at most 1,000,000" in err
+
+
+# -- memory -----------------------------------------------------------------------------------------------
+
+BIG = """
+name: big
+horizon_days: 30
+replications: 2
+population:
+  strata:
+    - {name: firms, count: 2000000}
+"""
+
+
+def test_a_population_that_cannot_fit_is_refused_before_running_with_an_estimate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sim.experiment.memory as memory
+
+    monkeypatch.setattr(memory, "available_bytes", lambda: 8_000_000_000)
+    ran: list[Any] = []
+    monkeypatch.setattr(sim.experiment.runner, "run_task", lambda task: ran.append(task))
+    scen = tmp_path / "big.yaml"
+    scen.write_text(BIG)  # the largest population the schema allows
+    out = tmp_path / "out"
+    assert main(["run", str(scen), "--out", str(out), "-q", "--no-report"]) == 2
+    err = capsys.readouterr().err
+    _clean(err)
+    need = memory.replication_bytes(2_000_000) / 1e9  # 14.2 GB with 7,000 bytes per enterprise
+    assert f"key 'population.strata': 2,000,000 enterprises need about {need:.1f} GB of memory" in err
+    assert "this machine has 8.0 GB available" in err
+    assert ran == [] and not out.exists()  # refused before the folder was touched
+
+
+def test_the_default_workers_are_lowered_to_fit_and_explicit_ones_are_refused(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sim.experiment.executors
+    import sim.experiment.memory as memory
+
+    # room for exactly two workers of the 30-firm scenario
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2 * memory.replication_bytes(30) + 1)
+    monkeypatch.setattr(sim.experiment.executors, "default_workers", lambda: 8)
+    started: list[int] = []
+
+    def spy(kind: Any, workers: Any, scheduler: Any = None) -> Any:
+        started.append(workers)
+        return sim.experiment.executors.LocalExecutor(1)
+
+    monkeypatch.setattr(sim.experiment.experiment, "make_executor", spy)
+    assert main(["run", str(small), "--out", str(tmp_path / "a"), "-q", "--no-report"]) == 0
+    assert started == [2]
+    assert "running 2 worker(s) instead of 8 to fit" in capsys.readouterr().err
+    assert main(["run", str(small), "--out", str(tmp_path / "b"), "-q", "--no-report", "--workers", "3"]) == 2
+    err = capsys.readouterr().err
+    _clean(err)
+    assert "3 workers × about 0.2 GB each (30 enterprises) exceed" in err and "use --workers 2 or fewer" in err
+
+
+# -- Ctrl-C on a Dask sweep ---------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_dask_sweep_prints_no_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from sim.experiment.store import ResultStore
+
+    (tmp_path / "small.yaml").write_text(SMALL.replace("count: 30", "count: 300"))
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(SWEEP.replace("replications: 2", "replications: 40"))
+    out = tmp_path / "out"
+    root = Path(__file__).parent.parent
+    cmd = [sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), "--executor", "dask", "--workers",
+           "2", "--no-report"]
+    # a new session: the signal goes to the whole process group, workers included, as Ctrl-C in a terminal
+    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        if (out / STORE_NAME).exists():
+            with ResultStore(out, durable=False) as store:
+                if store.count() >= 2:
+                    break
+    assert proc.poll() is None, "the sweep ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Error" not in err, err
+    assert "Interrupted: every run that finished is kept" in err and "run the same command again" in err

@@ -228,8 +228,13 @@ class DaskExecutor(Executor):
             self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
         else:
             self.workers = max(1, workers)
-            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=":0", silence_logs=logging.ERROR)
+            # Ctrl-C in a terminal reaches every process of the group: worker processes started while
+            # SIGINT is ignored keep ignoring it (it survives exec), so only this process stops, closes
+            # the cluster and prints one message, not a traceback per worker. Their logs of the
+            # connection closing under them are silenced for the same reason; failures come back as jobs'.
+            with _sigint_ignored():
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                             dashboard_address=":0", silence_logs=logging.CRITICAL)
             self._client = Client(self._cluster)
 
     def run(self, jobs: list[Job]) -> Iterator[Completed]:
@@ -295,6 +300,19 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             with contextlib.suppress(Exception):
                 self._cluster.close(timeout=10)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while the block starts child processes (only the main thread may set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _probe(address: str) -> None:
