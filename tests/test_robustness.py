@@ -573,3 +573,65 @@ def test_ctrl_c_on_a_dask_sweep_prints_no_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "Error" not in err, err
     assert "Interrupted: every run that finished is kept" in err and "run the same command again" in err
+
+
+def test_a_shortened_calibration_horizon_keeps_days_beyond_it_valid() -> None:
+    # calibration stops at the last target day; the loan window (like the ban and dispatch days) may
+    # lie past it, which must not make the shortened scenario invalid
+    from sim.calibration.fit import apply_values
+
+    base = tiny(horizon_days=120, policies={"loans": {"enabled": True, "window_opens_day": 60}},
+                cadres={"dispatch_day": 50})
+    short = apply_values(base, [], [], horizon=30.0)
+    assert short.horizon_days == 30 and short.policies.loans.window_opens_day == 30
+    assert short.cadres.dispatch_day == 30
+
+
+def test_sigterm_while_the_report_is_written_says_how_to_finish(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sim.report
+
+    def killed(*args: Any, **kwargs: Any) -> Path:
+        os.kill(os.getpid(), signal.SIGTERM)  # `kill PID` while the report is drawn
+        raise AssertionError("SIGTERM did not stop the report")
+
+    monkeypatch.setattr(sim.report, "write_report", killed)
+    out = tmp_path / "out"
+    assert main(["run", str(small), "--out", str(out), "--workers", "1", "-q"]) == 130
+    err = capsys.readouterr().err
+    _clean(err)
+    assert f"The results in {out} are complete, but the report was not written" in err
+    assert f"python -m sim report {out}" in err
+    assert (out / "summary.csv").is_file()
+
+
+@pytest.mark.slow
+def test_workers_of_a_sweep_killed_with_sigkill_end_too(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    (tmp_path / "small.yaml").write_text(SMALL.replace("count: 30", "count: 400"))
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(SWEEP.replace("replications: 2", "replications: 20"))
+    cmd = [sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(tmp_path / "out"), "--workers", "2",
+           "-q", "--no-report"]
+    proc = subprocess.Popen(cmd, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        workers = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    assert proc.poll() is None and len(workers) >= 2, "the sweep ended before its workers could be seen"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    # each worker checks its parent every WATCHDOG_SECONDS (1 s); allow for a loaded machine
+    gone_by = time.monotonic() + 20
+    alive = workers
+    while alive and time.monotonic() < gone_by:
+        time.sleep(0.2)
+        alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert alive == [], "workers outlived the killed sweep"
