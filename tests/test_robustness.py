@@ -633,5 +633,39 @@ def test_workers_of_a_sweep_killed_with_sigkill_end_too(tmp_path: Path) -> None:
     alive = workers
     while alive and time.monotonic() < gone_by:
         time.sleep(0.2)
-        alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        alive = [p for p in alive if _running(p)]
     assert alive == [], "workers outlived the killed sweep"
+
+
+def _running(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_a_run_whose_cluster_loses_its_workers_keeps_what_finished_and_says_how_to_finish(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.errors import ClusterError
+    from sim.experiment.executors import Executor, run_job
+
+    class LosesItsWorkers(Executor):
+        name = "dask"
+
+        def run(self, jobs: list[Any]) -> Any:
+            for job in jobs[:2]:
+                yield run_job(job)
+            raise ClusterError("the Dask cluster has had no worker (or no scheduler) for 30 s")
+
+    monkeypatch.setattr(sim.experiment.experiment, "make_executor", lambda *a, **k: LosesItsWorkers())
+    out = tmp_path / "out"
+    assert _run(small, out) == 2
+    err = capsys.readouterr().err
+    _clean(err)
+    assert "error: the Dask cluster has had no worker" in err
+    assert f"To finish the run:\n  python -m sim run {small} --out {out} --resume --workers 1" in err
+    monkeypatch.undo()
+    assert _run(small, out, "--resume") == 0
+    assert "Resumed: 2 replication(s) reused" in capsys.readouterr().err
