@@ -35,7 +35,8 @@ EXECUTORS = ("local", "dask")
 WATCHDOG_SECONDS = 1.0  # how often a local worker checks that its parent is alive
 DASK_WORKERS_TIMEOUT = 30.0  # seconds to wait for a scheduler to have a worker (at the start, or after losing all)
 DASK_CONNECT_TIMEOUT = 10.0  # seconds for a scheduler address to answer at all
-DASK_POLL_SECONDS = 0.2  # how often a Dask run checks for results (and, when none came, that workers remain)
+DASK_POLL_SECONDS = 0.2  # how often a Dask run checks for results
+DASK_CHECK_SECONDS = 1.0  # how often, while no result comes, it asks the scheduler whether workers remain
 MAX_LOSSES = 3  # a job whose worker died this many times is reported as failed, not retried
 
 
@@ -239,7 +240,8 @@ class DaskExecutor(Executor):
 
     def run(self, jobs: list[Job]) -> Iterator[Completed]:
         """Results as they finish. A job on a worker that dies is rerun by the scheduler on another one;
-        a job that killed MAX_LOSSES workers is reported as failed; a cluster left without any worker (or
+        a job that killed more workers than Dask allows (``distributed.scheduler.allowed-failures``, 3)
+        is reported as failed; a cluster left without any worker (or
         scheduler) for DASK_WORKERS_TIMEOUT seconds is a ClusterError, never a wait for ever."""
         from distributed import as_completed
 
@@ -251,6 +253,7 @@ class DaskExecutor(Executor):
         try:
             ready = as_completed(futures)
             without_workers_since: float | None = None
+            checked = time.monotonic()  # when the scheduler was last asked for its workers
             while left:
                 batch = ready.next_batch(block=False)
                 for fut in batch:
@@ -260,10 +263,13 @@ class DaskExecutor(Executor):
                     without_workers_since = None
                     continue
                 time.sleep(DASK_POLL_SECONDS)
+                now = time.monotonic()
+                if now - checked < DASK_CHECK_SECONDS:
+                    continue
+                checked = now
                 if self._has_workers():
                     without_workers_since = None
                     continue
-                now = time.monotonic()
                 without_workers_since = without_workers_since or now
                 if now - without_workers_since > DASK_WORKERS_TIMEOUT:
                     raise ClusterError(
@@ -281,7 +287,9 @@ class DaskExecutor(Executor):
         try:
             result: Completed = fut.result()
         except KilledWorker as exc:
-            return Completed(job.key, None, 0.0, _worker_died(int(exc.args[2]) if len(exc.args) > 2 else MAX_LOSSES))
+            # the scheduler gives up once a task was on more than allowed_failures workers that died
+            allowed = int(exc.args[2]) if len(exc.args) > 2 else MAX_LOSSES - 1
+            return Completed(job.key, None, 0.0, _worker_died(allowed + 1))
         except CancelledError:  # the scheduler forgot it: it restarted or the connection was lost
             raise ClusterError("the Dask scheduler dropped the jobs (it restarted, or the connection to it was "
                                "lost); every run that finished is kept. Run the same command again (`run` with "
@@ -324,6 +332,8 @@ def _probe(address: str) -> None:
     if not address.startswith("tcp://"):
         return  # tls:// and others: the client's own timeout
     host, _, port = address.removeprefix("tcp://").rstrip("/").rpartition(":")
+    if not host or not port.isdigit():
+        return  # no explicit port: the client's default and its own timeout
     fix = "Give the address printed by `dask scheduler`, e.g. tcp://10.0.0.5:8786."
     try:
         with socket.create_connection((host.strip("[]"), int(port)), timeout=DASK_CONNECT_TIMEOUT) as sock:
