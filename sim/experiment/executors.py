@@ -255,11 +255,16 @@ class DaskExecutor(Executor):
             without_workers_since: float | None = None
             checked = time.monotonic()  # when the scheduler was last asked for its workers
             while left:
-                batch = ready.next_batch(block=False)
-                for fut in batch:
+                progressed = False
+                for fut in ready.next_batch(block=False):
+                    completed = self._completed(fut, by_future[fut])
+                    if completed is None:  # its result was lost with a worker: wait for it again
+                        ready.add(fut)
+                        continue
                     left -= 1
-                    yield self._completed(fut, by_future[fut])
-                if batch:
+                    progressed = True
+                    yield completed
+                if progressed:
                     without_workers_since = None
                     continue
                 time.sleep(DASK_POLL_SECONDS)
@@ -280,12 +285,19 @@ class DaskExecutor(Executor):
             with contextlib.suppress(Exception):  # the scheduler may be gone
                 self._client.cancel([f for f in futures if not f.done()])
 
-    def _completed(self, fut: Any, job: Job) -> Completed:
-        """A finished future's result; a job that killed its workers becomes a failure (the others go on)."""
+    def _completed(self, fut: Any, job: Job) -> Completed | None:
+        """A finished future's result; a job that killed its workers becomes a failure (the others go on).
+
+        None when the result does not arrive within DASK_WORKERS_TIMEOUT: the worker holding it died after
+        the job finished, and the scheduler computes it again (or, without workers, never: the caller's
+        no-worker timeout then ends the run).
+        """
         from distributed import KilledWorker
 
         try:
-            result: Completed = fut.result()
+            result: Completed = fut.result(timeout=DASK_WORKERS_TIMEOUT)
+        except TimeoutError:
+            return None
         except KilledWorker as exc:
             # the scheduler gives up once a task was on more than allowed_failures workers that died
             allowed = int(exc.args[2]) if len(exc.args) > 2 else MAX_LOSSES - 1
