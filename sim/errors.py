@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+MAX_SHOWN = 100  # problems printed for one input (the loader already stops at 40 per base or variant)
+
 
 @dataclass(frozen=True)
 class InputProblem:
@@ -35,7 +37,7 @@ class InputError(Exception):
     """Bad input from the planner (exit code 2). Holds one or more problems."""
 
     def __init__(self, problems: list[InputProblem]) -> None:
-        super().__init__("\n".join(p.render() for p in problems))
+        super().__init__("\n".join(p.render() for p in problems[:MAX_SHOWN]))
         self.problems = problems
 
     @classmethod
@@ -50,11 +52,21 @@ class InputError(Exception):
         return cls([InputProblem(str(file), message, key, line, column)])
 
     def render(self) -> str:
+        """Every problem, one paragraph each; past MAX_SHOWN, a count of the rest (a file with 90,000
+        mistakes gets a readable message, not megabytes)."""
         count = len(self.problems)
-        head = "error" if count == 1 else f"{count} errors"
-        body = "\n\n".join(p.render() for p in self.problems)
+        head = "error" if count == 1 else f"{count:,} errors"
+        body = "\n\n".join(p.render() for p in self.problems[:MAX_SHOWN])
+        if count > MAX_SHOWN:
+            body += (f"\n\n... and {count - MAX_SHOWN:,} more problems (only the first {MAX_SHOWN} are shown); "
+                     "fix the ones above first.")
         return f"{head} in input:\n\n{body}"
 
 
 class OutputError(Exception):
     """The results cannot be written (unwritable folder, full disk, folder not empty)."""
+
+
+class ClusterError(Exception):
+    """The workers cannot run the jobs (a Dask cluster lost every worker or its scheduler; worker processes
+    keep dying). Exit code 2: the planner can fix the environment; finished runs are kept."""

@@ -66,6 +66,9 @@ def _from_strata(scenario: Scenario, streams: Streams) -> Population:
     strata = scenario.population.strata
     counties = [c.name for c in scenario.counties]
     weights = np.array([c.weight for c in scenario.counties], dtype=float)
+    top = weights.max(initial=0.0)
+    if top > 0:  # relative to the largest first: two weights of 1e308 would sum to inf
+        weights = weights / top
     weights = weights / weights.sum()
     parts: dict[str, list[np.ndarray]] = {k: [] for k in (
         "group", "local", "county", "size", "ess", "ht", "gz", "np", "run", "workers", "nls", "ready",
@@ -151,6 +154,12 @@ def read_population_csv(path: Path, scenario: Scenario) -> Population:
         raise InputError.single(file, "the population CSV is not UTF-8 text.", key="population.csv") from None
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
+    doubled = sorted({c for c in header if header.count(c) > 1})
+    if doubled:
+        places = "; ".join(f"'{c}' is column " + " and ".join(str(i + 1) for i, h in enumerate(header) if h == c)
+                           for c in doubled)
+        raise InputError.single(file, f"the header names a column twice ({places}); each column may appear once. "
+                                f"Columns allowed: {', '.join(CSV_COLUMNS)}.", line=1)
     missing = [c for c, (req, _) in CSV_COLUMNS.items() if req and c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
     if missing or unknown:
@@ -168,6 +177,16 @@ def read_population_csv(path: Path, scenario: Scenario) -> Population:
     for lineno, row in enumerate(reader, start=2):
         if len(rows) >= MAX_ENTERPRISES:
             raise InputError.single(file, f"more than {MAX_ENTERPRISES:,} enterprises; refused.", line=lineno)
+        if None in row:  # DictReader puts the fields past the header under the key None
+            extra = len(row[None])  # type: ignore[index]
+            problems.append(InputProblem(file, f"the row has {len(header) + extra} fields but the header has "
+                                         f"{len(header)} columns (column {len(header) + 1} onwards has no name: "
+                                         f"{row[None][0]!r}…); remove the extra field(s) or a stray comma, or "  # type: ignore[index]
+                                         "quote a value that contains a comma.", line=lineno,
+                                         column=len(header) + 1))
+            if len(problems) >= 20:
+                break
+            continue
         rec, errs = _parse_row(row, counties, seen)
         problems.extend(InputProblem(file, msg, key=col, line=lineno) for col, msg in errs)
         if not errs:

@@ -115,6 +115,12 @@ def apply_values(base: Scenario, slots: list[ParamSlot], x: np.ndarray | list[fl
             set_value(data, q, v)
     if horizon is not None:
         data["horizon_days"] = horizon
+        # days the schema wants within the horizon: one past the shortened horizon acts at its end at the
+        # earliest, which leaves the series up to the horizon unchanged
+        for section, key in (("calendar", "restart_ban_until_day"), ("cadres", "dispatch_day")):
+            data[section][key] = min(data[section][key], horizon)
+        loans = data["policies"]["loans"]
+        loans["window_opens_day"] = min(loans["window_opens_day"], horizon)
     return Scenario.model_validate(data)
 
 

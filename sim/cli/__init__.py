@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from sim import __version__
-from sim.errors import InputError, OutputError
+from sim.errors import ClusterError, InputError, OutputError
 
 # command -> one-line summary for `python -m sim --help` (the module gives the full help)
 COMMANDS: dict[str, str] = {
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_INPUT
-    except OutputError as exc:
+    except (OutputError, ClusterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
@@ -88,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         return _internal_error(exc)
 
 
-# disk full, quota, read-only file system, permission: the planner can fix these, so exit 2
-_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+# disk full, quota, read-only file system, permission, a path through a file or a link loop: the planner
+# can fix these, so exit 2
+_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR,
+                errno.ENAMETOOLONG, errno.ELOOP}
 
 
 def _internal_error(exc: BaseException) -> int:

@@ -22,6 +22,7 @@ from sim.calibration.targets import Target, read_targets
 from sim.cli.run import add_executor_options, positive_int, seed_int
 from sim.experiment.executors import Executor, make_executor
 from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.experiment.memory import workers_that_fit
 from sim.results.output import default_folder, prepare_folder
 from sim.scenario.loader import LoadedScenario, load_scenario
 
@@ -73,9 +74,10 @@ def main(args: argparse.Namespace) -> int:
     targets = read_targets(args.targets, args.region)
     slots = resolve_params(base, args.fits, str(args.file))
     out = args.out or default_folder(loaded).with_name("calibration-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    workers = workers_that_fit(loaded, args.workers, args.scheduler, lambda text: print(text, file=sys.stderr))
     with FolderLock(out, ["python", "-m", "sim", *sys.argv[1:]]):
         prepare_folder(out, args.force, ignore={LOCK_NAME})
-        with make_executor(args.executor, args.workers, args.scheduler) as executor:
+        with make_executor(args.executor, workers, args.scheduler) as executor:
             return _calibrate(args, loaded, targets, slots, out, executor)
 
 

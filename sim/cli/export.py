@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
+from sim.errors import InputError, OutputError
 from sim.experiment.store import STORE_NAME, ResultStore
 from sim.results.output import atomic_write
 
@@ -36,6 +36,9 @@ def main(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     out: Path = args.out or folder / "export"
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file; export writes several tables into a folder. Give a folder "
+                          f"(it is created if missing), e.g. --out {out.parent / 'export'}.")
     with ResultStore(folder) as store:
         tables = store.tables()
     for name, frame in tables.items():

@@ -13,7 +13,7 @@ from sim.analysis.comparison import DEFAULT_MAX_REPLICATIONS, comparison_table, 
 from sim.analysis.stats import TESTS, t_halfwidth
 from sim.analysis.survival import median_text
 from sim.cli.report import add_language_option, check_language, write_after_run
-from sim.errors import InputError
+from sim.errors import ClusterError, InputError
 from sim.experiment.executors import EXECUTORS
 from sim.experiment.experiment import Experiment, Interrupted, NothingFinished, RunRequest
 from sim.experiment.run_state import sigterm_as_interrupt
@@ -142,6 +142,9 @@ def main(args: argparse.Namespace) -> int:
         except NothingFinished as nothing:
             print(str(nothing), file=sys.stderr)
             return 1
+        except ClusterError as lost:  # the workers are gone: what finished is kept, as after Ctrl-C
+            print(f"error: {lost}\nTo finish the run:\n  {resume_command(args, experiment.out)}", file=sys.stderr)
+            return 2
         results = outcome.results
         print(headline_table(results))
         table = comparison_table(outcome.comparison, HEADLINE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from sim.cli.run import add_executor_options
 from sim.errors import OutputError
 from sim.experiment.executors import make_executor
 from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.experiment.memory import workers_that_fit
+from sim.experiment.run_state import sigterm_as_interrupt
 from sim.experiment.store import STORE_NAME
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.sweep.run import ScenarioModel, run_sweep
@@ -59,9 +62,15 @@ def _sweep(args: argparse.Namespace, spec: SweepSpec, loaded: LoadedScenario, mo
     if loaded.variants:
         say(f"note: the sweep varies the base of {spec.scenario_path}; its variants "
             f"({', '.join(loaded.variants)}) are not run.")
-    with make_executor(args.executor, args.workers, args.scheduler) as executor:
-        report = run_sweep(spec, model, out, executor, progress=False if args.quiet else None, say=say,
-                           command=command)
+    workers = workers_that_fit(loaded, args.workers, args.scheduler, say)
+    try:
+        with sigterm_as_interrupt(), make_executor(args.executor, workers, args.scheduler) as executor:
+            report = run_sweep(spec, model, out, executor, progress=False if args.quiet else None, say=say,
+                               command=command)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: every finished run is already in the store
+        print(f"Interrupted: every run that finished is kept in {out / STORE_NAME}. To finish the sweep, run "
+              f"the same command again:\n  {shlex.join(command)}", file=sys.stderr)
+        return 130
     for note in report.notes:
         say(f"note: {note}")
     tables = "points.csv, results.csv, summary.csv" + (", sensitivity.csv" if (out / "sensitivity.csv").exists()

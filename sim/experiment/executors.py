@@ -14,23 +14,30 @@ worker).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from sim.errors import InputError
+from sim.errors import ClusterError, InputError
 
 Evaluate = Callable[[Any, int], Any]
 EXECUTORS = ("local", "dask")
 WATCHDOG_SECONDS = 1.0  # how often a local worker checks that its parent is alive
-DASK_WORKERS_TIMEOUT = 30.0  # seconds to wait for a scheduler to have a worker
+DASK_WORKERS_TIMEOUT = 30.0  # seconds to wait for a scheduler to have a worker (at the start, or after losing all)
+DASK_CONNECT_TIMEOUT = 10.0  # seconds for a scheduler address to answer at all
+DASK_POLL_SECONDS = 0.2  # how often a Dask run checks for results
+DASK_CHECK_SECONDS = 1.0  # how often, while no result comes, it asks the scheduler whether workers remain
+MAX_LOSSES = 3  # a job whose worker died this many times is reported as failed, not retried
 
 
 def default_workers() -> int:
@@ -109,24 +116,56 @@ class LocalExecutor(Executor):
             for job in jobs:
                 yield run_job(job)
             return
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_signals)
-        pool = self._pool
-        try:
-            pending: set[Future[Completed]] = {pool.submit(run_job, job) for job in jobs}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    yield fut.result()
-        except BaseException:  # Ctrl-C, or the caller stopped early (GeneratorExit)
+        losses: dict[str, int] = {}  # job key -> pools that broke while it was queued or running
+        todo = list(jobs)
+        while todo:
+            pool = self._start()
+            lost: list[Job] = []
+            try:
+                pending: dict[Future[Completed], Job] = {pool.submit(run_job, job): job for job in todo}
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        job = pending.pop(fut)
+                        try:
+                            result = fut.result()
+                        except BrokenProcessPool:  # a worker died (killed by the system, e.g. out of memory)
+                            lost.append(job)
+                            continue
+                        yield result
+            except BaseException:  # Ctrl-C, or the caller stopped early (GeneratorExit)
+                self._pool = None
+                _stop(pool)
+                raise
+            if not lost:
+                return
+            # the pool is unusable once a worker died: every job it had not finished is lost with it.
+            # Rerun them on a fresh pool; a job lost MAX_LOSSES times is probably what kills its worker.
             self._pool = None
             _stop(pool)
-            raise
+            todo = []
+            for job in lost:
+                losses[job.key] = losses.get(job.key, 0) + 1
+                if losses[job.key] >= MAX_LOSSES:
+                    yield Completed(job.key, None, 0.0, _worker_died(losses[job.key]))
+                else:
+                    todo.append(job)
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_signals)
+        return self._pool
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+
+
+def _worker_died(times: int) -> str:
+    return (f"WorkerDied: the worker process running this job died {times} times (killed by the operating system, "
+            "most often for lack of memory, or by a signal); it was not run to the end. Lower --workers or the "
+            "population so that each worker has enough memory.\n")
 
 
 def _worker_signals() -> None:
@@ -173,6 +212,7 @@ class DaskExecutor(Executor):
 
         self._cluster: Any = None
         if scheduler:
+            _probe(scheduler)
             try:
                 self._client = Client(scheduler, timeout="15s")
             except (OSError, TimeoutError, ValueError) as exc:
@@ -189,26 +229,134 @@ class DaskExecutor(Executor):
             self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
         else:
             self.workers = max(1, workers)
-            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=":0", silence_logs=logging.ERROR)
+            # Ctrl-C in a terminal reaches every process of the group: worker processes started while
+            # SIGINT is ignored keep ignoring it (it survives exec), so only this process stops, closes
+            # the cluster and prints one message, not a traceback per worker. Their logs of the
+            # connection closing under them are silenced for the same reason; failures come back as jobs'.
+            with _sigint_ignored():
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                             dashboard_address=":0", silence_logs=logging.CRITICAL)
             self._client = Client(self._cluster)
 
     def run(self, jobs: list[Job]) -> Iterator[Completed]:
+        """Results as they finish. A job on a worker that dies is rerun by the scheduler on another one;
+        a job that killed more workers than Dask allows (``distributed.scheduler.allowed-failures``, 3)
+        is reported as failed; a cluster left without any worker (or
+        scheduler) for DASK_WORKERS_TIMEOUT seconds is a ClusterError, never a wait for ever."""
         from distributed import as_completed
 
         if not jobs:
             return
-        futures = self._client.map(run_job, jobs, pure=False)
+        futures = self._client.map(run_job, jobs, pure=False, retries=0)
+        by_future = dict(zip(futures, jobs, strict=True))
+        left = len(futures)
         try:
-            for fut in as_completed(futures):
-                yield fut.result()
+            ready = as_completed(futures)
+            without_workers_since: float | None = None
+            checked = time.monotonic()  # when the scheduler was last asked for its workers
+            while left:
+                progressed = False
+                for fut in ready.next_batch(block=False):
+                    completed = self._completed(fut, by_future[fut])
+                    if completed is None:  # its result was lost with a worker: wait for it again
+                        ready.add(fut)
+                        continue
+                    left -= 1
+                    progressed = True
+                    yield completed
+                if progressed:
+                    without_workers_since = None
+                    continue
+                time.sleep(DASK_POLL_SECONDS)
+                now = time.monotonic()
+                if now - checked < DASK_CHECK_SECONDS:
+                    continue
+                checked = now
+                if self._has_workers():
+                    without_workers_since = None
+                    continue
+                without_workers_since = without_workers_since or now
+                if now - without_workers_since > DASK_WORKERS_TIMEOUT:
+                    raise ClusterError(
+                        f"the Dask cluster has had no worker (or no scheduler) for {DASK_WORKERS_TIMEOUT:g} s with "
+                        f"{left} job(s) still to run; every run that finished is kept. Start workers (`dask "
+                        "worker ADDRESS`) and run the same command again (`run` with --resume) to finish.")
         finally:
-            self._client.cancel([f for f in futures if not f.done()])
+            with contextlib.suppress(Exception):  # the scheduler may be gone
+                self._client.cancel([f for f in futures if not f.done()])
+
+    def _completed(self, fut: Any, job: Job) -> Completed | None:
+        """A finished future's result; a job that killed its workers becomes a failure (the others go on).
+
+        None when the result does not arrive within DASK_WORKERS_TIMEOUT: the worker holding it died after
+        the job finished, and the scheduler computes it again (or, without workers, never: the caller's
+        no-worker timeout then ends the run).
+        """
+        from distributed import KilledWorker
+
+        try:
+            result: Completed = fut.result(timeout=DASK_WORKERS_TIMEOUT)
+        except TimeoutError:
+            return None
+        except KilledWorker as exc:
+            # the scheduler gives up once a task was on more than allowed_failures workers that died
+            allowed = int(exc.args[2]) if len(exc.args) > 2 else MAX_LOSSES - 1
+            return Completed(job.key, None, 0.0, _worker_died(allowed + 1))
+        except CancelledError:  # the scheduler forgot it: it restarted or the connection was lost
+            raise ClusterError("the Dask scheduler dropped the jobs (it restarted, or the connection to it was "
+                               "lost); every run that finished is kept. Run the same command again (`run` with "
+                               "--resume) once the cluster is up.") from None
+        return result
+
+    def _has_workers(self) -> bool:
+        try:
+            return bool(self._client.scheduler_info().get("workers"))
+        except Exception:  # the scheduler does not answer: as good as no worker
+            return False
 
     def close(self) -> None:
-        self._client.close()
+        with contextlib.suppress(Exception):
+            self._client.close(timeout=10)
         if self._cluster is not None:
-            self._cluster.close()
+            with contextlib.suppress(Exception):
+                self._cluster.close(timeout=10)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while the block starts child processes (only the main thread may set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _probe(address: str) -> None:
+    """Refuse, within DASK_CONNECT_TIMEOUT, an address where nothing (or not a Dask scheduler) answers.
+
+    A Dask scheduler writes its handshake as soon as a connection opens; a listener that accepts and then
+    says nothing would otherwise keep the client waiting for ever.
+    """
+    if not address.startswith("tcp://"):
+        return  # tls:// and others: the client's own timeout
+    host, _, port = address.removeprefix("tcp://").rstrip("/").rpartition(":")
+    if not host or not port.isdigit():
+        return  # no explicit port: the client's default and its own timeout
+    fix = "Give the address printed by `dask scheduler`, e.g. tcp://10.0.0.5:8786."
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=DASK_CONNECT_TIMEOUT) as sock:
+            sock.settimeout(DASK_CONNECT_TIMEOUT)
+            if not sock.recv(1):
+                raise OSError("the connection was closed at once")
+    except TimeoutError:
+        raise InputError.single("--scheduler", f"{address} accepts connections but does not answer as a Dask "
+                                f"scheduler (nothing within {DASK_CONNECT_TIMEOUT:g} s). {fix}") from None
+    except (OSError, ValueError) as exc:
+        raise InputError.single("--scheduler", f"cannot reach the Dask scheduler at {address}: {exc}. {fix}") from None
 
 
 def make_executor(kind: str | None, workers: int | None, scheduler: str | None = None) -> Executor:

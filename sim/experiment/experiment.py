@@ -25,6 +25,7 @@ from sim.analysis.stats import TestName
 from sim.analysis.survival import km_frame, restart_curves, survival_frame
 from sim.experiment.executors import Executor, make_executor
 from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.experiment.memory import workers_that_fit
 from sim.experiment.run_state import RunState, sigterm_as_interrupt
 from sim.experiment.runner import tasks_for
 from sim.plotting import resumption_plot
@@ -100,11 +101,13 @@ class Experiment:
         self.executor: Executor | None = None
 
     def __enter__(self) -> Experiment:
+        req = self.request
+        workers = workers_that_fit(req.loaded, req.workers, req.scheduler, self.say)  # before touching the folder
         self._lock.acquire()
         try:
-            prepare_folder(self.out, self.request.force or self.request.resume, resumable=True, ignore={LOCK_NAME})
-            self.state = RunState.open(self.out, self.request.loaded, resume=self.request.resume)
-            self.executor = make_executor(self.request.executor, self.request.workers, self.request.scheduler)
+            prepare_folder(self.out, req.force or req.resume, resumable=True, ignore={LOCK_NAME})
+            self.state = RunState.open(self.out, req.loaded, resume=req.resume)
+            self.executor = make_executor(req.executor, workers, req.scheduler)
         except BaseException:
             self.__exit__()
             raise

@@ -135,7 +135,18 @@ class RunState:
         for task, key in keyed:
             first.setdefault(key, task)
         stored = self.store.results(first)
-        have: dict[str, RunResult] = {k: self._load(first[k], blob) for k, blob in stored.items()}
+        have: dict[str, RunResult] = {}
+        damaged: list[str] = []
+        for k, blob in stored.items():
+            loaded_result = self._load(first[k], blob)
+            if loaded_result is None:
+                damaged.append(k)
+            else:
+                have[k] = loaded_result
+        if damaged:  # a truncated or corrupt entry: discard it and run the replication again
+            self.store.discard(damaged)
+            self.rerun_notes.append(f"{len(damaged)} replication(s) in {self.out / STORE_NAME} could not be read "
+                                    "back (a damaged entry); they are run again.")
         self.reused += sum(1 for _, key in keyed if key in have)
         self._kept.update(have)
         todo = [task for key, task in first.items() if key not in have]
@@ -164,11 +175,14 @@ class RunState:
                 out.append(result if result.variant == task.variant else replace(result, variant=task.variant))
         return out
 
-    def _load(self, task: Task, blob: bytes) -> RunResult:
-        result = pickle.loads(blob)
+    def _load(self, task: Task, blob: bytes) -> RunResult | None:
+        """A stored result, or None when its entry is damaged (truncated, not a result, another replication)."""
+        try:
+            result = pickle.loads(blob)
+        except Exception:  # a truncated pickle raises any of several errors; the entry is unusable either way
+            return None
         if not isinstance(result, RunResult) or result.replication != task.replication:
-            raise OutputError(f"the result store in {self.out} does not hold the result of {task.variant} "
-                              f"replication {task.replication}; start over with --force.")
+            return None
         return result
 
     def _note_reruns(self, todo: list[Task]) -> None:

@@ -34,7 +34,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from sim.errors import OutputError
 
@@ -91,6 +91,21 @@ def run_key(identity: Mapping[str, Any], replication: int) -> str:
     return hashlib.sha256(canonical_json({"point": identity, "replication": replication}).encode()).hexdigest()
 
 
+def run_keys(identity: Mapping[str, Any], replications: range) -> list[str]:
+    """``run_key(identity, r)`` for every r, without serialising the identity again for each one.
+
+    The canonical JSON is ``{"point":<identity>,"replication":<r>}`` (keys sorted), so the hash of the
+    common prefix is computed once and copied: 100,000 replications of a point take a fraction of a second.
+    """
+    prefix = hashlib.sha256(('{"point":' + canonical_json(identity) + ',"replication":').encode())
+    keys = []
+    for r in replications:
+        h = prefix.copy()
+        h.update(f"{int(r)}}}".encode())
+        keys.append(h.hexdigest())
+    return keys
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One finished run."""
@@ -133,6 +148,7 @@ class ResultStore:
         without it a result survives the sweep process being killed, which is all that cheap
         evaluations (e.g. test functions, thousands a second) need."""
         self.path = folder / STORE_NAME
+        self.damaged = 0  # stored runs found unreadable and discarded (they are run again)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
@@ -162,14 +178,40 @@ class ResultStore:
         self._conn.close()
 
     def finished(self, keys: Iterable[str]) -> set[str]:
-        """Which of ``keys`` are already in the store."""
+        """Which of ``keys`` are already in the store (with a readable summary; a damaged one is discarded)."""
         keys = list(dict.fromkeys(keys))
         done: set[str] = set()
+        damaged: list[str] = []
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             marks = ",".join("?" * len(chunk))
-            done.update(k for (k,) in self._conn.execute(f"SELECT key FROM runs WHERE key IN ({marks})", chunk))
+            for key, text in self._read(f"SELECT key, summary FROM runs WHERE key IN ({marks})", chunk):
+                try:
+                    _loads_summary(text)
+                except (TypeError, ValueError, AttributeError):
+                    damaged.append(key)
+                else:
+                    done.add(key)
+        self.discard(damaged)
         return done
+
+    def discard(self, keys: Iterable[str]) -> None:
+        """Remove stored runs that cannot be read back (a damaged entry), so that they are run again."""
+        keys = list(keys)
+        if not keys:
+            return
+        with self._transaction():
+            self._conn.executemany("DELETE FROM runs WHERE key = ?", [(k,) for k in keys])
+        self.damaged += len(keys)
+
+    def _read(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """Rows of a query; a damaged database file is bad input (exit 2), not an internal error."""
+        try:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise OutputError(f"the result store {self.path} is damaged and cannot be read ({exc}). Move it "
+                              "away and run again (finished runs in it are lost), or start over with --force "
+                              "or a new --out folder.") from None
 
     def put(self, record: RunRecord, sweep: int | None = None) -> None:
         """Write one run in its own transaction (a run already stored is left as it is)."""
@@ -197,7 +239,7 @@ class ResultStore:
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             marks = ",".join("?" * len(chunk))
-            for key, text in self._conn.execute(f"SELECT key, summary FROM runs WHERE key IN ({marks})", chunk):
+            for key, text in self._read(f"SELECT key, summary FROM runs WHERE key IN ({marks})", chunk):
                 out[key] = _loads_summary(text)
         return out
 
@@ -208,15 +250,14 @@ class ResultStore:
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             marks = ",".join("?" * len(chunk))
-            for key, blob in self._conn.execute(
+            for key, blob in self._read(
                     f"SELECT key, result FROM runs WHERE result IS NOT NULL AND key IN ({marks})", chunk):
                 out[key] = bytes(blob)
         return out
 
     def made_with(self, label: str, replication: int) -> list[tuple[str | None, str | None]]:
         """(code, data) fingerprints of the stored results of one labelled replication, whatever their key."""
-        rows = self._conn.execute("SELECT code, data FROM runs WHERE label = ? AND replication = ?",
-                                  (label, replication))
+        rows = self._read("SELECT code, data FROM runs WHERE label = ? AND replication = ?", (label, replication))
         return [(code, data) for code, data in rows]
 
     def start_sweep(self, file: str, design: str, points: int, runs: int, skipped: int, executor: str,
@@ -233,23 +274,35 @@ class ResultStore:
             self._conn.execute("UPDATE sweeps SET finished_at = ?, status = ? WHERE id = ?", (_now(), status, sweep))
 
     def count(self) -> int:
-        return int(self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+        return int(self._read("SELECT COUNT(*) FROM runs")[0][0])
 
     def tables(self) -> dict[str, Any]:
-        """The store as pandas DataFrames: runs (parameters and summary metrics as columns) and sweeps."""
+        """The store as pandas DataFrames: runs (parameters and summary metrics as columns) and sweeps.
+
+        A damaged entry (unreadable JSON) is left out and counted in ``damaged``.
+        """
         import pandas as pd
 
         rows = []
-        cur = self._conn.execute("SELECT key, sweep, point, replication, seed, parameters, summary, wall_seconds, "
-                                 "finished_at, label, code, data FROM runs ORDER BY sweep, point, replication, key")
+        cur = self._read("SELECT key, sweep, point, replication, seed, parameters, summary, wall_seconds, "
+                         "finished_at, label, code, data FROM runs ORDER BY sweep, point, replication, key")
         for key, sweep, point, rep, seed, params, summary, wall, finished, label, code, data in cur:  # not the blobs
             row: dict[str, Any] = {"key": key, "sweep": sweep, "point": point, "replication": rep, "seed": seed}
-            row.update(json.loads(params))
-            row.update(_loads_summary(summary))
+            try:
+                row.update(json.loads(params))
+                row.update(_loads_summary(summary))
+            except (TypeError, ValueError, AttributeError):
+                self.damaged += 1
+                continue
             row.update({"wall_seconds": wall, "finished_at": finished, "label": label, "code": code, "data": data})
             rows.append(row)
-        sweeps = pd.read_sql_query("SELECT * FROM sweeps ORDER BY id", self._conn)
-        errors = pd.read_sql_query("SELECT * FROM errors ORDER BY rowid", self._conn)
+        sweeps = pd.DataFrame(self._read("SELECT * FROM sweeps ORDER BY id"),
+                              columns=["id", "file", "design", "points", "runs", "skipped", "executor", "workers",
+                                       "started_at", "finished_at", "status"])
+        errors = pd.DataFrame(self._read("SELECT key, sweep, point, replication, seed, parameters, traceback, "
+                                         "failed_at FROM errors ORDER BY rowid"),
+                              columns=["key", "sweep", "point", "replication", "seed", "parameters", "traceback",
+                                       "failed_at"])
         return {"runs": pd.DataFrame(rows), "sweeps": sweeps, "errors": errors}
 
     def _transaction(self) -> _Transaction:
@@ -264,16 +317,22 @@ class _Transaction:
         self._path = path
 
     def __enter__(self) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            self._fail(exc)
 
     def __exit__(self, exc_type: object, exc: object, _tb: object) -> None:
         try:
             self._conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
-        except sqlite3.OperationalError as err:
+        except sqlite3.DatabaseError as err:
             exc = exc or err
-        if isinstance(exc, sqlite3.OperationalError):  # disk full, read-only, locked: the planner can fix it
-            raise OutputError(f"cannot write to the result store {self._path}: {exc}. Free some space or choose "
-                              "a writable --out; the results already stored are kept.") from None
+        if isinstance(exc, sqlite3.DatabaseError):  # disk full, read-only, locked, damaged: the planner can fix it
+            self._fail(exc)
+
+    def _fail(self, exc: sqlite3.DatabaseError) -> NoReturn:
+        raise OutputError(f"cannot write to the result store {self._path}: {exc}. Free some space or choose "
+                          "a writable --out; the results already stored are kept.") from None
 
 
 def open_existing(folder: Path) -> ResultStore:

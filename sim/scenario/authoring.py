@@ -109,7 +109,10 @@ def absolute_csv(data: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:
     csv = Path(pop["csv"])
     if not csv.is_absolute():
         data = copy.deepcopy(data)
-        data["population"]["csv"] = str((base_dir / csv).resolve())
+        try:
+            data["population"]["csv"] = str((base_dir / csv).resolve())
+        except (OSError, RuntimeError):  # a symbolic-link loop: left as it is, and reported as not a file
+            data["population"]["csv"] = str((base_dir / csv).absolute())
     return data
 
 

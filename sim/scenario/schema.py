@@ -100,6 +100,9 @@ class Scenario(Strict):
             raise ValueError(f"cadres.dispatch_day ({self.cadres.dispatch_day}) is after the horizon ({self.horizon_days} days)")
         if self.calendar.restart_ban_until_day > self.horizon_days:
             raise ValueError(f"calendar.restart_ban_until_day ({self.calendar.restart_ban_until_day}) is after the horizon")
+        if self.policies.loans.window_opens_day > self.horizon_days:  # as the ban and dispatch days above
+            raise ValueError(f"policies.loans.window_opens_day ({self.policies.loans.window_opens_day}) is after the "
+                             f"horizon ({self.horizon_days} days); to model no bank window, set policies.loans.enabled: false")
         return self
 
 

@@ -27,6 +27,21 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 200_000
 MAX_DEPTH = 60
+# scenario.resolved.yaml, which a run writes, spells out every default (every county's and stratum's
+# settings), so it is several times the size of the file it came from: an input within the limits must
+# give a resolved file that loads again. Files named *.resolved.yaml get RESOLVED_FACTOR times the limits.
+RESOLVED_SUFFIX = ".resolved.yaml"
+RESOLVED_FACTOR = 8
+
+
+def max_file_bytes(name: str) -> int:
+    """Size limit of a YAML file (larger for a resolved scenario a run wrote)."""
+    return MAX_FILE_BYTES * (RESOLVED_FACTOR if name.endswith(RESOLVED_SUFFIX) else 1)
+
+
+def max_nodes(name: str) -> int:
+    """Value-count limit of a YAML file (larger for a resolved scenario a run wrote)."""
+    return MAX_NODES * (RESOLVED_FACTOR if name.endswith(RESOLVED_SUFFIX) else 1)
 
 
 @dataclass
@@ -52,17 +67,26 @@ class YamlDocument:
 
 def read_text(path: Path, what: str = "scenario file") -> str:
     """Read a small UTF-8 text file or raise a clear InputError."""
+    try:
+        looked = path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link that leads back to itself
+        raise InputError.single(path, f"the {what} cannot be opened: it is a symbolic link that leads (through "
+                                "other links) back to itself. Point it at a real file.") from None
     if not path.exists():
-        raise InputError.single(path, f"the {what} does not exist (looked at {path.resolve()}).")
+        raise InputError.single(path, f"the {what} does not exist (looked at {looked}).")
     if not path.is_file():
         raise InputError.single(path, f"the {what} is not a regular file.")
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    limit = max_file_bytes(path.name)
+    if size > limit:
         raise InputError.single(
-            path, f"the {what} is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes. "
+            path, f"the {what} is {size:,} bytes; the limit is {limit:,} bytes. "
             "Put large populations in a CSV file (population.csv) instead."
         )
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.single(path, f"the {what} cannot be read: {exc.strerror or exc}.") from None
     if b"\x00" in raw:
         raise InputError.single(path, f"the {what} is binary (it contains NUL bytes), not text; expected UTF-8 YAML.")
     try:
@@ -112,8 +136,8 @@ def _check_value_count(text: str, file: str) -> None:
     counted later). Parsing a file that big would take minutes.
     """
     separators = text.count(",") + text.count("\n")
-    if separators > MAX_NODES:
-        raise InputError.single(file, f"the file holds about {separators:,} values; the limit is {MAX_NODES:,}. "
+    if separators > max_nodes(file):
+        raise InputError.single(file, f"the file holds about {separators:,} values; the limit is {max_nodes(file):,}. "
                                 "Put large populations in a CSV file (population.csv) instead.")
 
 
@@ -210,10 +234,10 @@ def _check_size(root: yaml.Node, file: str) -> None:
             total += sum(size(item, depth + 1) for item in node.value)
         visiting.discard(key)
         sizes[key] = total
-        if total > MAX_NODES:
+        if total > max_nodes(file):
             line, col = _mark(node)
             raise InputError.single(
-                file, f"this value expands to more than {MAX_NODES:,} values (aliases '*name' repeat "
+                file, f"this value expands to more than {max_nodes(file):,} values (aliases '*name' repeat "
                 "whole anchored '&name' blocks); refused. Scenario files are small: write values out, "
                 "or put many enterprises in a population CSV.", line=line, column=col)
         return total
@@ -223,9 +247,9 @@ def _check_size(root: yaml.Node, file: str) -> None:
 
 def _walk(node: yaml.Node, path: Path_, doc: YamlDocument, loader: Any, counter: list[int]) -> Any:
     counter[0] += 1
-    if counter[0] > MAX_NODES:  # _check_size makes this unreachable; kept as a last guard
+    if counter[0] > max_nodes(doc.file):  # _check_size makes this unreachable; kept as a last guard
         line, col = _mark(node)
-        raise InputError.single(doc.file, f"the document has more than {MAX_NODES:,} values; refused.", line=line, column=col)
+        raise InputError.single(doc.file, f"the document has more than {max_nodes(doc.file):,} values; refused.", line=line, column=col)
     doc.positions.setdefault(path, _mark(node))
     if isinstance(node, yaml.MappingNode):
         if node.tag not in ("tag:yaml.org,2002:map",):

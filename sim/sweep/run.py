@@ -33,12 +33,12 @@ from pydantic import ValidationError
 
 from sim import __version__
 from sim.analysis.stats import t_halfwidth
-from sim.errors import InputError, InputProblem
+from sim.errors import InputError, InputProblem, OutputError
 from sim.experiment.executors import Completed, Evaluate, Executor, Job
 from sim.experiment.failures import FailureLog
 from sim.experiment.fingerprint import Populations, scenario_identity
 from sim.experiment.runner import Task, evaluate_summary, run_jobs
-from sim.experiment.store import ResultStore, RunRecord, run_key
+from sim.experiment.store import ResultStore, RunRecord, run_keys
 from sim.results.metrics import SUMMARY_COLUMNS
 from sim.results.output import atomic_write, git_commit, write_text
 from sim.scenario.messages import data_path
@@ -47,6 +47,8 @@ from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Path_, dotted
 from sim.sweep.designs import DesignPoints, analyze, generate, has_sensitivity, point_count
 from sim.sweep.spec import Scalar, SweepSpec
+
+MAX_RUNS = 1_000_000  # points × replications of one sweep: at 0.1 s a run, more than a day on one core
 
 
 class PointModel(Protocol):
@@ -196,16 +198,28 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
     except ValueError as exc:
         raise InputError([spec.problem(f"{exc}; use fewer levels or samples.", key="design")]) from None
     reps = spec.replications or model.replications
+    total = len(design) * reps
+    if total > MAX_RUNS:
+        raise InputError([spec.problem(
+            f"{len(design):,} point(s) × {reps:,} replication(s) = {total:,} runs; a sweep may have at most "
+            f"{MAX_RUNS:,}. Lower 'replications' or the design's samples or levels (the 95 % CI of a point's "
+            "mean narrows with the square root of the replications: 100 give a tenth of one run's spread).",
+            key="replications" if spec.replications else "design")])
+    if total > 10_000:  # preparing the keys of many runs takes a few seconds: say what is coming first
+        say(f"Sweep '{Path(spec.file).name}': preparing {total:,} run(s) ({len(design):,} point(s) × {reps:,} "
+            "replication(s)) …")
     prepared = [model.prepare(i, values) for i, values in enumerate(design.values)]
-    keys = [[run_key(identity, r) for r in range(reps)] for _, identity in prepared]
+    keys = [run_keys(identity, range(reps)) for _, identity in prepared]
     seed = model.seed
     where: dict[str, tuple[int, int]] = {}  # first (point, replication) of each distinct run
     for i, row in enumerate(keys):
         for r, key in enumerate(row):
             where.setdefault(key, (i, r))
-    total = len(design) * reps
     with ResultStore(out, durable) as store:
         stored = store.finished(where)
+        if store.damaged:
+            say(f"note: {store.damaged} run(s) in {store.path} could not be read back (a damaged entry); "
+                "they are run again.")
         todo = [Job(k, i, r, prepared[i][0], model.evaluate) for k, (i, r) in where.items() if k not in stored]
         dup = total - len(where)
         say(f"Sweep '{Path(spec.file).name}': {spec.design.name} design, {len(design)} point(s) × {reps} "
@@ -238,7 +252,11 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
             status = "failed"
             raise
         finally:
-            store.finish_sweep(sweep_id, status)
+            try:
+                store.finish_sweep(sweep_id, status)
+            except OutputError:
+                if status != "failed":  # else the first error (e.g. a full disk) is the one to report
+                    raise
         summaries = store.summaries(where)
     missing = [k for k in where if k not in summaries]
     if len(missing) > failed:  # cannot happen unless the store was changed underneath us

@@ -1,0 +1,108 @@
+"""Will a population fit in memory? An estimate before running, instead of a MemoryError after minutes.
+
+One replication holds every enterprise as Python objects (its state, timers, cash book, records), so its
+memory grows linearly with the enterprises. Measured: the traced Python heap of one replication of the
+default scenario grows by 4.8 KB per enterprise (tracemalloc, 1,000 → 4,000 enterprises, 120 days), and a
+replication of 199,000 enterprises took 1.37 GB of resident memory (≈ 6.1 KB per enterprise above the
+interpreter's own ≈ 150 MB). The estimate takes 7 KB per enterprise plus 150 MB per worker process, a
+little above both measurements, so that it errs towards refusing.
+
+Local workers (the process pool and a Dask LocalCluster) share this machine's memory: the default number
+of workers is lowered until each has room for one replication, and a population that does not fit even
+in one worker, or in the --workers asked for, is refused (exit 2) with the estimate. Workers of a remote
+Dask cluster are not checked: their memory is theirs.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from sim.errors import InputError
+from sim.scenario.loader import LoadedScenario
+
+BYTES_PER_ENTERPRISE = 7_000
+BYTES_PER_WORKER = 150_000_000
+
+
+def enterprises(loaded: LoadedScenario) -> int:
+    """The largest population among the variants (a CSV's data rows counted without parsing them)."""
+    most = 0
+    for _, scenario in loaded.all_variants():
+        csv_path = scenario.population.csv
+        if csv_path is not None:
+            try:
+                with open(csv_path, encoding="utf-8-sig", newline="") as f:
+                    n = max(0, sum(1 for _ in csv.reader(f)) - 1)
+            except (OSError, UnicodeDecodeError, csv.Error):
+                n = 0  # the loader reports an unreadable CSV
+        else:
+            n = sum(s.count for s in scenario.population.strata)
+        most = max(most, n)
+    return most
+
+
+def replication_bytes(n: int) -> int:
+    """Estimated memory of one worker running one replication of ``n`` enterprises."""
+    return BYTES_PER_WORKER + BYTES_PER_ENTERPRISE * n
+
+
+def available_bytes() -> int | None:
+    """Memory available to new processes (MemAvailable of /proc/meminfo); None where it cannot be read."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:.1f} GB"
+
+
+def fit_workers(loaded: LoadedScenario, workers: int, explicit: bool, file: str) -> tuple[int, str | None]:
+    """How many local workers the population leaves room for, and a note when the default was lowered.
+
+    Raises InputError when one replication does not fit in the available memory, or when the ``workers``
+    the planner asked for (``explicit``) do not all fit.
+    """
+    available = available_bytes()
+    n = enterprises(loaded)
+    if available is None or n == 0:
+        return workers, None
+    need = replication_bytes(n)
+    fits = int(available // need)
+    key = "population.csv" if loaded.base.population.csv is not None else "population.strata"
+    if fits < 1:
+        raise InputError.single(file, f"{n:,} enterprises need about {_gb(need)} of memory for one replication "
+                                f"({BYTES_PER_ENTERPRISE:,} bytes per enterprise + {_gb(BYTES_PER_WORKER)} per "
+                                f"worker), and this machine has {_gb(available)} available. Model fewer "
+                                "enterprises (a sample, with its shares kept), or run on a machine with more "
+                                "memory.", key=key)
+    if workers <= fits:
+        return workers, None
+    if explicit:
+        raise InputError.single(file, f"{workers} workers × about {_gb(need)} each ({n:,} enterprises) exceed the "
+                                f"{_gb(available)} of memory available; use --workers {fits} or fewer.", key=key)
+    return fits, (f"{n:,} enterprises need about {_gb(need)} per worker: running {fits} worker(s) instead of "
+                  f"{workers} to fit in the {_gb(available)} of memory available.")
+
+
+def workers_that_fit(loaded: LoadedScenario, workers: int | None, scheduler: str | None,
+                     say: Callable[[str], None]) -> int | None:
+    """The workers to start on this machine (``workers`` None: one per core, lowered to fit in memory)."""
+    if scheduler:  # a remote cluster's workers have their own memory
+        return workers
+    from sim.experiment.executors import default_workers
+
+    fitted, note = fit_workers(loaded, workers or default_workers(), workers is not None, str(loaded.path))
+    if note:
+        say(f"note: {note}")
+    return fitted if workers is None and note else workers
