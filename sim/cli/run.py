@@ -15,7 +15,7 @@ from sim.analysis.survival import median_text
 from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.errors import InputError
 from sim.experiment.executors import EXECUTORS
-from sim.experiment.experiment import Experiment, Interrupted, NothingFinished, RunRequest
+from sim.experiment.experiment import Interrupted, NothingFinished, RunOutcome
 from sim.experiment.run_state import sigterm_as_interrupt
 from sim.results.run_result import RunResult
 from sim.scenario.loader import LoadedScenario, load_scenario
@@ -135,34 +135,38 @@ def main(args: argparse.Namespace) -> int:
         raise InputError.single(args.file, f"--max-replications {args.max_replications} is below the "
                                 f"{loaded.base.replications} replications to start with; raise it or lower "
                                 "--replications.", key="replications")
-    request = RunRequest(loaded, ["python", "-m", "sim", *sys.argv[1:]], out=args.out, force=args.force,
-                         resume=args.resume, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
-                         progress=False if args.quiet else None, all_pairs=args.all_pairs, test=args.test,
-                         precision=targets, max_replications=args.max_replications)
-    # SIGTERM (`kill PID`) is handled like Ctrl-C throughout, the report included
-    with sigterm_as_interrupt(), Experiment(request, say=lambda m: print(m, file=sys.stderr)) as experiment:
-        try:
-            outcome = experiment.run()
-        except Interrupted as stop:
-            print(stop.state.interrupted_message(resume_command(args, experiment.out)), file=sys.stderr)
-            return 130
-        except NothingFinished as nothing:
-            print(str(nothing), file=sys.stderr)
-            return 1
-        results = outcome.results
-        print(headline_table(results))
+    from sim.api import run
+
+    def after(outcome: RunOutcome) -> None:
+        """Printed (and the report written) while the results folder is still the run's."""
+        print(headline_table(outcome.results))
         table = comparison_table(outcome.comparison, HEADLINE)
         if table:
             print("\n" + table)
         print("\n" + median_text(outcome.curves))
         if outcome.precision is not None:
             print("\n" + outcome.precision.describe())
-        print(f"\nResults in {outcome.out} ({outcome.wall_seconds:.1f} s, {sum(r.events for r in results):,} events).")
+        print(f"\nResults in {outcome.out} ({outcome.wall_seconds:.1f} s, "
+              f"{sum(r.events for r in outcome.results):,} events).")
         if not args.no_report:
             write_after_run(outcome.out, args.lang)
-        failed = experiment.finish()
-    if failed:
-        print(failed, file=sys.stderr)
+
+    # SIGTERM (`kill PID`) is handled like Ctrl-C throughout, the report included
+    with sigterm_as_interrupt():
+        try:
+            res = run(loaded, command=["python", "-m", "sim", *sys.argv[1:]], out=args.out, force=args.force,
+                      resume=args.resume, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
+                      progress=False if args.quiet else None, all_pairs=args.all_pairs, test=args.test,
+                      precision=targets, max_replications=args.max_replications,
+                      say=lambda m: print(m, file=sys.stderr), after=after)
+        except Interrupted as stop:
+            print(stop.state.interrupted_message(resume_command(args, stop.state.out)), file=sys.stderr)
+            return 130
+        except NothingFinished as nothing:
+            print(str(nothing), file=sys.stderr)
+            return 1
+    if res.failed:
+        print(res.failed, file=sys.stderr)
         return 1
     return 0
 
