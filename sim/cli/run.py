@@ -181,7 +181,8 @@ def robustness_main(args: argparse.Namespace, loaded: LoadedScenario) -> int:
                                 "per point with --replications.")
     request = RobustnessRequest(loaded, args.robustness, ["python", "-m", "sim", *sys.argv[1:]], out=args.out,
                                 force=args.force, resume=args.resume, executor=args.executor, workers=args.workers,
-                                scheduler=args.scheduler, progress=False if args.quiet else None)
+                                scheduler=args.scheduler, progress=False if args.quiet else None,
+                                report=not args.no_report)
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
     with sigterm_as_interrupt():
         try:
@@ -193,7 +194,8 @@ def robustness_main(args: argparse.Namespace, loaded: LoadedScenario) -> int:
             return 130
     print(summary_text(outcome.robustness, next(iter(outcome.influence), None)))
     print(f"\nResults in {outcome.out} ({outcome.runs} run(s), {outcome.ran} now, {outcome.reused} reused; "
-          f"{outcome.wall_seconds:.1f} s): robustness.csv, robustness_points.csv, report.html.")
+          f"{outcome.wall_seconds:.1f} s): robustness.csv, robustness_points.csv"
+          + ("." if args.no_report else ", report.html."))
     if outcome.failed:
         print(f"error: {outcome.failed} run(s) failed (see {outcome.out / 'robustness.log'}); rerun with --resume "
               "to retry them.", file=sys.stderr)

@@ -67,6 +67,7 @@ class RobustnessRequest:
     workers: int | None = None
     scheduler: str | None = None
     progress: bool | None = None
+    report: bool = True  # report.html and robustness.png
 
 
 @dataclass
@@ -203,9 +204,10 @@ def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[s
     outcome = RobustnessOutcome(out, rob, value_frame, ranked, len(cells), len(todo), len(stored), failed, wall,
                                 executor.workers)
     write_manifest(out, req, params, outcome, executor.name)
-    from sim.report.robustness import write_robustness_report
+    if req.report:
+        from sim.report.robustness import write_robustness_report
 
-    write_robustness_report(out, base, outcome)
+        write_robustness_report(out, base, outcome)
     return outcome
 
 
