@@ -31,6 +31,12 @@ from pydantic import Field, field_validator, model_validator
 from sim.scenario.params import PROVENANCE_KINDS, Strict
 from sim.scenario.paths import EXAMPLES, expand_path, get_value, set_value, split_path
 
+_VALUE_UNIT = "the unit of the parameters at the paths, or a factor with how: scale"
+
+
+def _unit(text: str) -> dict[str, Any]:
+    return {"unit": text, "provenance": "the entry's provenance"}
+
 
 class UncertainParameter(Strict):
     """One uncertain quantity: where it sits in the scenario, its range, and where the range comes from."""
@@ -38,11 +44,15 @@ class UncertainParameter(Strict):
     name: str = Field("", max_length=80, description="short label (default: the first path)")
     paths: list[str] = Field(min_length=1, description="dotted paths the value is applied to, e.g. "
                                                        "counties[*].inspectors; all get the same draw")
+    # low and high are in the unit of the parameters at the paths (a factor with how: scale); the range's
+    # provenance is the entry's own `provenance`
     how: Literal["set", "scale"] = Field("set", description="set: the drawn value replaces the values; scale: it "
-                                                            "multiplies them")
-    low: float = Field(description="lowest value (or factor, with how: scale)")
-    high: float = Field(description="highest value (or factor, with how: scale)")
-    integer: bool = Field(False, description="with how: set, whole numbers only (each equally likely)")
+                                                            "multiplies them", json_schema_extra=_unit("set or scale"))
+    low: float = Field(description="lowest value (or factor, with how: scale)", json_schema_extra=_unit(_VALUE_UNIT))
+    high: float = Field(description="highest value (or factor, with how: scale)",
+                        json_schema_extra=_unit(_VALUE_UNIT))
+    integer: bool = Field(False, description="with how: set, whole numbers only (each equally likely)",
+                          json_schema_extra=_unit("true or false"))
     provenance: str = Field(description="where the range comes from: source:, literature:, policy:, calibrated: "
                                         "or assumption: …")
 
