@@ -185,3 +185,18 @@ def test_api_returns_the_cli_tables(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(frame, expected, obj=attr)
     assert set(res.summary["variant"]) == {"base", "fast", "slow-review"}
     assert res.failed is None and res.out == tmp_path / "api"
+
+
+@pytest.mark.parametrize("name", ["fast-track", "coverage-111", "loan-timing"])
+def test_bundled_uncertainty_is_valid_at_the_corners(name: str) -> None:
+    from sim.experiment.robustness import draw_points, point_scenarios
+    from sim.scenario.loader import load_scenario
+
+    loaded = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    params = loaded.base.uncertainty
+    assert len(params) >= 5 and all(p.provenance for p in params)
+    corners = np.array([[p.low for p in params], [p.high for p in params]])
+    scenarios = point_scenarios(loaded, np.vstack([corners, draw_points(params, 2, loaded.base.seed)]))
+    low, high = scenarios[0][0][1], scenarios[1][0][1]
+    assert [c.inspectors for c in low.counties] != [c.inspectors for c in high.counties]
+    assert min(c.approval_reviewers for c in low.counties) >= 1
