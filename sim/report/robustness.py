@@ -39,8 +39,9 @@ def regret_plot(outcome: RobustnessOutcome, path: Path) -> None:
         ax.plot(group[x], group["regret"], marker=MARKERS[k % len(MARKERS)], linestyle=styles[k % len(styles)],
                 linewidth=0.8, markersize=5, label=str(name), alpha=0.85)
     ax.axhline(rob.mid, color="grey", linewidth=0.8, linestyle=":")
-    ax.annotate(f"minimal important difference ({rob.mid:g})", (0.01, rob.mid), xycoords=("axes fraction", "data"),
-                fontsize=8, color="dimgrey", va="bottom")
+    ax.annotate(f"minimal important difference ({rob.mid:g})", (0.99, rob.mid), xycoords=("axes fraction", "data"),
+                fontsize=8, color="dimgrey", va="bottom", ha="right",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
     ax.set_xlabel(x + (f" (|Spearman| with regret {outcome.influence[param]:.2f})" if param else ""))
     ax.set_ylabel(f"regret on {rob.metric} (distance from the best)")
     ax.set_title("Regret of each variant at each point of the declared uncertainty")
