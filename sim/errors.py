@@ -70,3 +70,5 @@ class OutputError(Exception):
 class ClusterError(Exception):
     """The workers cannot run the jobs (a Dask cluster lost every worker or its scheduler; worker processes
     keep dying). Exit code 2: the planner can fix the environment; finished runs are kept."""
+
+    out: Path | None = None  # the results folder whose finished runs are kept, when known

@@ -1,671 +1,202 @@
-"""Runs that cannot mix, hang or leave orphans: the cases of README "When things go wrong".
-
-Each test reproduces one way a careless or hostile user (or the machine) can break a run and checks the
-promise: a one-paragraph message naming the file, line or key and what is allowed, exit 2 for bad input
-or an unusable environment, never a traceback, and no finished work lost. (The folder lock, the resume
-command, fingerprints, the watchdog and --force are tested in tests/test_experiment.py; interruptions in
-tests/test_interrupt.py; disk-full while writing a run's files in tests/test_faults.py.)
-"""
+"""Robustness over declared uncertainty: the analysis on constructed tables, the section, and a small run."""
 
 from __future__ import annotations
 
-import errno
-import os
-import signal
-import sqlite3
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-import sim.experiment.experiment
-import sim.experiment.runner
-from sim.cli import main
-from sim.experiment.store import STORE_NAME
-from sim.population import build_population
-from sim.results.output import resolved_scenario
-from sim.scenario import yaml_source
-from sim.scenario.loader import load_scenario
-from tests.conftest import tiny
+from sim.analysis.robustness import analyse, influence, point_means
+from sim.errors import InputError
+from sim.scenario.loader import load_scenario_text
+from sim.scenario.uncertainty import UncertainParameter, apply
 
-SMALL = """
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def means(table: dict[str, list[float]]) -> pd.DataFrame:
+    """Per-(point, variant) means from {variant: [mean at point 0, 1, …]}."""
+    return pd.DataFrame([{"point": i, "variant": v, "mean": m} for v, ms in table.items() for i, m in enumerate(ms)])
+
+
+# -- the analysis ------------------------------------------------------------------------
+
+def test_dominated_variant_has_share_zero_and_positive_regret() -> None:
+    # lower is better; B is 3 worse than A at every point (MID 1), C ties A at point 1 only
+    rob = analyse(means({"A": [10, 12, 14], "B": [13, 15, 17], "C": [12, 12.5, 16]}), "m", -1, 1.0)
+    v = rob.variants.set_index("variant")
+    assert v.loc["B", "best_share"] == 0.0
+    assert v.loc["B", "regret_mean"] == pytest.approx(3.0)
+    assert v.loc["B", "regret_worst"] == pytest.approx(3.0)
+    assert v.loc["A", "regret_worst"] == 0.0
+    assert v.loc["A", "best_share"] == pytest.approx((1 + 0.5 + 1) / 3)  # point 1 shared with C
+    assert v.loc["C", "best_share"] == pytest.approx(0.5 / 3)
+    assert v["best_share"].sum() == pytest.approx(1.0)
+    assert (v.loc["A", "wins"], v.loc["A", "ties"]) == (2, 1)
+
+
+def test_tie_within_the_mid_is_shared_not_a_win() -> None:
+    # higher is better; a gap of 0.5 with an MID of 1 is a tie at every point
+    rob = analyse(means({"A": [5.0, 6.0], "B": [5.5, 6.5]}), "m", 1, 1.0)
+    v = rob.variants.set_index("variant")
+    assert v.loc["A", "best_share"] == v.loc["B", "best_share"] == 0.5
+    assert v.loc["A", "wins"] == v.loc["B", "wins"] == 0
+    assert v.loc["A", "rank_worst"] == v.loc["B", "rank_worst"] == 1
+    assert v.loc["A", "regret_mean"] == pytest.approx(0.5)  # regret is the raw distance, even within the MID
+    # the same table with no MID: B wins outright
+    strict = analyse(means({"A": [5.0, 6.0], "B": [5.5, 6.5]}), "m", 1, 0.0).variants.set_index("variant")
+    assert strict.loc["B", "best_share"] == 1.0 and strict.loc["B", "wins"] == 2
+
+
+def test_ranking_change_needs_a_swap_beyond_the_mid() -> None:
+    # A ahead at point 0 by 2, B ahead at point 1 by 2 (lower is better): a change
+    swap = analyse(means({"A": [1.0, 5.0], "B": [3.0, 3.0]}), "m", -1, 1.0)
+    assert swap.ranking_changes
+    assert swap.reversals == [("A", "B", 0, 1)]
+    # the same swap by 0.5 each way stays within the MID: the ranking holds
+    small = analyse(means({"A": [1.0, 3.5], "B": [1.5, 3.0]}), "m", -1, 1.0)
+    assert not small.ranking_changes
+    # a pair that keeps its order but not its gap does not change the ranking
+    kept = analyse(means({"A": [1.0, 1.0], "B": [3.0, 9.0]}), "m", -1, 1.0)
+    assert not kept.ranking_changes
+    assert kept.variants.set_index("variant").loc["B", "rank_best"] == 2
+
+
+def test_point_means_drop_empty_values() -> None:
+    runs = pd.DataFrame({"point": [0, 0, 0, 0], "variant": ["A", "A", "B", "B"], "replication": [0, 1, 0, 1],
+                         "m": [1.0, 3.0, np.nan, 4.0]})
+    got = point_means(runs, "m").set_index("variant")
+    assert got.loc["A", "mean"] == 2.0 and got.loc["B", "n"] == 1
+
+
+def test_influence_finds_the_parameter_that_drives_regret() -> None:
+    rng = np.random.default_rng(3)
+    x, noise = rng.random(12), rng.random(12)
+    values = pd.DataFrame({"point": range(12), "driver": x, "noise": noise})
+    rob = analyse(means({"A": list(10 + 0 * x), "B": list(10 + 5 * x)}), "m", -1, 0.0)
+    ranked = influence(values, rob.points)
+    assert list(ranked)[0] == "driver" and ranked["driver"] == pytest.approx(1.0)
+
+
+# -- the section -------------------------------------------------------------------------
+
+def test_scale_keeps_whole_numbers_at_least_one_and_set_puts_the_value() -> None:
+    data = {"counties": [{"inspectors": 1}, {"inspectors": 4}], "rate": 0.4}
+    scale = UncertainParameter(paths=["counties[*].inspectors"], how="scale", low=0.25, high=2,
+                               provenance="assumption: test")
+    put = UncertainParameter(paths=["rate"], low=0.1, high=0.9, provenance="assumption: test")
+    out = apply(data, [scale, put], [0.3, 0.7])
+    assert [c["inspectors"] for c in out["counties"]] == [1, 1] and out["rate"] == 0.7
+    assert data["counties"][1]["inspectors"] == 4  # the input is not changed
+
+
+def test_a_range_needs_provenance_and_a_path_that_fits() -> None:
+    with pytest.raises(ValueError, match="provenance"):
+        UncertainParameter(paths=["rate"], low=0, high=1, provenance="guess")
+    from sim.experiment.robustness import point_scenarios
+
+    loaded = load_scenario_text(textwrap.dedent("""\
+        name: bad
+        uncertainty:
+          - {paths: ["counties[*].inspector"], low: 1, high: 2, integer: true, provenance: "assumption: x"}
+        """), "bad.yaml")
+    with pytest.raises(InputError, match="inspectors"):
+        point_scenarios(loaded, np.array([[1.0]]))
+
+
+# -- end to end --------------------------------------------------------------------------
+
+SMALL = """\
 name: small
-horizon_days: 30
-replications: 3
+horizon_days: 45
+seed: 11
+replications: 2
+counties:
+  - {name: a, approval_reviewers: 2, inspectors: 2}
+  - {name: b, approval_reviewers: 1, inspectors: 1}
 population:
   strata:
-    - {name: firms, count: 30}
+    - {name: s, count: 40, readiness: 0.7}
+cadres: {liaisons: {count: 10}, supervisors: {count: 10}}
 variants:
   fast:
-    policies:
-      approval: {name: fast_track}
+    policies: {approval: {name: fast_track, steps: parallel}}
+  slow-review:
+    policies: {approval: {name: standard, review_time_factor: 3.0}}
+uncertainty:
+  - {name: reviewers, paths: ["counties[*].approval_reviewers"], how: scale, low: 0.5, high: 3,
+     provenance: "assumption: test"}
+  - {paths: ["population.strata[*].readiness"], low: 0.5, high: 0.9, provenance: "assumption: test"}
 """
-SWEEP = """
-scenario: small.yaml
-levers:
-  counties[*].approval_reviewers: {levels: [1, 3]}
-design: {name: grid}
-replications: 2
-outcomes: [mean_restart_day, restarted_share]
-"""
-TABLES = ("summary.csv", "timeseries.csv", "enterprises.csv", "comparison.csv")
 
 
-@pytest.fixture
-def small(tmp_path: Path) -> Path:
-    path = tmp_path / "small.yaml"
-    path.write_text(SMALL)
-    return path
-
-
-def _run(scen: Path, out: Path, *extra: str) -> int:
-    return main(["run", str(scen), "--out", str(out), "--workers", "1", "-q", "--no-report", *extra])
-
-
-def _clean(err: str) -> None:
-    assert "Traceback" not in err and "internal error" not in err, err
-
-
-# -- bad input ------------------------------------------------------------------------------------------
-
-def test_huge_county_weights_are_normalised_without_overflow() -> None:
-    # two weights of 1e308 sum to inf; normalising by the largest first keeps the split an even one
-    sc = tiny(counties=[{"name": "a", "weight": 1e308}, {"name": "b", "weight": 1e308}],
-              population={"strata": [{"name": "s", "count": 2000}]})
-    pop = build_population(sc, sc.seed, 0)
-    share_a = float((pop.county == 0).mean())
-    # binomial(2000, 1/2): 3 standard errors = 3 * sqrt(0.25 / 2000) = 0.034
-    assert abs(share_a - 0.5) < 0.034
-
-
-def test_a_symlink_loop_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    loop = tmp_path / "loop.yaml"
-    loop.symlink_to(loop)
-    assert main(["validate", str(loop)]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert f"{loop}: the scenario file cannot be opened: it is a symbolic link that leads" in err
-
-
-def test_a_population_csv_in_a_symlink_loop_is_a_clear_error(tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "firms.csv").symlink_to(tmp_path / "firms.csv")
-    scen = tmp_path / "s.yaml"
-    scen.write_text("name: s\npopulation:\n  csv: firms.csv\n")
-    assert main(["validate", str(scen)]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert "key 'population.csv'" in err and "does not exist" in err
-
-
-def test_thousands_of_bad_provenance_keys_print_a_bounded_message(tmp_path: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    scen = tmp_path / "prov.yaml"
-    keys = ", ".join(f"k{i}: x" for i in range(5000))
-    scen.write_text(f"name: p\nprovenance: {{{keys}}}\n")
-    assert main(["validate", str(scen)]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert "5,000 errors in input" in err
-    assert "... and 4,900 more problems (only the first 100 are shown)" in err
-    assert err.count("is not a parameter of the scenario") == 100
-    assert len(err) < 40_000
-
-
-def test_the_resolved_scenario_of_a_large_input_loads_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the real case: a 951 KB file with 14,500 counties resolves to 1.7 MB; the same at a smaller limit
-    monkeypatch.setattr(yaml_source, "MAX_FILE_BYTES", 40_000)
-    counties = "\n".join(f"  - {{name: c{i}}}" for i in range(2000))
-    scen = tmp_path / "many.yaml"
-    scen.write_text(f"name: many\ncounties:\n{counties}\n")
-    assert scen.stat().st_size < 40_000
-    loaded = load_scenario(scen)
-    resolved = tmp_path / "scenario.resolved.yaml"
-    resolved.write_text(yaml.safe_dump(resolved_scenario(loaded), allow_unicode=True, sort_keys=False))
-    assert resolved.stat().st_size > 40_000  # above the input limit: the resolved file has its own
-    again = load_scenario(resolved)
-    assert again.base == loaded.base
-    other = tmp_path / "other.yaml"  # an input of that size is still refused
-    other.write_bytes(resolved.read_bytes())
-    with pytest.raises(Exception, match="the limit is 40,000 bytes"):
-        load_scenario(other)
-
-
-# -- output that cannot be written ---------------------------------------------------------------------
-
-def _sweep(tmp_path: Path, small: Path) -> Path:
-    sweep = tmp_path / "sweep.yaml"
-    sweep.write_text(SWEEP)
-    out = tmp_path / "sweep"
-    assert main(["sweep", str(sweep), "--out", str(out), "-q", "--no-report", "--workers", "1"]) == 0
-    return out
-
-
-def test_export_to_a_file_is_a_clear_error(small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = _sweep(tmp_path, small)
-    target = tmp_path / "notes.txt"
-    target.write_text("mine")
-    capsys.readouterr()
-    assert main(["export", str(out), "--out", str(target)]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert f"--out {target} is a file" in err
-    assert target.read_text() == "mine"
-    assert main(["export", str(out), "--out", str(target / "sub")]) == 2  # a path through a file
-    _clean(capsys.readouterr().err)
-
-
-def test_disk_full_during_a_sweep_is_exit_2_and_keeps_the_finished_runs(
-        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import sim.experiment.store
-
-    real = sim.experiment.store._dumps_summary
-    calls = [0]
-
-    def full_after_two(summary: Any) -> str:  # called inside the write transaction, as SQLite reports ENOSPC
-        calls[0] += 1
-        if calls[0] > 2:
-            raise sqlite3.OperationalError("database or disk is full")
-        return real(summary)
-
-    monkeypatch.setattr(sim.experiment.store, "_dumps_summary", full_after_two)
-    sweep = tmp_path / "sweep.yaml"
-    sweep.write_text(SWEEP)
-    out = tmp_path / "out"
-    assert main(["sweep", str(sweep), "--out", str(out), "-q", "--no-report", "--workers", "1"]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert "cannot write to the result store" in err and "database or disk is full" in err
-    with sqlite3.connect(out / STORE_NAME) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 2
-    monkeypatch.undo()  # space freed: the same command finishes, running only the 2 runs missing
-    assert main(["sweep", str(sweep), "--out", str(out), "--no-report", "--workers", "1"]) == 0
-    assert "2 already in the store (skipped), 2 to run" in capsys.readouterr().err
-    assert pd.read_csv(out / "results.csv")["mean_restart_day"].notna().all()
-
-
-def test_disk_full_in_a_sweeps_tables_is_exit_2(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    real = os.replace
-
-    def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
-        if str(dst).endswith("results.csv"):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
-        real(src, dst, *args, **kwargs)
-
-    monkeypatch.setattr(os, "replace", replace)
-    sweep = tmp_path / "sweep.yaml"
-    sweep.write_text(SWEEP)
-    assert main(["sweep", str(sweep), "--out", str(tmp_path / "out"), "-q", "--no-report", "--workers", "1"]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert "No space left on device" in err
-
-
-# -- a damaged result store -----------------------------------------------------------------------------
-
-def test_a_damaged_entry_in_a_runs_store_is_run_again(small: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    real = sim.experiment.runner.run_task
-    calls: list[tuple[str, int]] = []
-
-    def stop_after_three(task: Any) -> Any:
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        calls.append((task.variant, task.replication))
-        return real(task)
-
-    monkeypatch.setattr(sim.experiment.runner, "run_task", stop_after_three)
-    out = tmp_path / "out"
-    assert _run(small, out) == 130
-    with sqlite3.connect(out / STORE_NAME) as conn:  # as a crash of the disk or a hand edit leaves it
-        conn.execute("UPDATE runs SET result = substr(result, 1, 40) WHERE replication = 1")
-    monkeypatch.undo()
-    calls.clear()
-    monkeypatch.setattr(sim.experiment.runner, "run_task", lambda task: calls.append((task.variant, task.replication)) or real(task))
-    capsys.readouterr()
-    assert _run(small, out, "--resume") == 0
-    err = capsys.readouterr().err
-    _clean(err)
-    assert "1 replication(s) in" in err and "could not be read back (a damaged entry); they are run again" in err
-    assert sorted(calls) == [("base", 1), ("fast", 0), ("fast", 1), ("fast", 2)]
-    monkeypatch.undo()
-    assert _run(small, tmp_path / "clean") == 0
-    for name in TABLES:
-        assert (out / name).read_bytes() == (tmp_path / "clean" / name).read_bytes(), name
-
-
-def test_a_damaged_entry_in_a_sweeps_store_is_run_again(small: Path, tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    out = _sweep(tmp_path, small)
-    before = pd.read_csv(out / "results.csv")
-    with sqlite3.connect(out / STORE_NAME) as conn:
-        conn.execute("UPDATE runs SET summary = substr(summary, 1, 10) WHERE rowid = 2")
-    capsys.readouterr()
-    assert main(["export", str(out)]) == 0  # the damaged row is left out of the export, no traceback
-    sweep = tmp_path / "sweep.yaml"
-    assert main(["sweep", str(sweep), "--out", str(out), "--no-report", "--workers", "1"]) == 0
-    err = capsys.readouterr().err
-    assert "1 run(s) in" in err and "a damaged entry" in err and "1 to run" in err
-    pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv"), before)
-
-
-def test_a_truncated_store_file_is_a_clear_error(small: Path, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    out = _sweep(tmp_path, small)
-    store = out / STORE_NAME
-    for extra in ("-wal", "-shm"):
-        Path(str(store) + extra).unlink(missing_ok=True)
-    data = store.read_bytes()
-    store.write_bytes(data[: len(data) // 3])
-    capsys.readouterr()
-    code = main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(out), "-q", "--no-report", "--workers", "1"])
-    err = capsys.readouterr().err
-    assert code == 2, err
-    _clean(err)
-    assert str(store) in err and ("damaged" in err or "cannot" in err)
-
-
-# -- worker processes that die --------------------------------------------------------------------------
-
-def _grid_spec() -> Any:
-    from sim.sweep.spec import GridDesign, Parameter, SweepSpec
-
-    return SweepSpec("function", Path("-"), [Parameter("x", "uncertainty", levels=(1, 2, 3, 4))],
-                     GridDesign(name="grid"), 2, ["y"])
-
-
-def dies_once(values: Any, replication: int) -> dict[str, float]:
-    """Kills its own worker process (as the kernel's OOM killer does) the first time it runs point x=2, r=0."""
-    x = float(values["x"])
-    if x == 2 and replication == 0:
-        marker = Path(os.environ["ROBUST_MARKER"])
-        if not marker.exists():
-            marker.write_text("died once")
-            os.kill(os.getpid(), signal.SIGKILL)
-    return {"y": 10 * x + replication}
-
-
-def always_dies(values: Any, replication: int) -> dict[str, float]:
-    """Kills its worker every time at point x=2, r=0."""
-    if float(values["x"]) == 2 and replication == 0:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return {"y": 10 * float(values["x"]) + replication}
-
-
-def _sweep_with(function: Any, executor: Any, out: Path) -> Any:
-    from sim.sweep.run import FunctionModel, run_sweep
-
-    return run_sweep(_grid_spec(), FunctionModel(function, ["y"], seed=1), out, executor, progress=False,
-                     say=lambda _: None, durable=False)
-
-
-def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_pool(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sim.experiment.executors import LocalExecutor
-
-    monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
-    with LocalExecutor(2) as executor:
-        report = _sweep_with(dies_once, executor, tmp_path / "out")
-    assert (tmp_path / "marker").exists()  # the worker was killed
-    assert report.failed == 0 and report.ran == 8
-    results = pd.read_csv(tmp_path / "out" / "results.csv")
-    assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
-
-
-def test_a_run_that_kills_its_worker_every_time_fails_alone(tmp_path: Path) -> None:
-    from sim.experiment.executors import MAX_LOSSES, LocalExecutor
-
-    with LocalExecutor(2) as executor:
-        report = _sweep_with(always_dies, executor, tmp_path / "out")
-    assert report.failed == 1 and report.ran == 8  # the other 7 runs finished
-    results = pd.read_csv(tmp_path / "out" / "results.csv")
-    assert results["y"].isna().sum() == 1
-    log = (tmp_path / "out" / "sweep.log").read_text()
-    assert f"died {MAX_LOSSES} times" in log and "point 1, replication 0" in log
-
-
-@pytest.mark.slow
-def test_dask_workers_killed_mid_sweep_have_their_runs_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sim.experiment.executors import DaskExecutor
-
-    monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
-    with DaskExecutor(2) as executor:
-        report = _sweep_with(dies_once, executor, tmp_path / "out")
-    assert (tmp_path / "marker").exists()
-    assert report.failed == 0
-    results = pd.read_csv(tmp_path / "out" / "results.csv")
-    assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
-
-
-def kills_its_worker(values: Any, replication: int) -> dict[str, float]:
-    """Ends its Dask worker (started without a nanny, nothing restarts it) from x=2 on."""
-    if float(values["x"]) >= 2:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return {"y": float(values["x"])}
-
-
-@pytest.mark.slow
-def test_a_dask_cluster_that_loses_every_worker_is_exit_2_not_a_hang(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import logging
-    import subprocess
-    import sys
-    import time
-
-    from distributed import LocalCluster
-
-    import sim.experiment.executors
-    from sim.errors import ClusterError
-    from sim.experiment.executors import DaskExecutor
-
-    monkeypatch.setattr(sim.experiment.executors, "DASK_WORKERS_TIMEOUT", 3.0)
-    root = Path(__file__).parent.parent
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    with LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster:
-        # two workers of a "remote" cluster, as `dask worker ADDRESS --no-nanny` starts them
-        workers = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
-                                     "--no-nanny", "--nthreads", "1", "--no-dashboard"], cwd=root, env=env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
-        try:
-            with DaskExecutor(1, cluster.scheduler_address) as executor:
-                t0 = time.monotonic()
-                with pytest.raises(ClusterError, match="has had no worker") as caught:
-                    _sweep_with(kills_its_worker, executor, tmp_path / "out")
-                assert time.monotonic() - t0 < 60
-        finally:
-            for proc in workers:
-                proc.kill()
-                proc.wait(timeout=30)
-    assert "every run that finished is kept" in str(caught.value)
-    import sqlite3 as sq
-
-    with sq.connect(tmp_path / "out" / STORE_NAME) as conn:  # only runs of x=1 can have finished, and are kept
-        assert {p for (p,) in conn.execute("SELECT parameters FROM runs")} <= {'{"x":1}'}
-        assert conn.execute("SELECT status FROM sweeps").fetchall() == [("failed",)]
-
-
-def _silent_listener() -> tuple[Any, int]:
-    """A socket on 127.0.0.1 that accepts connections and never says anything (closed by the caller)."""
-    import socket
-    import threading
-
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    server.settimeout(0.5)
-    accepted: list[Any] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-
-    class Listener:
-        def close(self) -> None:
-            stop.set()
-            thread.join(timeout=5)
-            for conn in accepted:
-                conn.close()
-            server.close()
-
-    return Listener(), server.getsockname()[1]
-
-
-def test_a_scheduler_address_that_never_answers_is_exit_2_in_bounded_time(
-        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import time
-
-    import sim.experiment.executors
-
-    monkeypatch.setattr(sim.experiment.executors, "DASK_CONNECT_TIMEOUT", 1.0)
-    listener, port = _silent_listener()
-    try:
-        t0 = time.monotonic()
-        assert _run(small, tmp_path / "out", "--scheduler", f"tcp://127.0.0.1:{port}") == 2
-        assert time.monotonic() - t0 < 15
-    finally:
-        listener.close()
-    err = capsys.readouterr().err
-    _clean(err)
-    assert f"tcp://127.0.0.1:{port} accepts connections but does not answer as a Dask scheduler" in err
-
-
-# -- absurd sizes ---------------------------------------------------------------------------------------
-
-def test_a_sweep_with_100000_replications_says_its_plan_at_once(small: Path, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import time
-
-    import sim.sweep.run
-
-    class Planned(Exception):
-        pass
-
-    said: list[tuple[float, str]] = []
-    t0 = time.monotonic()
-
-    def say(text: str) -> None:
-        said.append((time.monotonic() - t0, text))
-        if "to run on" in text:
-            raise Planned  # stop before running 200,000 replications
-
-    from sim.experiment.executors import LocalExecutor
+def robustness(tmp: Path, out: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sim", "run", str(tmp / "small.yaml"), "--robustness", "3",
+                           "--out", str(tmp / out), "-q", *extra], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+
+
+def test_robustness_run_is_deterministic_and_independent_of_workers(tmp_path: Path) -> None:
+    (tmp_path / "small.yaml").write_text(SMALL, encoding="utf-8")
+    one = robustness(tmp_path, "one", "--workers", "1")
+    two = robustness(tmp_path, "two", "--workers", "2")
+    assert one.returncode == 0, one.stderr
+    assert two.returncode == 0, two.stderr
+    for name in ("robustness.csv", "robustness_points.csv", "robustness_runs.csv"):
+        assert (tmp_path / "one" / name).read_text() == (tmp_path / "two" / name).read_text(), name
+    table = pd.read_csv(tmp_path / "one" / "robustness.csv")
+    assert list(table["variant"]) == ["base", "fast", "slow-review"]
+    assert table["best_share"].sum() == pytest.approx(1.0)
+    assert (tmp_path / "one" / "report.html").read_text().count("Does the ranking survive") == 1
+    assert "Robustness on mean_restart_day" in one.stdout
+    # common random numbers: replication r is the same run wherever the scenario is the same, so a
+    # resume into the same folder runs nothing again and gives the same tables
+    again = robustness(tmp_path, "one", "--resume")
+    assert again.returncode == 0, again.stderr
+    assert "0 now, 18 reused" in again.stdout
+    assert (tmp_path / "one" / "robustness_points.csv").read_text() == \
+        (tmp_path / "two" / "robustness_points.csv").read_text()
+
+
+# -- the Python API ----------------------------------------------------------------------
+
+def test_api_returns_the_cli_tables(tmp_path: Path) -> None:
+    import sim
+
+    (tmp_path / "small.yaml").write_text(SMALL, encoding="utf-8")
+    res = sim.run(tmp_path / "small.yaml", replications=2, out=tmp_path / "api", workers=1)
+    cli = subprocess.run([sys.executable, "-m", "sim", "run", str(tmp_path / "small.yaml"), "-r", "2", "-w", "2",
+                          "--out", str(tmp_path / "cli"), "-q", "--no-report"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    for attr, name in (("summary", "summary.csv"), ("series", "timeseries.csv"), ("comparison", "comparison.csv"),
+                       ("enterprises", "enterprises.csv")):
+        frame = getattr(res, attr)
+        assert isinstance(frame, pd.DataFrame) and len(frame) > 0, attr
+        expected = pd.read_csv(tmp_path / "cli" / name)
+        if attr == "summary":  # wall time is the only column that differs between two runs
+            frame, expected = frame.drop(columns="wall_seconds", errors="ignore"), \
+                expected.drop(columns="wall_seconds", errors="ignore")
+        pd.testing.assert_frame_equal(frame, expected, obj=attr)
+    assert set(res.summary["variant"]) == {"base", "fast", "slow-review"}
+    assert res.failed is None and res.out == tmp_path / "api"
+
+
+@pytest.mark.parametrize("name", ["fast-track", "coverage-111", "loan-timing"])
+def test_bundled_uncertainty_is_valid_at_the_corners(name: str) -> None:
+    from sim.experiment.robustness import draw_points, point_scenarios
     from sim.scenario.loader import load_scenario
-    from sim.sweep.spec import load_sweep
 
-    sweep = tmp_path / "sweep.yaml"
-    sweep.write_text(SWEEP.replace("replications: 2", "replications: 100000"))
-    spec = load_sweep(sweep)
-    model = sim.sweep.run.ScenarioModel(load_scenario(small).base, spec)
-    with pytest.raises(Planned), LocalExecutor(1) as executor:
-        sim.sweep.run.run_sweep(spec, model, tmp_path / "out", executor, progress=False, say=say)
-    assert said[0][1].startswith("Sweep 'sweep.yaml': preparing 200,000 run(s)") and said[0][0] < 2
-    assert "200000 to run" in said[-1][1] and said[-1][0] < 20  # the keys of 200,000 runs: was 70 s
-
-
-def test_a_sweep_beyond_the_run_limit_is_refused_naming_the_key(small: Path, tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    sweep = tmp_path / "sweep.yaml"
-    sweep.write_text(SWEEP.replace("levels: [1, 3]", "levels: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]")
-                     .replace("replications: 2", "replications: 100000"))
-    assert main(["sweep", str(sweep), "--out", str(tmp_path / "out"), "-q", "--no-report"]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert "sweep.yaml:6:1: key 'replications': 11 point(s) × 100,000 replication(s) = 1,100,000 runs" in err
-    assert "at most 1,000,000" in err
-
-
-# -- memory -----------------------------------------------------------------------------------------------
-
-BIG = """
-name: big
-horizon_days: 30
-replications: 2
-population:
-  strata:
-    - {name: firms, count: 2000000}
-"""
-
-
-def test_a_population_that_cannot_fit_is_refused_before_running_with_an_estimate(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import sim.experiment.memory as memory
-
-    monkeypatch.setattr(memory, "available_bytes", lambda: 8_000_000_000)
-    ran: list[Any] = []
-    monkeypatch.setattr(sim.experiment.runner, "run_task", lambda task: ran.append(task))
-    scen = tmp_path / "big.yaml"
-    scen.write_text(BIG)  # the largest population the schema allows
-    out = tmp_path / "out"
-    assert main(["run", str(scen), "--out", str(out), "-q", "--no-report"]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    need = memory.replication_bytes(2_000_000) / 1e9  # 14.2 GB with 7,000 bytes per enterprise
-    assert f"key 'population.strata': 2,000,000 enterprises need about {need:.1f} GB of memory" in err
-    assert "this machine has 8.0 GB available" in err
-    assert ran == [] and not out.exists()  # refused before the folder was touched
-
-
-def test_the_default_workers_are_lowered_to_fit_and_explicit_ones_are_refused(
-        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import sim.experiment.executors
-    import sim.experiment.memory as memory
-
-    # room for exactly two workers of the 30-firm scenario
-    monkeypatch.setattr(memory, "available_bytes", lambda: 2 * memory.replication_bytes(30) + 1)
-    monkeypatch.setattr(sim.experiment.executors, "default_workers", lambda: 8)
-    started: list[int] = []
-
-    def spy(kind: Any, workers: Any, scheduler: Any = None) -> Any:
-        started.append(workers)
-        return sim.experiment.executors.LocalExecutor(1)
-
-    monkeypatch.setattr(sim.experiment.experiment, "make_executor", spy)
-    assert main(["run", str(small), "--out", str(tmp_path / "a"), "-q", "--no-report"]) == 0
-    assert started == [2]
-    assert "running 2 worker(s) instead of 8 to fit" in capsys.readouterr().err
-    assert main(["run", str(small), "--out", str(tmp_path / "b"), "-q", "--no-report", "--workers", "3"]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert "3 workers × about 0.2 GB each (30 enterprises) exceed" in err and "use --workers 2 or fewer" in err
-
-
-# -- Ctrl-C on a Dask sweep ---------------------------------------------------------------------------------
-
-@pytest.mark.slow
-def test_ctrl_c_on_a_dask_sweep_prints_no_traceback(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-    import time
-
-    from sim.experiment.store import ResultStore
-
-    (tmp_path / "small.yaml").write_text(SMALL.replace("count: 30", "count: 300"))
-    sweep = tmp_path / "sweep.yaml"
-    sweep.write_text(SWEEP.replace("replications: 2", "replications: 40"))
-    out = tmp_path / "out"
-    root = Path(__file__).parent.parent
-    cmd = [sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(out), "--executor", "dask", "--workers",
-           "2", "--no-report"]
-    # a new session: the signal goes to the whole process group, workers included, as Ctrl-C in a terminal
-    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-        if (out / STORE_NAME).exists():
-            with ResultStore(out, durable=False) as store:
-                if store.count() >= 2:
-                    break
-    assert proc.poll() is None, "the sweep ended before it could be interrupted"
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err and "Error" not in err, err
-    assert "Interrupted: every run that finished is kept" in err and "run the same command again" in err
-
-
-def test_a_shortened_calibration_horizon_keeps_days_beyond_it_valid() -> None:
-    # calibration stops at the last target day; the loan window (like the ban and dispatch days) may
-    # lie past it, which must not make the shortened scenario invalid
-    from sim.calibration.fit import apply_values
-
-    base = tiny(horizon_days=120, policies={"loans": {"enabled": True, "window_opens_day": 60}},
-                cadres={"dispatch_day": 50})
-    short = apply_values(base, [], [], horizon=30.0)
-    assert short.horizon_days == 30 and short.policies.loans.window_opens_day == 30
-    assert short.cadres.dispatch_day == 30
-
-
-def test_sigterm_while_the_report_is_written_says_how_to_finish(
-        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import sim.report
-
-    def killed(*args: Any, **kwargs: Any) -> Path:
-        os.kill(os.getpid(), signal.SIGTERM)  # `kill PID` while the report is drawn
-        raise AssertionError("SIGTERM did not stop the report")
-
-    monkeypatch.setattr(sim.report, "write_report", killed)
-    out = tmp_path / "out"
-    assert main(["run", str(small), "--out", str(out), "--workers", "1", "-q"]) == 130
-    err = capsys.readouterr().err
-    _clean(err)
-    assert f"The results in {out} are complete, but the report was not written" in err
-    assert f"python -m sim report {out}" in err
-    assert (out / "summary.csv").is_file()
-
-
-@pytest.mark.slow
-def test_workers_of_a_sweep_killed_with_sigkill_end_too(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-    import time
-
-    import psutil
-
-    (tmp_path / "small.yaml").write_text(SMALL.replace("count: 30", "count: 400"))
-    sweep = tmp_path / "sweep.yaml"
-    sweep.write_text(SWEEP.replace("replications: 2", "replications: 20"))
-    cmd = [sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(tmp_path / "out"), "--workers", "2",
-           "-q", "--no-report"]
-    proc = subprocess.Popen(cmd, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    workers: list[int] = []
-    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-        workers = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
-    assert proc.poll() is None and len(workers) >= 2, "the sweep ended before its workers could be seen"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    # each worker checks its parent every WATCHDOG_SECONDS (1 s); allow for a loaded machine
-    gone_by = time.monotonic() + 20
-    alive = workers
-    while alive and time.monotonic() < gone_by:
-        time.sleep(0.2)
-        alive = [p for p in alive if _running(p)]
-    assert alive == [], "workers outlived the killed sweep"
-
-
-def _running(pid: int) -> bool:
-    import psutil
-
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
-def test_a_run_whose_cluster_loses_its_workers_keeps_what_finished_and_says_how_to_finish(
-        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from sim.errors import ClusterError
-    from sim.experiment.executors import Executor, run_job
-
-    class LosesItsWorkers(Executor):
-        name = "dask"
-
-        def run(self, jobs: list[Any]) -> Any:
-            for job in jobs[:2]:
-                yield run_job(job)
-            raise ClusterError("the Dask cluster has had no worker (or no scheduler) for 30 s")
-
-    monkeypatch.setattr(sim.experiment.experiment, "make_executor", lambda *a, **k: LosesItsWorkers())
-    out = tmp_path / "out"
-    assert _run(small, out) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert "error: the Dask cluster has had no worker" in err
-    assert f"To finish the run:\n  python -m sim run {small} --out {out} --resume --workers 1" in err
-    monkeypatch.undo()
-    assert _run(small, out, "--resume") == 0
-    assert "Resumed: 2 replication(s) reused" in capsys.readouterr().err
+    loaded = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    params = loaded.base.uncertainty
+    assert len(params) >= 5 and all(p.provenance for p in params)
+    corners = np.array([[p.low for p in params], [p.high for p in params]])
+    scenarios = point_scenarios(loaded, np.vstack([corners, draw_points(params, 2, loaded.base.seed)]))
+    low, high = scenarios[0][0][1], scenarios[1][0][1]
+    assert [c.inspectors for c in low.counties] != [c.inspectors for c in high.counties]
+    assert min(c.approval_reviewers for c in low.counties) >= 1

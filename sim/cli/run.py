@@ -15,10 +15,10 @@ from sim.analysis.survival import median_text
 from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.errors import ClusterError, InputError
 from sim.experiment.executors import EXECUTORS
-from sim.experiment.experiment import Experiment, Interrupted, NothingFinished, RunRequest
+from sim.experiment.experiment import Interrupted, NothingFinished, RunOutcome
 from sim.experiment.run_state import sigterm_as_interrupt
 from sim.results.run_result import RunResult
-from sim.scenario.loader import load_scenario
+from sim.scenario.loader import LoadedScenario, load_scenario
 
 DEFAULT_LANGUAGE = "en"
 HEADLINE = [
@@ -109,6 +109,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--max-replications", type=positive_int, default=DEFAULT_MAX_REPLICATIONS,
                    help=f"with --precision: stop at this many replications per variant even if a target "
                         f"is not met (default {DEFAULT_MAX_REPLICATIONS})")
+    p.add_argument("--robustness", type=positive_int, default=None, metavar="N",
+                   help="instead of one run: run every variant at N Latin-hypercube points of the scenario's "
+                        "uncertainty: section (common random numbers) and report, per variant, the share of points "
+                        "where it is best on the primary metric, its regret, and whether the ranking changes "
+                        "(robustness.csv, robustness_points.csv, report.html); --resume continues an interrupted one")
     p.set_defaults(handler=main)
 
 
@@ -123,42 +128,82 @@ def main(args: argparse.Namespace) -> int:
         check_language(args.lang)
     if args.resume and args.out is None:
         raise InputError.single(args.file, "--resume needs --out FOLDER, the results folder of the interrupted run.")
+    if args.robustness is not None:
+        return robustness_main(args, loaded)
     targets = dict(args.precision or [])
     if targets and args.max_replications < loaded.base.replications:
         raise InputError.single(args.file, f"--max-replications {args.max_replications} is below the "
                                 f"{loaded.base.replications} replications to start with; raise it or lower "
                                 "--replications.", key="replications")
-    request = RunRequest(loaded, ["python", "-m", "sim", *sys.argv[1:]], out=args.out, force=args.force,
-                         resume=args.resume, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
-                         progress=False if args.quiet else None, all_pairs=args.all_pairs, test=args.test,
-                         precision=targets, max_replications=args.max_replications)
-    # SIGTERM (`kill PID`) is handled like Ctrl-C throughout, the report included
-    with sigterm_as_interrupt(), Experiment(request, say=lambda m: print(m, file=sys.stderr)) as experiment:
-        try:
-            outcome = experiment.run()
-        except Interrupted as stop:
-            print(stop.state.interrupted_message(resume_command(args, experiment.out)), file=sys.stderr)
-            return 130
-        except NothingFinished as nothing:
-            print(str(nothing), file=sys.stderr)
-            return 1
-        except ClusterError as lost:  # the workers are gone: what finished is kept, as after Ctrl-C
-            print(f"error: {lost}\nTo finish the run:\n  {resume_command(args, experiment.out)}", file=sys.stderr)
-            return 2
-        results = outcome.results
-        print(headline_table(results))
+    from sim.api import run
+
+    def after(outcome: RunOutcome) -> None:
+        """Printed (and the report written) while the results folder is still the run's."""
+        print(headline_table(outcome.results))
         table = comparison_table(outcome.comparison, HEADLINE)
         if table:
             print("\n" + table)
         print("\n" + median_text(outcome.curves))
         if outcome.precision is not None:
             print("\n" + outcome.precision.describe())
-        print(f"\nResults in {outcome.out} ({outcome.wall_seconds:.1f} s, {sum(r.events for r in results):,} events).")
+        print(f"\nResults in {outcome.out} ({outcome.wall_seconds:.1f} s, "
+              f"{sum(r.events for r in outcome.results):,} events).")
         if not args.no_report:
             write_after_run(outcome.out, args.lang)
-        failed = experiment.finish()
-    if failed:
-        print(failed, file=sys.stderr)
+
+    # SIGTERM (`kill PID`) is handled like Ctrl-C throughout, the report included
+    with sigterm_as_interrupt():
+        try:
+            res = run(loaded, command=["python", "-m", "sim", *sys.argv[1:]], out=args.out, force=args.force,
+                      resume=args.resume, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
+                      progress=False if args.quiet else None, all_pairs=args.all_pairs, test=args.test,
+                      precision=targets, max_replications=args.max_replications,
+                      say=lambda m: print(m, file=sys.stderr), after=after)
+        except Interrupted as stop:
+            print(stop.state.interrupted_message(resume_command(args, stop.state.out)), file=sys.stderr)
+            return 130
+        except NothingFinished as nothing:
+            print(str(nothing), file=sys.stderr)
+            return 1
+        except ClusterError as lost:  # the workers are gone: what finished is kept, as after Ctrl-C
+            if lost.out is None:
+                raise
+            print(f"error: {lost}\nTo finish the run:\n  {resume_command(args, lost.out)}", file=sys.stderr)
+            return 2
+    if res.failed:
+        print(res.failed, file=sys.stderr)
+        return 1
+    return 0
+
+
+def robustness_main(args: argparse.Namespace, loaded: LoadedScenario) -> int:
+    """``run FILE --robustness N``: the variants over the declared uncertainty (sim.experiment.robustness)."""
+    from sim.analysis.robustness import summary_text
+    from sim.experiment.robustness import RobustnessInterrupted, RobustnessRequest, run_robustness
+
+    if args.precision:
+        raise InputError.single(args.file, "--precision and --robustness cannot be combined; give the replications "
+                                "per point with --replications.")
+    request = RobustnessRequest(loaded, args.robustness, ["python", "-m", "sim", *sys.argv[1:]], out=args.out,
+                                force=args.force, resume=args.resume, executor=args.executor, workers=args.workers,
+                                scheduler=args.scheduler, progress=False if args.quiet else None,
+                                report=not args.no_report)
+    say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
+    with sigterm_as_interrupt():
+        try:
+            outcome = run_robustness(request, say)
+        except RobustnessInterrupted as stop:
+            print(f"\nInterrupted: {stop.finished} of {stop.total} run(s) finished and are kept in "
+                  f"{stop.out / 'store.sqlite'}. To finish, resume (finished runs are not run again):\n  "
+                  f"{resume_command(args, stop.out)}", file=sys.stderr)
+            return 130
+    print(summary_text(outcome.robustness, next(iter(outcome.influence), None)))
+    print(f"\nResults in {outcome.out} ({outcome.runs} run(s), {outcome.ran} now, {outcome.reused} reused; "
+          f"{outcome.wall_seconds:.1f} s): robustness.csv, robustness_points.csv"
+          + ("." if args.no_report else ", report.html."))
+    if outcome.failed:
+        print(f"error: {outcome.failed} run(s) failed (see {outcome.out / 'robustness.log'}); rerun with --resume "
+              "to retry them.", file=sys.stderr)
         return 1
     return 0
 
@@ -167,7 +212,8 @@ def resume_command(args: argparse.Namespace, out: Path) -> str:
     """The command that finishes an interrupted run: every option it was given, --resume, shell-quoted."""
     words = ["python", "-m", "sim", "run", str(args.file), "--out", str(out), "--resume"]
     for flag, value in (("--replications", args.replications), ("--seed", args.seed), ("--workers", args.workers),
-                        ("--executor", args.executor), ("--scheduler", args.scheduler)):
+                        ("--executor", args.executor), ("--scheduler", args.scheduler),
+                        ("--robustness", getattr(args, "robustness", None))):
         if value is not None:
             words += [flag, str(value)]
     for flag, on in (("--quiet", args.quiet), ("--no-report", args.no_report), ("--all-pairs", args.all_pairs)):

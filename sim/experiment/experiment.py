@@ -23,6 +23,7 @@ from typing import Any
 from sim.analysis.comparison import compare, run_to_precision
 from sim.analysis.stats import TestName
 from sim.analysis.survival import km_frame, restart_curves, survival_frame
+from sim.errors import ClusterError
 from sim.experiment.executors import Executor, make_executor
 from sim.experiment.lock import LOCK_NAME, FolderLock
 from sim.experiment.memory import workers_that_fit
@@ -136,6 +137,9 @@ class Experiment:
                 return self._run(loaded)
         except KeyboardInterrupt:
             raise Interrupted(state) from None
+        except ClusterError as lost:
+            lost.out = self.out  # where the finished replications are kept, for the resume command
+            raise
 
     def _run(self, loaded: LoadedScenario) -> RunOutcome:
         assert self.state is not None and self.executor is not None

@@ -29,6 +29,7 @@ from sim.scenario.sections import (
     Registration,
     Workforce,
 )
+from sim.scenario.uncertainty import UncertainParameter
 
 TIELING_COUNTIES: list[tuple[str, float]] = [
     # (pinyin name, relative share of firms) — shares are an assumption
@@ -81,6 +82,9 @@ class Scenario(Strict):
     metrics: Metrics = Field(default_factory=Metrics)
     policies: Policies = Field(default_factory=Policies)
     decision: Decision = Field(default_factory=Decision, description="the report's primary metric and minimal important differences")
+    uncertainty: list[UncertainParameter] = Field(
+        default_factory=list, description="parameters nobody published, with ranges and provenance: "
+                                          "`run --robustness N` checks the ranking of the variants over them")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:

@@ -1,0 +1,246 @@
+"""``run --robustness N``: every variant at N points of the declared uncertainty, then the robustness figures.
+
+The points are a Latin hypercube over the scenario's ``uncertainty:`` section,
+seeded from the scenario seed. At each point every variant is the scenario
+with the drawn values applied (:func:`sim.scenario.uncertainty.apply`), and
+replication r uses the scenario seed and index r at every point and variant
+(common random numbers), so the variants differ only by the policy and the
+points only by the uncertain values.
+
+Every finished run goes to the result store of the results folder at once
+(summary metrics only); ``--resume`` into the same folder skips what is there,
+so an interrupted robustness run resumes. Tables are built from the store in
+(point, variant, replication) order, so they do not depend on the executor, the
+number of workers or the order in which runs finished. The analysis itself is
+:mod:`sim.analysis.robustness`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from sim import __version__
+from sim.analysis.robustness import Robustness, analyse, influence, point_means
+from sim.errors import InputError, InputProblem
+from sim.experiment.executors import Completed, Executor, Job, make_executor
+from sim.experiment.failures import FailureLog
+from sim.experiment.fingerprint import Populations, scenario_identity
+from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.experiment.runner import Task, evaluate_summary, run_jobs
+from sim.experiment.store import STORE_NAME, ResultStore, RunRecord, run_key
+from sim.results.output import (
+    default_folder,
+    git_commit,
+    prepare_folder,
+    resolved_scenario,
+    write_frame,
+    write_text,
+)
+from sim.scenario.decision import DIRECTIONS
+from sim.scenario.loader import LoadedScenario
+from sim.scenario.schema import Scenario
+from sim.scenario.uncertainty import UncertainParameter, apply, check_paths
+
+LOG = "robustness.log"
+
+
+@dataclass
+class RobustnessRequest:
+    """What to run: the scenario, how many points, and where (the options of ``run --robustness``)."""
+
+    loaded: LoadedScenario
+    points: int
+    command: list[str]
+    out: Path | None = None
+    force: bool = False
+    resume: bool = False
+    executor: str | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+    progress: bool | None = None
+    report: bool = True  # report.html and robustness.png
+
+
+@dataclass
+class RobustnessOutcome:
+    out: Path
+    robustness: Robustness
+    values: Any  # DataFrame: point and the drawn value of each uncertain parameter
+    influence: dict[str, float]
+    runs: int
+    ran: int
+    reused: int
+    failed: int
+    wall_seconds: float
+    workers: int
+
+
+class RobustnessInterrupted(Exception):
+    """Ctrl-C or SIGTERM: the finished runs are in the store; ``--resume`` continues."""
+
+    def __init__(self, out: Path, finished: int, total: int) -> None:
+        super().__init__("interrupted")
+        self.out, self.finished, self.total = out, finished, total
+
+
+def draw_points(parameters: list[UncertainParameter], n: int, seed: int) -> np.ndarray:
+    """(n, parameters) values: a Latin hypercube in the unit cube mapped to each range, seeded."""
+    from scipy.stats import qmc
+
+    unit = qmc.LatinHypercube(d=len(parameters), rng=np.random.default_rng(seed)).random(n)
+    return np.array([[p.from_unit(float(u)) for p, u in zip(parameters, row, strict=True)] for row in unit])
+
+
+def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tuple[str, Scenario]]]:
+    """Per point, every variant's scenario with the point's values applied; InputError on a bad section or point."""
+    file = str(loaded.path)
+    params = loaded.base.uncertainty
+    if not params:
+        raise InputError.single(file, "the scenario declares no uncertainty: section, so there is nothing to draw "
+                                "for --robustness; list the uncertain parameters with ranges and provenance "
+                                "(see the README, Robustness).", key="uncertainty")
+    variants = [(name, sc.model_dump(mode="json", by_alias=True)) for name, sc in loaded.all_variants()]
+    problems = [InputProblem(file, msg, f"uncertainty[{i}]") for i, msg in check_paths(params, variants[0][1])]
+    if problems:
+        raise InputError(problems)
+    out: list[list[tuple[str, Scenario]]] = []
+    for i, row in enumerate(values):
+        here = []
+        for name, data in variants:
+            try:
+                here.append((name, Scenario.model_validate(apply(data, params, list(row)))))
+            except (ValidationError, ValueError) as exc:
+                setting = ", ".join(f"{p.label}={v:g}" for p, v in zip(params, row, strict=True))
+                first = exc.errors(include_url=False)[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+                raise InputError.single(file, f"point {i} ({setting}) makes variant '{name}' invalid: {first}. "
+                                        "Narrow the uncertainty ranges.", key="uncertainty") from None
+        out.append(here)
+    return out
+
+
+def run_robustness(req: RobustnessRequest, say: Callable[[str], None] | None = None) -> RobustnessOutcome:
+    """Run (or reuse) every (point, variant, replication), write the tables; RobustnessInterrupted on Ctrl-C."""
+    say = say or (lambda text: None)
+    out = req.out or default_folder(req.loaded) / "robustness"
+    with FolderLock(out, req.command):
+        prepare_folder(out, req.force or req.resume, resumable=True, ignore={LOCK_NAME})
+        if not req.resume:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                (out / (STORE_NAME + suffix)).unlink(missing_ok=True)
+        with make_executor(req.executor, req.workers, req.scheduler) as executor:
+            return _run(req, out, executor, say)
+
+
+def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[str], None]) -> RobustnessOutcome:
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    loaded, base = req.loaded, req.loaded.base
+    params = base.uncertainty
+    values = draw_points(params, req.points, base.seed) if params else np.zeros((req.points, 0))
+    scenarios = point_scenarios(loaded, values)
+    reps = base.replications
+    populations = Populations()
+    cells: list[tuple[int, str, int, str]] = []  # (point, variant, replication, key)
+    first: dict[str, tuple[int, str, int, Task]] = {}
+    for i, here in enumerate(scenarios):
+        for name, sc in here:
+            population, digest = populations.get(sc)
+            identity = scenario_identity(sc, digest)
+            for r in range(reps):
+                key = run_key(identity, r)
+                cells.append((i, name, r, key))
+                first.setdefault(key, (i, name, r, Task(name, r, sc, population)))
+    names = [p.label for p in params]
+    failed = 0
+    log = FailureLog(out / LOG)
+    with ResultStore(out) as store:
+        stored = store.finished(first)
+        todo = [Job(k, i, r, task, evaluate_summary) for k, (i, _, r, task) in first.items() if k not in stored]
+        say(f"Robustness of '{base.name}': {req.points} point(s) of {len(params)} uncertain parameter(s) × "
+            f"{len(scenarios[0])} variant(s) × {reps} replication(s) = {len(cells)} run(s) ({len(first)} distinct); "
+            f"{len(stored)} already in the store, {len(todo)} to run on {min(executor.workers, max(1, len(todo)))} "
+            f"{executor.name} worker(s) → {out}")
+
+        def finished(c: Completed) -> None:
+            nonlocal failed
+            i, name, r, _ = first[c.key]
+            parameters = {"variant": name, **dict(zip(names, map(float, values[i]), strict=True))}
+            summary = {} if c.error is not None else {k: float(v) for k, v in c.value.items()}
+            record = RunRecord(c.key, i, r, base.seed, parameters, summary, c.wall_seconds, label=name)
+            if c.error is not None:
+                failed += 1
+                store.put_error(record, c.error)
+                log.write(f"run failed: point {i}, variant {name}, replication {r}, seed {base.seed}", c.error)
+            else:
+                store.put(record)
+
+        try:
+            run_jobs(executor, todo, finished, req.progress, desc="robustness")
+        except KeyboardInterrupt:
+            raise RobustnessInterrupted(out, len(store.finished(first)), len(first)) from None
+        summaries = store.summaries(first)
+    decision = base.decision
+    metric = decision.primary_metric
+    runs = pd.DataFrame([{"point": i, "variant": name, "replication": r,
+                          metric: summaries.get(key, {}).get(metric, math.nan)} for i, name, r, key in cells])
+    value_frame = pd.DataFrame([{"point": i, **dict(zip(names, map(float, row), strict=True))}
+                                for i, row in enumerate(values)], columns=["point", *names])
+    order = [name for name, _ in scenarios[0]]
+    rob = analyse(point_means(runs, metric), metric, DIRECTIONS[metric], decision.mid(metric), order)
+    ranked = influence(value_frame, rob.points) if names else {}
+    wall = time.perf_counter() - t0
+    write_tables(out, rob, value_frame, runs)
+    write_text(out / "scenario.resolved.yaml", _yaml(resolved_scenario(loaded)))
+    outcome = RobustnessOutcome(out, rob, value_frame, ranked, len(cells), len(todo), len(stored), failed, wall,
+                                executor.workers)
+    write_manifest(out, req, params, outcome, executor.name)
+    if req.report:
+        from sim.report.robustness import write_robustness_report
+
+        write_robustness_report(out, base, outcome)
+    return outcome
+
+
+def _yaml(data: Any) -> str:
+    import yaml
+
+    return str(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
+def write_tables(out: Path, rob: Robustness, values: Any, runs: Any) -> None:
+    """robustness.csv (per variant), robustness_points.csv (per point and variant), robustness_runs.csv."""
+    write_frame(out / "robustness.csv", rob.variants.assign(metric=rob.metric, mid=rob.mid,
+                                                            ranking_changes=rob.ranking_changes))
+    write_frame(out / "robustness_points.csv", values.merge(rob.points, on="point"))
+    write_frame(out / "robustness_runs.csv", runs)
+
+
+def write_manifest(out: Path, req: RobustnessRequest, params: list[UncertainParameter], outcome: RobustnessOutcome,
+                   executor: str) -> None:
+    base = req.loaded.base
+    rob = outcome.robustness
+    manifest = {
+        "scenario": base.name, "scenario_file": str(req.loaded.path), "seed": base.seed,
+        "replications": base.replications, "robustness_points": req.points,
+        "variants": [n for n, _ in req.loaded.all_variants()],
+        "uncertainty": [p.model_dump(mode="json") for p in params],
+        "primary_metric": rob.metric, "minimal_difference": rob.mid, "ranking_changes": rob.ranking_changes,
+        "reversals": [list(r) for r in rob.reversals], "influence": outcome.influence,
+        "runs": outcome.runs, "ran": outcome.ran, "reused": outcome.reused, "failed": outcome.failed,
+        "executor": executor, "workers": outcome.workers, "package_version": __version__,
+        "git_commit": git_commit(), "command": req.command, "wall_seconds": round(outcome.wall_seconds, 3),
+    }
+    write_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+__all__ = ["RobustnessInterrupted", "RobustnessOutcome", "RobustnessRequest", "draw_points", "run_robustness"]
