@@ -179,19 +179,29 @@ def _available_bytes() -> int | None:
 def projections(runs: list[dict[str, Any]], run_million: bool) -> None:
     """1,000,000 firms and a Liaoning-sized population, from the largest measured run.
 
-    Memory: the interpreter's baseline plus the measured bytes per enterprise of
-    the largest run; time: its seconds per enterprise (a run's events grow in
-    proportion to its enterprises, line 2). A population that would not fit in
-    the memory available is refused before it starts, with what it would need.
+    Memory: the run's own pre-flight estimate where it exists, else the
+    interpreter's baseline plus the measured bytes per enterprise of the largest
+    run; time: its seconds per enterprise (a run's events grow in proportion to
+    its enterprises, line 2). A population that would not fit in the memory
+    available is refused before it starts, with what it would need.
     """
     big = max(runs, key=lambda r: r["enterprises"])
     per_byte = (big["peak_rss"] - big["rss_before"]) / big["enterprises"]
     per_second = big["seconds"] / big["enterprises"]
+
+    def memory(n: int) -> float:
+        try:
+            from sim.experiment.memory import replication_bytes  # type: ignore[import-not-found]
+
+            return float(replication_bytes(n))
+        except ImportError:
+            return big["rss_before"] + per_byte * n
+
     available = _available_bytes()
     gib = 2**30
 
     n = 1_000_000
-    need = big["rss_before"] + per_byte * n
+    need = memory(n)
     eta = per_second * n
     fits = available is None or need <= available
     head = f"3. {n:,} enterprises, one replication"
@@ -211,7 +221,7 @@ def projections(runs: list[dict[str, Any]], run_million: bool) -> None:
     # Liaoning: ~7,400 above-scale firms, SMEs and ~2.7 M individual businesses, firm by firm
     # (no cohort model of individual businesses exists: the population would be run as it is)
     n = 2_700_000 + 7_400 + 100_000
-    need = big["rss_before"] + per_byte * n
+    need = memory(n)
     eta = per_second * n
     fits = available is None or need <= available
     verdict = f"≈ {eta / 60:,.0f} min, ≈ {need / gib:.0f} GiB projected"
@@ -219,7 +229,7 @@ def projections(runs: list[dict[str, Any]], run_million: bool) -> None:
         verdict += f" (refused: {available / gib:.0f} GiB available)"
     line("3. Liaoning-sized population (≈ 2.8 M firms), one replication", verdict, "target ≤ 5 min",
          eta <= 300 and fits)
-    print("   (projected from the largest run: individual businesses are run firm by firm; "
+    print(f"   (projected from the run of {big['enterprises']:,} enterprises: individual businesses are run firm by firm; "
           "no cohort model of them exists yet)")
 
 
