@@ -19,3 +19,9 @@ def test_benchmark_runs_at_tiny_sizes() -> None:
     same = next(ln for ln in out.splitlines() if "draws of the same firm identical" in ln)
     assert same.rstrip().endswith("MET") and "NOT MET" not in same
     assert "4. approval office M/M/5" in out
+    # the first ratio names its reference loop; the sizes that are not run say what they would need
+    assert "1. model events/s ÷ bare SimPy events/s" in out and "reference loop:" in out
+    million = next(ln for ln in out.splitlines() if "1,000,000 enterprises" in ln)
+    assert re.search(r"(refused: needs|not run).*GiB", million), million
+    liaoning = next(ln for ln in out.splitlines() if "Liaoning-sized population" in ln)
+    assert "min" in liaoning and "GiB" in liaoning, liaoning

@@ -85,8 +85,10 @@ class CashAccount:
         """Costs paid per day on the segment starting at ``t`` (deferred taxes excluded)."""
         r = self.rates
         taxes = r.taxes if t >= r.deferral_until else 0.0
-        loan_interest = sum(i for due, _, i in self.loans if due > t)
-        return self._wage(t) + r.rent + r.interest + r.other + taxes + loan_interest
+        # most firms never borrow: skip the generator (sum of nothing is 0, as here)
+        loan_interest = sum(i for due, _, i in self.loans if due > t) if self.loans else 0
+        wage = r.wages if self.is_open or t < self.stopped_since + r.pay_period else r.allowance  # _wage, inlined
+        return wage + r.rent + r.interest + r.other + taxes + loan_interest
 
     def _next_break(self, t: float) -> float:
         """First breakpoint strictly after ``t`` (inf if none)."""

@@ -16,7 +16,7 @@ exactly so that such an office behaves as before office hours existed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,6 +34,13 @@ class OfficeHours:
     opens_at_hour: float = 0.0
     first_weekday: int = 0
 
+    # Derived constants, computed once: these are read at every service start and
+    # at every change of a queue (see servers.py), which made them a hot spot.
+    always_open: bool = field(init=False, repr=False, compare=False)
+    _open: float = field(init=False, repr=False, compare=False)
+    _span: float = field(init=False, repr=False, compare=False)
+    _base: float = field(init=False, repr=False, compare=False)  # worked from Monday to day 0
+
     def __post_init__(self) -> None:
         if not 0 < self.hours_per_day <= 24:
             raise ValueError(f"hours_per_day must be in (0, 24], got {self.hours_per_day}")
@@ -43,40 +50,36 @@ class OfficeHours:
             raise ValueError("the office must close by midnight: opens_at_hour + hours_per_day <= 24")
         if not 0 <= self.first_weekday < WEEK:
             raise ValueError(f"first_weekday must be 0 (Monday) to 6, got {self.first_weekday}")
-
-    @property
-    def always_open(self) -> bool:
-        return self.hours_per_day >= 24 and self.days_per_week >= WEEK
-
-    @property
-    def _open(self) -> float:
-        return self.opens_at_hour / 24.0
-
-    @property
-    def _span(self) -> float:
-        return self.hours_per_day / 24.0
+        setattr_ = object.__setattr__  # frozen dataclass
+        setattr_(self, "always_open", self.hours_per_day >= 24 and self.days_per_week >= WEEK)
+        setattr_(self, "_open", self.opens_at_hour / 24.0)
+        setattr_(self, "_span", self.hours_per_day / 24.0)
+        setattr_(self, "_base", self._worked_since_monday(self.first_weekday))
 
     def _worked_since_monday(self, s: float) -> float:
         """Working days accrued from the Monday before the first day to week time ``s``."""
         weeks = math.floor(s / WEEK)
         r = s - WEEK * weeks
         day = math.floor(r)
-        out = float(weeks * self.days_per_week + min(day, self.days_per_week))
-        if day < self.days_per_week:
-            out += min(1.0, max(0.0, (r - day - self._open) / self._span))
-        return out
+        d = self.days_per_week
+        if day < d:
+            out = float(weeks * d + day)
+            # the share of today's opening hours gone by, clamped to [0, 1]
+            x = (r - day - self._open) / self._span
+            return out + (x if 0.0 < x < 1.0 else (1.0 if x >= 1.0 else 0.0))
+        return float(weeks * d + d)
 
     def worked(self, t: float) -> float:
         """Working days accrued between calendar time 0 and ``t``."""
         if self.always_open:
             return t
-        return self._worked_since_monday(t + self.first_weekday) - self._worked_since_monday(self.first_weekday)
+        return self._worked_since_monday(t + self.first_weekday) - self._base
 
     def calendar_time(self, w: float) -> float:
         """The earliest calendar time by which ``w`` working days have accrued (``w`` ≥ 0)."""
         if self.always_open:
             return w
-        total = w + self._worked_since_monday(self.first_weekday)
+        total = w + self._base
         if total <= 0.0:
             return 0.0
         d = self.days_per_week

@@ -51,7 +51,7 @@ class ServicePoint:
     """``servers`` identical servers with a non-preemptive priority queue."""
 
     __slots__ = (
-        "env", "name", "servers", "busy", "_queue", "_seq", "log", "hours", "withdrawn", "_gone",
+        "env", "name", "servers", "busy", "_queue", "_waiting", "_seq", "log", "hours", "withdrawn", "_gone",
         "arrivals", "completions", "wait_sum", "service_sum", "_t_last", "_area_queue", "_area_busy",
         "_w_last", "_area_busy_work", "_always_open",
     )
@@ -65,6 +65,11 @@ class ServicePoint:
         self.servers = servers
         self.busy = 0
         self._queue: list[tuple[int, int, float, float, simpy.Event]] = []
+        # The clients still waiting. A withdrawn client leaves this set at once and its
+        # heap entry is skipped when it comes to the top (lazy deletion): no O(n) heapify
+        # per withdrawal. The heap's keys (priority, seq) are unique, so the order in
+        # which live clients are served does not depend on the heap's layout.
+        self._waiting: set[simpy.Event] = set()
         self._seq = 0
         self.log = log
         self.hours = hours
@@ -85,7 +90,7 @@ class ServicePoint:
 
     @property
     def queue_length(self) -> int:
-        return len(self._queue)
+        return len(self._waiting)
 
     def request(self, duration: float, priority: int = 0) -> simpy.Event:
         """Join the queue for ``duration`` of server time; the event's value is the wait."""
@@ -108,16 +113,13 @@ class ServicePoint:
         """The client leaves: drop its request if it has not started service (True if dropped)."""
         if done.triggered:
             return False  # in service or served: non-preemptive, the service runs out
-        for k, entry in enumerate(self._queue):
-            if entry[4] is done:
-                self._advance()
-                self._queue[k] = self._queue[-1]
-                self._queue.pop()
-                heapq.heapify(self._queue)
-                self.withdrawn += 1
-                if self.log is not None:
-                    self.log.record(self.env.now, -1, 0)
-                return True
+        if done in self._waiting:
+            self._advance()
+            self._waiting.discard(done)
+            self.withdrawn += 1
+            if self.log is not None:
+                self.log.record(self.env.now, -1, 0)
+            return True
         self._gone.add(done)  # a request_after that has not joined the queue yet
         self.withdrawn += 1
         return True
@@ -137,15 +139,28 @@ class ServicePoint:
         else:
             self._seq += 1
             heapq.heappush(self._queue, (priority, self._seq, env.now, duration, done))
+            self._waiting.add(done)
             if self.log is not None:
                 self.log.record(env.now, 1, 0)
 
     def peek_waiting(self) -> tuple[float, float] | None:
         """(duration, arrival time) of the first waiting client, or None."""
-        if not self._queue:
+        if not self._waiting:
             return None
-        _, _, arrived, duration, _ = self._queue[0]
+        queue = self._queue
+        while queue[0][4] not in self._waiting:  # withdrawn: drop it now
+            heapq.heappop(queue)
+        _, _, arrived, duration, _ = queue[0]
         return duration, arrived
+
+    def _pop_waiting(self) -> tuple[int, int, float, float, simpy.Event]:
+        """The first client still waiting, off the queue (there must be one)."""
+        queue, waiting = self._queue, self._waiting
+        entry = heapq.heappop(queue)
+        while entry[4] not in waiting:
+            entry = heapq.heappop(queue)
+        waiting.discard(entry[4])
+        return entry
 
     def take_waiting(self) -> tuple[float, simpy.Event, float] | None:
         """Hand the first waiting client to someone else: (duration, its event, arrival time).
@@ -153,10 +168,10 @@ class ServicePoint:
         The caller must make the event succeed; the client no longer counts as
         an arrival here.
         """
-        if not self._queue:
+        if not self._waiting:
             return None
         self._advance()
-        _, _, arrived, duration, done = heapq.heappop(self._queue)
+        _, _, arrived, duration, done = self._pop_waiting()
         self.arrivals -= 1
         if self.log is not None:
             self.log.record(self.env.now, -1, 0)
@@ -180,8 +195,8 @@ class ServicePoint:
     def _finish(self, _done: simpy.Event) -> None:
         self._advance()
         self.completions += 1
-        if self._queue:
-            _, _, arrived, duration, nxt = heapq.heappop(self._queue)
+        if self._waiting:
+            _, _, arrived, duration, nxt = self._pop_waiting()
             if self.log is not None:
                 self.log.record(self.env.now, -1, 0)
             self._start(duration, nxt, self.env.now - arrived)
@@ -195,7 +210,7 @@ class ServicePoint:
         now = self.env.now
         dt = now - self._t_last
         if dt:
-            self._area_queue += len(self._queue) * dt
+            self._area_queue += len(self._waiting) * dt
             self._area_busy += self.busy * dt
             self._t_last = now
             w = now if self._always_open else self.hours.worked(now)
