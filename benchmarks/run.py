@@ -147,7 +147,7 @@ def scale(sizes: list[int]) -> list[dict[str, Any]]:
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     for r in runs:
         per = (r["peak_rss"] - r["rss_before"]) / r["enterprises"]
-        big = r["enterprises"] >= 100_000
+        big = r["enterprises"] >= 99_000  # the strata's rounding gives 99,999 for a requested 100,000
         target = "target ≤ 10 s, ≤ 1 GiB" if big else ""
         met = (r["seconds"] <= 10 and r["peak_rss"] <= 2**30) if big else None
         line(f"3. one replication, {r['enterprises']:,} enterprises",
