@@ -160,3 +160,27 @@ def test_cohort_sizes() -> None:
     assert cohort_sizes(7, 3) == [3, 2, 2]
     assert cohort_sizes(2, 3) == [1, 1]
     assert cohort_sizes(0, 3) == []
+
+
+def test_a_liaisons_help_with_postings_takes_its_working_hours() -> None:
+    # One firm, 10 workers, half non-local and half of those never back: 2 or 3 vacancies, posted online
+    # with its liaison's help. The recruits come a fixed 30 days after the postings are out (after every
+    # returning worker), so two
+    # working days of help (16 of 8 hours a day) put them about two days later than near-instant help.
+    def arrivals(hours: float) -> float:
+        sc = tiny(horizon_days=90,
+                  population={"strata": [{"name": "s", "count": 1, "workers": 10, "readiness": 1.0,
+                                          "nonlocal_share": 0.5, "cash_runway_days": 1000}]},
+                  workforce={"attrition_share": 0.5, "recruitment_days": 60.0},
+                  cadres={"dispatch_day": 0.0, "liaisons": {"posting_help_hours": hours}},
+                  policies={"coverage": {"name": "one_plus_one_plus_one", "supervisors": False},
+                            "workforce": {"postings_uptake": {"sme": 1.0}, "postings_recruitment_factor": 0.5}})
+        result, city = run_with_city(sc)
+        assert result.outcomes["postings"][0] > 0 and result.outcomes["hires"][0] > 0
+        restart = float(result.outcomes["restart_day"][0])
+        # the day the recruits arrive: the last change in the number of workers present
+        t = np.asarray(city.log.times, dtype=float)[np.asarray(city.log.d_workers) > 0]
+        return float(t.max()) - restart
+    quick, slow = arrivals(0.01), arrivals(16.0)
+    assert 30.0 <= quick < 31.0, quick
+    assert 1.5 <= slow - quick <= 3.0, (quick, slow)

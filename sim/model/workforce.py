@@ -22,6 +22,8 @@ import math
 from functools import partial
 from typing import TYPE_CHECKING
 
+from sim.model import cadres
+
 if TYPE_CHECKING:
     from sim.model.enterprise import Enterprise
     from sim.scenario.sections import Origin
@@ -56,7 +58,8 @@ def uses_point_to_point(ent: Enterprise, group: int) -> bool:
 def uses_job_postings(ent: Enterprise) -> bool:
     """Whether a firm with vacancies posts them on the city's online platform.
 
-    The single place where a firm's use of postings is decided (help from a liaison would act here).
+    The single place where a firm's use of postings is decided; a firm with a liaison gets its help
+    writing them, which takes the liaison's hours (see :func:`schedule_return`).
     """
     policy = ent.city.sc.policies.workforce
     u = ent.u("postings_uptake")  # drawn whatever the policy, so that variants keep common random numbers
@@ -146,17 +149,34 @@ def schedule_return(ent: Enterprise, now: float) -> None:
             cohorts.extend(origin_cohorts(ent, origin, m, called))
     if vacancies:
         search = wf.recruitment_days.quantile(ent.u("recruitment"))
+        help_done = None
         if uses_job_postings(ent):
             search *= policy.postings_recruitment_factor
             hires = int(round(vacancies * policy.postings_fill_share))
             city.outcomes["postings"][ent.i] = math.ceil(vacancies / wf.hires_per_posting)
+            if ent.liaison is not None:  # the liaison helps write the postings, on its working day
+                hours = sc.cadres.liaisons.posting_help_hours.quantile(ent.u("posting_help"))
+                help_done = cadres.ask_liaison(ent, hours)
         else:
             hires = int(round(vacancies * policy.recruitment_fill_share))
-        cohorts.append((now + search, hires))
-        city.outcomes["hires"][ent.i] = hires if now + search < city.horizon else 0
+        if help_done is None:
+            cohorts.append((now + search, hires))
+            city.outcomes["hires"][ent.i] = hires if now + search < city.horizon else 0
+        else:
+            help_done.callbacks.append(partial(_search_after_help, ent, search, hires))
     immediate = sum(n for t, n in cohorts if t <= now)
     if immediate:
         ent.present = min(ent.workers, ent.present + immediate)
     for t, n in cohorts:
         if t > now and n:
             city.timers.at(t, partial(ent.workers_arrive, n))
+
+
+def _search_after_help(ent: Enterprise, search: float, hires: int, _ev: object) -> None:
+    """The postings are out (the liaison's help is done): the recruits come ``search`` days later."""
+    city = ent.city
+    if ent.failed or not hires:
+        return
+    t = city.env.now + search
+    city.outcomes["hires"][ent.i] = hires if t < city.horizon else 0
+    city.timers.at(t, partial(ent.workers_arrive, hires))

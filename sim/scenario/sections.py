@@ -77,6 +77,8 @@ class LiaisonRole(Strict):
                                  provenance="assumption")
     loan_help_hours: Dist = param(lambda: lognormal(4.0, 0.5), unit="cadre-hours", meaning="helping a firm short of cash put its loan application together; the application is filed when the help is done",
                                   provenance="assumption: half a working day, as the first visit")
+    posting_help_hours: Dist = param(lambda: lognormal(2.0, 0.5), unit="cadre-hours", meaning="helping a firm that posts its vacancies online write and publish the postings; the search starts when the help is done",
+                                     provenance="assumption: a quarter of a working day")
     preparation_factor: Factor = param(0.6, unit="factor", meaning="preparation time with a liaison's first visit ÷ without",
                                        provenance="assumption")
     rework_factor: Factor = param(0.5, unit="factor", meaning="rework probability after a liaison's first visit ÷ without",
