@@ -1,4 +1,4 @@
-"""Shared helpers: tiny scenarios built in code."""
+"""Shared helpers: tiny scenarios built in code, and small scenario files for command-line tests."""
 
 from __future__ import annotations
 
@@ -8,6 +8,34 @@ import pytest
 
 from sim.scenario.loader import deep_merge
 from sim.scenario.schema import Scenario
+
+# A small scenario file with a fast-track variant, for tests that run the command line on it.
+SMALL_TWO_STRATA = """
+name: small
+horizon_days: 30
+replications: 3
+population:
+  strata:
+    - {name: firms, count: 30}
+    - {name: big, count: 10, size_class: above_scale, priority: essential}
+variants:
+  fast:
+    policies:
+      approval: {name: fast_track}
+"""
+
+SMALL_ONE_STRATUM = """
+name: small
+horizon_days: 30
+replications: 3
+population:
+  strata:
+    - {name: firms, count: 30}
+variants:
+  fast:
+    policies:
+      approval: {name: fast_track}
+"""
 
 
 def tiny(**overrides: Any) -> Scenario:

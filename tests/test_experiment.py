@@ -21,20 +21,8 @@ import sim.population
 from sim.cli import main
 from sim.experiment.lock import FolderLock
 from sim.experiment.run_state import PARTIAL
+from tests.conftest import SMALL_TWO_STRATA as SMALL
 
-SMALL = """
-name: small
-horizon_days: 30
-replications: 3
-population:
-  strata:
-    - {name: firms, count: 30}
-    - {name: big, count: 10, size_class: above_scale, priority: essential}
-variants:
-  fast:
-    policies:
-      approval: {name: fast_track}
-"""
 FIRMS = """id,county,size_class,priority,workers,cash_yuan,fixed_cost_per_day,revenue_per_day,margin
 a,east,above_scale,essential,120,5000000,20000,300000,0.1
 b,east,sme,normal,30,400000,3000,20000,0.15

@@ -21,20 +21,8 @@ from sim.experiment.failures import Failure
 from sim.experiment.run_state import LOG
 from sim.experiment.runner import ReplicationFailed, Task, execute
 from sim.experiment.store import STORE_NAME
+from tests.conftest import SMALL_ONE_STRATUM as SMALL
 from tests.conftest import tiny
-
-SMALL = """
-name: small
-horizon_days: 30
-replications: 3
-population:
-  strata:
-    - {name: firms, count: 30}
-variants:
-  fast:
-    policies:
-      approval: {name: fast_track}
-"""
 
 
 @pytest.fixture

@@ -16,21 +16,9 @@ import sim.experiment.runner
 from sim.cli import main
 from sim.experiment.run_state import PARTIAL, STATE
 from sim.experiment.store import STORE_NAME, ResultStore
+from tests.conftest import SMALL_TWO_STRATA as SMALL
 
 ROOT = Path(__file__).parent.parent
-SMALL = """
-name: small
-horizon_days: 30
-replications: 3
-population:
-  strata:
-    - {name: firms, count: 30}
-    - {name: big, count: 10, size_class: above_scale, priority: essential}
-variants:
-  fast:
-    policies:
-      approval: {name: fast_track}
-"""
 FINAL = ("scenario.resolved.yaml", "summary.csv", "timeseries.csv", "enterprises.csv", "comparison.csv",
          "restart_km.csv", "restart_survival.csv")
 

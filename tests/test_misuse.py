@@ -28,20 +28,9 @@ from sim.population import build_population
 from sim.results.output import resolved_scenario
 from sim.scenario import yaml_source
 from sim.scenario.loader import load_scenario
+from tests.conftest import SMALL_ONE_STRATUM as SMALL
 from tests.conftest import tiny
 
-SMALL = """
-name: small
-horizon_days: 30
-replications: 3
-population:
-  strata:
-    - {name: firms, count: 30}
-variants:
-  fast:
-    policies:
-      approval: {name: fast_track}
-"""
 SWEEP = """
 scenario: small.yaml
 levers:
