@@ -17,7 +17,6 @@ number of workers or the order in which runs finished. The analysis itself is
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -28,7 +27,6 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from sim import __version__
 from sim.analysis.robustness import Robustness, analyse, influence, point_means
 from sim.errors import InputError, InputProblem
 from sim.experiment.executors import Completed, Executor, Job, make_executor
@@ -38,11 +36,12 @@ from sim.experiment.lock import LOCK_NAME, FolderLock
 from sim.experiment.runner import Task, evaluate_summary, run_jobs
 from sim.experiment.store import STORE_NAME, ResultStore, RunRecord, run_key
 from sim.results.output import (
+    build_info,
     default_folder,
-    git_commit,
     prepare_folder,
     resolved_scenario,
     write_frame,
+    write_manifest_json,
     write_text,
 )
 from sim.scenario.decision import DIRECTIONS
@@ -237,10 +236,10 @@ def write_manifest(out: Path, req: RobustnessRequest, params: list[UncertainPara
         "primary_metric": rob.metric, "minimal_difference": rob.mid, "ranking_changes": rob.ranking_changes,
         "reversals": [list(r) for r in rob.reversals], "influence": outcome.influence,
         "runs": outcome.runs, "ran": outcome.ran, "reused": outcome.reused, "failed": outcome.failed,
-        "executor": executor, "workers": outcome.workers, "package_version": __version__,
-        "git_commit": git_commit(), "command": req.command, "wall_seconds": round(outcome.wall_seconds, 3),
+        "executor": executor, "workers": outcome.workers, **build_info(),
+        "command": req.command, "wall_seconds": round(outcome.wall_seconds, 3),
     }
-    write_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_manifest_json(out, manifest)
 
 
 __all__ = ["RobustnessInterrupted", "RobustnessOutcome", "RobustnessRequest", "draw_points", "run_robustness"]

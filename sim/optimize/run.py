@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 
-from sim import __version__
 from sim.analysis.stats import t_halfwidth
 from sim.errors import InputError
 from sim.experiment.executors import Executor
@@ -39,7 +38,7 @@ from sim.optimize.evaluate import BASE, Candidate, Evaluator, uncertainty_points
 from sim.optimize.search import SearchResult, pareto_front, search
 from sim.optimize.selection import Selection, guarantee_sentence, kim_nelson
 from sim.optimize.spec import OptimizeSpec
-from sim.results.output import atomic_write, git_commit, write_text
+from sim.results.output import atomic_write, build_info, write_manifest_json, write_text
 from sim.scenario.paths import expand_path, get_value
 from sim.sweep.run import PointModel
 
@@ -325,9 +324,8 @@ def _write_manifest(out: Path, spec: OptimizeSpec, report: OptimizeReport, execu
         "failed": report.failed,
         "executor": executor.name,
         "workers": executor.workers,
-        "package_version": __version__,
-        "git_commit": git_commit(),
+        **build_info(),
         "command": command,
         "wall_seconds": round(report.wall_seconds, 3),
     }
-    write_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_manifest_json(out, manifest)

@@ -108,6 +108,16 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+def build_info() -> dict[str, str | None]:
+    """What made a results folder: the package version and git commit, for every manifest."""
+    return {"package_version": __version__, "git_commit": git_commit()}
+
+
+def write_manifest_json(out: Path, manifest: dict[str, Any]) -> None:
+    """``manifest.json`` of a run, sweep, optimisation or robustness folder (atomic, UTF-8)."""
+    write_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
 def write_results(out: Path, loaded: LoadedScenario, results: list[RunResult], wall_seconds: float,
                   command: list[str], workers: int) -> None:
     """scenario.resolved.yaml, manifest.json, summary.csv, timeseries.csv and enterprises.csv."""
@@ -123,8 +133,7 @@ def write_results(out: Path, loaded: LoadedScenario, results: list[RunResult], w
             "seed": loaded.base.seed,
             "replications": loaded.base.replications,
             "variants": [name for name, _ in loaded.all_variants()],
-            "package_version": __version__,
-            "git_commit": git_commit(),
+            **build_info(),
             "command": command,
             "workers": workers,
             "wall_seconds": round(wall_seconds, 3),
@@ -133,7 +142,7 @@ def write_results(out: Path, loaded: LoadedScenario, results: list[RunResult], w
             "events_per_enterprise_day": events / max(1.0, enterprises * len(results) * days),
             "finished_at": dt.datetime.now().isoformat(timespec="seconds"),
         }
-        write_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        write_manifest_json(out, manifest)
         atomic_write(out / "summary.csv", lambda p: summary_frame(results).to_csv(p, index=False))
         atomic_write(out / "timeseries.csv",
                      lambda p: timeseries_frame(results, loaded.base.start_date).to_csv(p, index=False))

@@ -31,7 +31,6 @@ from typing import Any, Protocol
 import numpy as np
 from pydantic import ValidationError
 
-from sim import __version__
 from sim.analysis.stats import t_halfwidth
 from sim.errors import InputError, InputProblem, OutputError
 from sim.experiment.executors import Completed, Evaluate, Executor, Job
@@ -40,7 +39,7 @@ from sim.experiment.fingerprint import Populations, scenario_identity
 from sim.experiment.runner import Task, evaluate_summary, run_jobs
 from sim.experiment.store import ResultStore, RunRecord, run_keys
 from sim.results.metrics import SUMMARY_COLUMNS
-from sim.results.output import atomic_write, git_commit, write_text
+from sim.results.output import atomic_write, build_info, write_manifest_json
 from sim.scenario.messages import data_path
 from sim.scenario.paths import expand_path, set_value
 from sim.scenario.schema import Scenario
@@ -328,13 +327,12 @@ def write_manifest(out: Path, spec: SweepSpec, report: SweepReport, executor: Ex
         "failed": report.failed,
         "executor": executor.name,
         "workers": executor.workers,
-        "package_version": __version__,
-        "git_commit": git_commit(),
+        **build_info(),
         "command": command,
         "wall_seconds": round(report.wall_seconds, 3),
         "notes": report.notes,
     }
-    write_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_manifest_json(out, manifest)
 
 
 __all__ = ["FunctionModel", "PointModel", "ScenarioModel", "SweepReport", "check_outcomes",
