@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.errors import InputError, InputProblem
 from sim.optimize.budget import Budget, Constraint
 from sim.scenario.messages import data_path, unknown_key_message
 from sim.scenario.paths import EXAMPLES, split_path
-from sim.scenario.yaml_source import YamlDocument, dotted, parse_yaml, read_text
+from sim.scenario.yaml_source import YamlDocument, dotted
 from sim.sweep.designs import point_count
 from sim.sweep.spec import (
     DESIGN_MODELS,
@@ -47,6 +47,7 @@ from sim.sweep.spec import (
     ParamSpec,
     RangeSpec,
     SweepSpec,
+    read_spec_file,
 )
 
 Direction = Literal["minimize", "maximize"]
@@ -192,14 +193,7 @@ class OptimizeSpec:
 def load_optimize(path: str | Path) -> OptimizeSpec:
     """Read and validate an optimisation file; raise InputError naming file, line and key."""
     path = Path(path)
-    text = read_text(path, what="optimisation file")
-    doc = parse_yaml(text, str(path))
-    if not isinstance(doc.data, dict):
-        raise InputError.single(str(path), "the top level must be a mapping of keys to values.", line=1, column=1)
-    try:
-        raw = OptimizeFile.model_validate(doc.data)
-    except ValidationError as exc:
-        raise InputError([_problem(err, doc) for err in exc.errors(include_url=False)]) from None
+    doc, raw = read_spec_file(path, "optimisation file", OptimizeFile, _problem)
     problems: list[InputProblem] = []
 
     def at(message: str, *key: Any) -> None:

@@ -22,9 +22,10 @@ the file, line, column and dotted key, like the scenario loader's.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
 from pydantic import (
@@ -233,17 +234,29 @@ class SweepSpec:
         return InputProblem(self.file, message, dotted(fpath) if fpath else key, line, col)
 
 
-def load_sweep(path: str | Path) -> SweepSpec:
-    """Read and validate a sweep file; raise InputError naming file, line and key."""
-    path = Path(path)
-    text = read_text(path, what="sweep file")
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_spec_file(path: Path, what: str, model: type[M],
+                   problem: Callable[[Any, YamlDocument], InputProblem]) -> tuple[YamlDocument, M]:
+    """Read a YAML file of sweep-like form (a sweep or optimisation file) and validate it with ``model``.
+
+    Raises InputError naming file, line and key; ``problem`` turns a pydantic error into the message.
+    """
+    text = read_text(path, what=what)
     doc = parse_yaml(text, str(path))
     if not isinstance(doc.data, dict):
         raise InputError.single(str(path), "the top level must be a mapping of keys to values.", line=1, column=1)
     try:
-        raw = SweepFile.model_validate(doc.data)
+        return doc, model.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError([_problem(err, doc) for err in exc.errors(include_url=False)]) from None
+        raise InputError([problem(err, doc) for err in exc.errors(include_url=False)]) from None
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep file; raise InputError naming file, line and key."""
+    path = Path(path)
+    doc, raw = read_spec_file(path, "sweep file", SweepFile, _problem)
     params = [_parameter(p, spec, "lever") for p, spec in raw.levers.items()]
     params += [_parameter(p, spec, "uncertainty") for p, spec in raw.uncertainties.items()]
     problems = [_path_syntax_problem(doc, p) for p in params]
