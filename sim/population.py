@@ -4,6 +4,11 @@ The population is a struct of arrays (one numpy array per attribute), cheap
 for 100,000 firms. Enterprise i belongs to group ``group[i]`` (its stratum; 0
 for a CSV) at position ``local[i]`` within it; random streams are keyed by
 that pair, so changing one stratum's size does not move the draws of another.
+
+A stratum with ``cohort_size`` k > 1 is simulated in cohorts: each simulated
+enterprise stands for ``members[i]`` (up to k) identical firms that share
+every draw and every event (see README, Performance). :meth:`Population.expand`
+gives one row per firm for the results.
 """
 
 from __future__ import annotations
@@ -49,10 +54,58 @@ class Population:
     fixed_cost_per_day: np.ndarray  # float, yuan/day
     revenue_per_day: np.ndarray  # float, yuan/day at full capacity
     margin: np.ndarray  # float
+    members: np.ndarray  # int32, firms each simulated enterprise stands for (1; a cohort's size)
 
     @property
     def n(self) -> int:
+        """Simulated enterprises (a cohort counts once)."""
         return len(self.group)
+
+    @property
+    def firms(self) -> int:
+        """Firms represented (a cohort counts its members)."""
+        return int(self.members.sum())
+
+    @property
+    def has_cohorts(self) -> bool:
+        return bool(len(self.members)) and int(self.members.max()) > 1
+
+    def expand(self) -> Population:
+        """One row per firm: every member of a cohort gets its cohort's attributes.
+
+        A member's id is its stratum's name and its index among the stratum's firms,
+        as it would be if the stratum were simulated firm by firm.
+        """
+        if not self.has_cohorts:
+            return self
+        rep = self.members
+
+        def r(a: np.ndarray) -> np.ndarray:
+            return np.repeat(a, rep)
+
+        ident: list[str] = []
+        sector: list[str] = []
+        start: dict[int, int] = {}
+        for i, m in enumerate(rep.tolist()):
+            g = int(self.group[i])
+            if m == 1:
+                ident.append(self.ident[i])
+            else:
+                first = start.get(g, 0)
+                name = self.ident[i].rsplit("#", 1)[0]
+                ident.extend(f"{name}-{first + k}" for k in range(m))
+            start[g] = start.get(g, 0) + m
+            sector.extend([self.sector[i]] * m)
+        return Population(
+            ident=ident, group=r(self.group), local=r(self.local), group_sizes=list(self.group_sizes),
+            group_names=list(self.group_names), county=r(self.county), county_names=list(self.county_names),
+            sector=sector, size_class=r(self.size_class), essential=r(self.essential), high_tech=r(self.high_tech),
+            gazelle=r(self.gazelle), new_project=r(self.new_project), already_running=r(self.already_running),
+            workers=r(self.workers), nonlocal_share=r(self.nonlocal_share), readiness=r(self.readiness),
+            cash0=r(self.cash0), fixed_cost_per_day=r(self.fixed_cost_per_day),
+            revenue_per_day=r(self.revenue_per_day), margin=r(self.margin),
+            members=np.ones(int(rep.sum()), dtype=np.int32),
+        )
 
 
 def build_population(scenario: Scenario, streams_seed: int, replication: int) -> Population:
@@ -72,11 +125,16 @@ def _from_strata(scenario: Scenario, streams: Streams) -> Population:
     weights = weights / weights.sum()
     parts: dict[str, list[np.ndarray]] = {k: [] for k in (
         "group", "local", "county", "size", "ess", "ht", "gz", "np", "run", "workers", "nls", "ready",
-        "cash", "fixed", "rev", "margin")}
+        "cash", "fixed", "rev", "margin", "members")}
     ident: list[str] = []
     sector: list[str] = []
     for g, s in enumerate(strata):
-        n = s.count
+        k = s.cohort_size
+        n = -(-s.count // k)  # simulated enterprises: cohorts of k firms, the last one smaller
+        members = np.full(n, k, dtype=np.int32)
+        if n:
+            members[-1] = s.count - k * (n - 1)
+        parts["members"].append(members)
         rng = streams.for_purpose("population", g)
         u = rng.random((n, 8))
         np.maximum(u, 1e-12, out=u)
@@ -104,7 +162,10 @@ def _from_strata(scenario: Scenario, streams: Streams) -> Population:
         parts["cash"].append(runway.quantiles(u[:, 6]) * fixed)
         parts["rev"].append(workers * s.revenue_per_worker_day)
         parts["margin"].append(np.full(n, s.margin))
-        ident.extend(f"{s.name}-{i}" for i in range(n))
+        if k == 1:
+            ident.extend(f"{s.name}-{i}" for i in range(n))
+        else:  # a cohort is named by its first member's id; expand() names every member
+            ident.extend(f"{s.name}#{i * k}" for i in range(n))
         sector.extend([s.sector] * n)
 
     def cat(key: str, dtype: type | str) -> np.ndarray:
@@ -112,13 +173,13 @@ def _from_strata(scenario: Scenario, streams: Streams) -> Population:
 
     return Population(
         ident=ident, group=cat("group", np.int32), local=cat("local", np.int32),
-        group_sizes=[s.count for s in strata], group_names=[s.name for s in strata],
+        group_sizes=[-(-s.count // s.cohort_size) for s in strata], group_names=[s.name for s in strata],
         county=cat("county", np.int16), county_names=counties, sector=sector,
         size_class=cat("size", np.int8), essential=cat("ess", bool), high_tech=cat("ht", bool),
         gazelle=cat("gz", bool), new_project=cat("np", bool), already_running=cat("run", bool),
         workers=cat("workers", np.int32), nonlocal_share=cat("nls", float), readiness=cat("ready", float),
         cash0=cat("cash", float), fixed_cost_per_day=cat("fixed", float), revenue_per_day=cat("rev", float),
-        margin=cat("margin", float),
+        margin=cat("margin", float), members=cat("members", np.int32),
     )
 
 
@@ -211,7 +272,7 @@ def read_population_csv(path: Path, scenario: Scenario) -> Population:
         workers=arr("workers", np.int32), nonlocal_share=arr("nonlocal_share", float),
         readiness=arr("readiness", float), cash0=arr("cash_yuan", float),
         fixed_cost_per_day=arr("fixed_cost_per_day", float), revenue_per_day=arr("revenue_per_day", float),
-        margin=arr("margin", float),
+        margin=arr("margin", float), members=np.ones(n, dtype=np.int32),
     )
 
 

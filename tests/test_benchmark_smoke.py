@@ -23,5 +23,7 @@ def test_benchmark_runs_at_tiny_sizes() -> None:
     assert "1. model events/s ÷ bare SimPy events/s" in out and "reference loop:" in out
     million = next(ln for ln in out.splitlines() if "1,000,000 enterprises" in ln)
     assert re.search(r"(refused: needs|not run).*GiB", million), million
-    liaoning = next(ln for ln in out.splitlines() if "Liaoning-sized population" in ln)
-    assert "min" in liaoning and "GiB" in liaoning, liaoning
+    # a Liaoning-shaped population (firms one by one, individual businesses in cohorts) runs
+    liaoning = next(ln for ln in out.splitlines() if "Liaoning-shaped population" in ln)
+    assert re.search(r"\d+ s, [\d.]+ GiB", liaoning), liaoning
+    assert "20,000 individual businesses in cohorts of 10" in out

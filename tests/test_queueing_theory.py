@@ -98,7 +98,7 @@ def run_queue(servers: int, lams: list[float], mean_review: float, horizon: floa
     stats = office.stats()
     # waits of every arrival up to T: those whose service started (the office's own sum) plus,
     # for those still queued at T, the wait so far (read from the queue's entries)
-    still_waiting = sum(horizon - arrived for _, _, arrived, _, _ in office._queue)
+    still_waiting = sum(horizon - entry[2] for entry in office._queue)
     return QueueRun(waits=waits, mean_queue_length=stats["mean_queue_length"], queue_area=stats["mean_queue_length"] * horizon,
                     arrivals=int(stats["arrivals"]), waits_all=office.wait_sum + still_waiting, horizon=horizon)
 

@@ -177,10 +177,12 @@ class CadreService:
         if self.organisation == "dedicated":
             count = int(cadre.max()) + 1
             by_cadre: list[Team | None] = [None] * count
+            block = a.liaison_block if role == LIAISON else a.supervisor_block  # a cohort's own team
             for i in covered:
                 k = int(cadre[i])
                 if by_cadre[k] is None:
-                    by_cadre[k] = Team(role, int(pop.county[i]), 1, 0.0, self.pending[role])
+                    size = 1 if block is None else int(block[i])
+                    by_cadre[k] = Team(role, int(pop.county[i]), size, 0.0, self.pending[role])
                 team_of[i] = by_cadre[k]
             teams = [t for t in by_cadre if t is not None]
             return teams, team_of
@@ -222,17 +224,17 @@ class CadreService:
         """Register a built enterprise with its teams."""
         if ent.liaison is not None:
             ent.liaison.members.append(ent)
-            ent.liaison.active += 1
+            ent.liaison.active += ent.members
         if ent.supervisor is not None:
             ent.supervisor.members.append(ent)
-            ent.supervisor.active += 1
+            ent.supervisor.active += ent.members
 
     # -- state changes the enterprises report ------------------------------------
 
     def firm_failed(self, ent: Enterprise) -> None:
         for team in (ent.liaison, ent.supervisor):
             if team is not None:
-                team.active -= 1
+                team.active -= ent.members
                 self.unsteady(team)
 
     def open_changed(self, team: Team, change: int) -> None:
@@ -257,10 +259,15 @@ class CadreService:
     # -- asking for time ---------------------------------------------------------
 
     def request(self, team: Team, ent: Enterprise | None, hours: float, priority: int) -> simpy.Event:
-        """An event that succeeds (value: days from request to done) when ``hours`` of ``team`` are worked."""
+        """An event that succeeds (value: days from request to done) when ``hours`` of ``team`` are worked.
+
+        ``hours`` are one firm's; a cohort's task takes them for each of its firms.
+        """
         env = self.city.env
         done = env.event()
         hours = max(0.0, hours) + team.overhead
+        if ent is not None and ent.members != 1:
+            hours *= ent.members
         now = env.now
         today = math.floor(now)
         if team.steady:

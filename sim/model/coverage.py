@@ -37,6 +37,10 @@ class Assignment:
     supervisor_in_county: np.ndarray | None = None
     grids_in_county: np.ndarray | None = None  # grids per county (0: not gridded)
     zones_in_county: np.ndarray | None = None
+    # cadres per covered enterprise under the dedicated organisation: 1, or a cohort's own team of
+    # ceil(members / enterprises_per_cadre) cadres from the cadre index on (None: all 1)
+    liaison_block: np.ndarray | None = None
+    supervisor_block: np.ndarray | None = None
 
 
 def key_flags(pop: Population, key: str) -> np.ndarray:
@@ -92,7 +96,10 @@ class OnePlusOnePlusOnePolicy:
         grid = np.full(pop.n, -1, dtype=np.int32)
         zone = np.full(pop.n, -1, dtype=np.int32)
         n_counties = len(scenario.counties)
-        per_county = np.bincount(pop.county, minlength=n_counties)
+        cohorts = pop.has_cohorts
+        per_county = (np.bincount(pop.county, weights=pop.members, minlength=n_counties).astype(np.int64) if cohorts
+                      else np.bincount(pop.county, minlength=n_counties))
+        block = {"liaison": np.ones(pop.n, dtype=np.int32), "supervisor": np.ones(pop.n, dtype=np.int32)}
         in_county = {"liaison": np.zeros(n_counties, np.int64), "supervisor": np.zeros(n_counties, np.int64)}
         grids_in = np.zeros(n_counties, np.int64)
         zones_in = np.zeros(n_counties, np.int64)
@@ -116,7 +123,8 @@ class OnePlusOnePlusOnePolicy:
                 if county.grid is not None:
                     n_grids, n_zones = county.grid.grids, county.grid.zones
                 else:
-                    n_grids = -(-len(members) // config.firms_per_grid)
+                    firms = int(pop.members[members].sum()) if cohorts else len(members)
+                    n_grids = -(-firms // config.firms_per_grid)
                     n_zones = -(-n_grids // config.grids_per_zone)
                 n_zones = min(n_zones, n_grids)
                 # firms of every rank are spread over the grids (location is not ranked);
@@ -130,13 +138,50 @@ class OnePlusOnePlusOnePolicy:
             ):
                 if not getattr(config, role + "s") or pool == 0:
                     continue
-                covered = members[: pool * per]
-                target[covered] = next_id[role] + (np.arange(len(covered)) % pool).astype(np.int32)
-                serving = int(min(pool, len(covered)))
+                if cohorts and (pop.members[members] > 1).any():
+                    serving = _deal_with_cohorts(members, pop.members, pool, per, next_id[role], target, block[role])
+                else:
+                    covered = members[: pool * per]
+                    target[covered] = next_id[role] + (np.arange(len(covered)) % pool).astype(np.int32)
+                    serving = int(min(pool, len(covered)))
                 in_county[role][c] = serving
                 next_id[role] += serving
         return Assignment(liaison, supervisor, grid, next_id["liaison"], next_id["supervisor"], zone,
-                          in_county["liaison"], in_county["supervisor"], grids_in, zones_in)
+                          in_county["liaison"], in_county["supervisor"], grids_in, zones_in,
+                          block["liaison"] if cohorts else None, block["supervisor"] if cohorts else None)
+
+
+def _deal_with_cohorts(ranked: np.ndarray, members: np.ndarray, pool: int, per: int, first_id: int,
+                       target: np.ndarray, block: np.ndarray) -> int:
+    """Deal a county's cadres when some enterprises are cohorts; the cadres in service.
+
+    In rank order, an enterprise is covered while the cadres fit: a cohort of m firms takes a team of
+    its own of ceil(m / per) cadres (as many as its firms would take one by one); single firms share
+    the other cadres in turn, at most ``per`` each. A cohort too large for the cadres left is passed
+    over, and smaller ones after it may still be covered.
+    """
+    cohort_cadres = 0
+    singles: list[int] = []
+    cohort_list: list[tuple[int, int]] = []
+    for i in ranked.tolist():
+        m = int(members[i])
+        if m == 1:
+            if cohort_cadres + -(-(len(singles) + 1) // per) <= pool:
+                singles.append(i)
+        else:
+            need = -(-m // per)
+            if cohort_cadres + need + -(-len(singles) // per) <= pool:
+                cohort_list.append((i, need))
+                cohort_cadres += need
+    next_id = first_id
+    for i, need in cohort_list:
+        target[i] = next_id
+        block[i] = need
+        next_id += need
+    shared = pool - cohort_cadres
+    if singles:
+        target[np.asarray(singles)] = next_id + (np.arange(len(singles)) % shared).astype(np.int32)
+    return cohort_cadres + min(shared, len(singles))
 
 
 COVERAGE_POLICIES: dict[str, type[NoCoveragePolicy] | type[OnePlusOnePlusOnePolicy]] = {

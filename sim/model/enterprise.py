@@ -52,6 +52,7 @@ class Enterprise:
         "applications", "seek_after", "collateral", "shut_until", "queued",
         "exposure_left", "hazard_rate", "t_hazard", "logged_open", "logged_workers", "logged_cap",
         "produced", "t_prod", "travel_ready", "setup_ready", "loan_state", "inspected_once", "opened_once",
+        "members",
     )
 
     def __init__(self, city: City, i: int, liaison: Team | None, supervisor: Team | None) -> None:
@@ -67,6 +68,7 @@ class Enterprise:
         self.gazelle = bool(pop.gazelle[i])
         self.new_project = bool(pop.new_project[i])
         self.workers = int(pop.workers[i])
+        self.members = int(pop.members[i])  # identical firms this one stands for (a cohort's size, else 1)
         self.revenue = float(pop.revenue_per_day[i])
         self.margin = float(pop.margin[i])
         self.fixed_cost = float(pop.fixed_cost_per_day[i])
@@ -124,6 +126,13 @@ class Enterprise:
     @property
     def failed(self) -> bool:
         return self.state == FAILED
+
+    def ask(self, point: ServicePoint, duration: float, priority: int = 0) -> simpy.Event:
+        """Queue at a service point for ``duration`` of a server's time per firm; fires when served.
+
+        A cohort asks once for all its firms (see :meth:`ServicePoint.request`).
+        """
+        return self.wait_at(point, point.request(duration, priority, self.members))
 
     def wait_at(self, point: ServicePoint, request: simpy.Event) -> simpy.Event:
         """Remember a request at a service point, so that failing withdraws it."""
@@ -235,7 +244,7 @@ class Enterprise:
         while True:
             rounds += 1
             review = procedure.review_days(approval.review_days.quantile(self.u("review")))
-            yield self.wait_at(office, office.request(review, procedure.priority(self)))
+            yield self.ask(office, review, procedure.priority(self))
             if self.failed:
                 return
             if self.u("rework") < procedure.rework_probability(min(1.0, base_rework), rounds):
@@ -265,7 +274,7 @@ class Enterprise:
                 yield city.cadres.inspection(self, after_incident)
             else:
                 team = city.teams[self.county]
-                yield self.wait_at(team, team.request(sc.inspection.visit_days.quantile(self.u("inspection_visit"))))
+                yield self.ask(team, sc.inspection.visit_days.quantile(self.u("inspection_visit")))
             if self.failed:
                 return
             outcomes["inspections"][self.i] += 1
@@ -369,7 +378,7 @@ class Enterprise:
         if d_open or d_workers or d_cap:
             city.log.record(now, self.i, d_open, d_workers, d_cap * self.workers)
             if d_open and self.supervisor is not None:
-                city.cadres.open_changed(self.supervisor, d_open)
+                city.cadres.open_changed(self.supervisor, d_open * self.members)
             self.logged_open = int(is_open)
             self.logged_workers = at_post
             self.logged_cap = cap

@@ -42,11 +42,15 @@ class Bank:
         self.disbursed_amount = {GREEN: 0.0, STANDARD: 0.0}
         self.refusals = 0
         self.disbursement_days: list[float] = []
+        self.disbursement_firms: list[int] = []  # firms of each disbursement (a cohort's members)
 
     @property
     def intentions(self) -> dict[str, int]:
-        """Firms that applied (a loan intention, 贷款意向), by channel."""
-        return {k: len(v) for k, v in self.applicants.items()}
+        """Firms that applied (a loan intention, 贷款意向), by channel (a cohort counts its members)."""
+        members = self.city.pop.members
+        if not self.city.pop.has_cohorts:
+            return {k: len(v) for k, v in self.applicants.items()}
+        return {k: int(sum(int(members[i]) for i in v)) for k, v in self.applicants.items()}
 
     # -- who may borrow, and how long a loan takes -------------------------------
 
@@ -135,7 +139,7 @@ class Bank:
         if not ent.has_collateral():
             chance *= p.no_collateral_factor
         if ent.u("loan_approval") >= chance:
-            self.refusals += 1
+            self.refusals += ent.members
             self._later(ent)
             return
         delay = p.disbursement_days.quantile(ent.u("loan_disbursement"))
@@ -168,9 +172,10 @@ class Bank:
         if not amount > 0.0 or not math.isfinite(amount):
             ent.loan_state = DONE
             return
-        self.disbursed[channel] += 1
-        self.disbursed_amount[channel] += amount
+        self.disbursed[channel] += ent.members
+        self.disbursed_amount[channel] += amount * ent.members
         self.disbursement_days.append(now)
+        self.disbursement_firms.append(ent.members)
         ent.record("loan_disbursed_day", now)
         ent.record("loan_amount", amount)
         ent.loan_state = DONE

@@ -73,7 +73,7 @@ def submit(problem: tuple[Enterprise, int, float], priority: int = 1) -> None:
     kind = city.sc.problems.kinds[kind_index]
     dept = city.departments[kind.department]
     service = city.sc.problems.departments[kind.department].service_days.quantile(ent.u("problem_service"))
-    done = ent.wait_at(dept, dept.request(service, priority))
+    done = ent.ask(dept, service, priority)
     done.callbacks.append(lambda _ev: resolve(problem))
 
 

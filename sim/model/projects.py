@@ -42,6 +42,6 @@ def procedure(ent: Enterprise) -> Generator[simpy.Event, Any, None]:
             yield env.timeout((start + total - env.now) * spec.steward_factor)
     if ent.failed:
         return
-    yield ent.wait_at(city.registration, city.registration.request(reg.service_days.quantile(ent.u("registration"))))
+    yield ent.ask(city.registration, reg.service_days.quantile(ent.u("registration")))
     licence = reg.licence_days_fast if proc.fast_registration else reg.licence_days_standard
     yield env.timeout(licence.quantile(ent.u("licence")))

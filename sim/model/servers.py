@@ -64,7 +64,7 @@ class ServicePoint:
         self.name = name
         self.servers = servers
         self.busy = 0
-        self._queue: list[tuple[int, int, float, float, simpy.Event]] = []
+        self._queue: list[tuple[int, int, float, float, simpy.Event, int]] = []
         # The clients still waiting. A withdrawn client leaves this set at once and its
         # heap entry is skipped when it comes to the top (lazy deletion): no O(n) heapify
         # per withdrawal. The heap's keys (priority, seq) are unique, so the order in
@@ -92,10 +92,15 @@ class ServicePoint:
     def queue_length(self) -> int:
         return len(self._waiting)
 
-    def request(self, duration: float, priority: int = 0) -> simpy.Event:
-        """Join the queue for ``duration`` of server time; the event's value is the wait."""
+    def request(self, duration: float, priority: int = 0, members: int = 1) -> simpy.Event:
+        """Join the queue for ``duration`` of server time; the event's value is the wait.
+
+        A cohort of ``members`` identical firms (``duration`` is one firm's) holds one server for
+        all of them, back to back, and its event fires when its average member would be done:
+        ``(members + 1) / 2`` services after the start, not at the end of the last one.
+        """
         done = self.env.event()
-        self._enqueue(done, duration, priority)
+        self._enqueue(done, duration, priority, members)
         return done
 
     def request_after(self, start: float, duration: float, priority: int = 0) -> simpy.Event:
@@ -124,7 +129,7 @@ class ServicePoint:
         self.withdrawn += 1
         return True
 
-    def _enqueue(self, done: simpy.Event, duration: float, priority: int) -> None:
+    def _enqueue(self, done: simpy.Event, duration: float, priority: int, members: int = 1) -> None:
         if self._gone and done in self._gone:
             self._gone.discard(done)
             return
@@ -135,10 +140,10 @@ class ServicePoint:
             self.busy += 1
             if self.log is not None:
                 self.log.record(env.now, 0, 1)
-            self._start(duration, done, 0.0)
+            self._start(duration, done, 0.0, members)
         else:
             self._seq += 1
-            heapq.heappush(self._queue, (priority, self._seq, env.now, duration, done))
+            heapq.heappush(self._queue, (priority, self._seq, env.now, duration, done, members))
             self._waiting.add(done)
             if self.log is not None:
                 self.log.record(env.now, 1, 0)
@@ -150,10 +155,10 @@ class ServicePoint:
         queue = self._queue
         while queue[0][4] not in self._waiting:  # withdrawn: drop it now
             heapq.heappop(queue)
-        _, _, arrived, duration, _ = queue[0]
-        return duration, arrived
+        _, _, arrived, duration, _, members = queue[0]
+        return duration * members, arrived
 
-    def _pop_waiting(self) -> tuple[int, int, float, float, simpy.Event]:
+    def _pop_waiting(self) -> tuple[int, int, float, float, simpy.Event, int]:
         """The first client still waiting, off the queue (there must be one)."""
         queue, waiting = self._queue, self._waiting
         entry = heapq.heappop(queue)
@@ -171,13 +176,16 @@ class ServicePoint:
         if not self._waiting:
             return None
         self._advance()
-        _, _, arrived, duration, done = self._pop_waiting()
+        _, _, arrived, duration, done, members = self._pop_waiting()
         self.arrivals -= 1
         if self.log is not None:
             self.log.record(self.env.now, -1, 0)
-        return duration, done, arrived
+        return duration * members, done, arrived
 
-    def _start(self, duration: float, done: simpy.Event, wait: float) -> None:
+    def _start(self, duration: float, done: simpy.Event, wait: float, members: int = 1) -> None:
+        if members != 1:
+            self._start_cohort(duration, done, wait, members)
+            return
         self.wait_sum += wait
         self.service_sum += duration
         # The client's event itself is scheduled for the end of service, as a
@@ -192,14 +200,35 @@ class ServicePoint:
             now = self.env.now
             self.env.schedule(done, NORMAL, self.hours.end_of_service(now, duration) - now)
 
+    def _start_cohort(self, duration: float, done: simpy.Event, wait: float, members: int) -> None:
+        """A cohort's service: the server is held for every member; the client leaves at the average one."""
+        self.wait_sum += wait
+        hold = duration * members
+        self.service_sum += hold
+        env = self.env
+        now = env.now
+        leave = duration
+        release = env.event()
+        release._ok = True  # type: ignore[attr-defined]
+        release._value = None  # type: ignore[attr-defined]
+        release.callbacks.append(self._finish)  # type: ignore[union-attr]
+        done._ok = True  # type: ignore[attr-defined]
+        done._value = wait  # type: ignore[attr-defined]
+        if self._always_open:
+            env.schedule(done, NORMAL, leave)
+            env.schedule(release, NORMAL, hold)
+        else:
+            env.schedule(done, NORMAL, self.hours.end_of_service(now, leave) - now)
+            env.schedule(release, NORMAL, self.hours.end_of_service(now, hold) - now)
+
     def _finish(self, _done: simpy.Event) -> None:
         self._advance()
         self.completions += 1
         if self._waiting:
-            _, _, arrived, duration, nxt = self._pop_waiting()
+            _, _, arrived, duration, nxt, members = self._pop_waiting()
             if self.log is not None:
                 self.log.record(self.env.now, -1, 0)
-            self._start(duration, nxt, self.env.now - arrived)
+            self._start(duration, nxt, self.env.now - arrived, members)
         else:
             self.busy -= 1
             if self.log is not None:

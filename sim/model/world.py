@@ -179,13 +179,19 @@ class City:
             # shortest time to a shortfall first; among firms never short, the thinnest cash cover
             ranked.append((days_left, (ent.cash.balance - ent.fail_level) / max(ent.fixed_cost, 1e-9), ent.i))
         ranked.sort()
-        for _, _, i in ranked[: t.firms]:
+        firms = 0  # a cohort counts its members, and is taken only whole
+        for _, _, i in ranked:
             ent = self.enterprises[i]
+            if firms + ent.members > t.firms:
+                if firms >= t.firms:
+                    break
+                continue
+            firms += ent.members
             if t.kind == "subsidy":
                 ent.receive_relief(t.amount_yuan)
             else:
                 ent.take_loan(t.amount_yuan, t.interest_rate, t.term_days)
-                self.targeted_loans += t.amount_yuan
+                self.targeted_loans += t.amount_yuan * ent.members
 
     # -- run -------------------------------------------------------------------
 

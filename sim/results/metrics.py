@@ -96,43 +96,51 @@ def _nan_stat(values: np.ndarray, fn: str, q: float = 0.5) -> float:
     return float(np.quantile(v, q))
 
 
-def daily_series(city: City) -> dict[str, np.ndarray]:
+def daily_series(city: City, firms: Firms) -> dict[str, np.ndarray]:
+    """Daily series of the run; shares are of firms (a cohort counts its members)."""
     pop = city.pop
     days = int(math.ceil(city.horizon))
-    n = max(pop.n, 1)
-    total_workers = max(int(pop.workers.sum()), 1)
+    n = max(pop.firms, 1)
+    members = pop.members
+    cohorts = pop.has_cohorts
+    total_workers = max(int((pop.workers * members).sum() if cohorts else pop.workers.sum()), 1)
     log = city.log
     t = np.asarray(log.times, dtype=float)
     ents = np.asarray(log.ents, dtype=np.int64)
     d_open = np.asarray(log.d_open, dtype=float)
-    out: dict[str, np.ndarray] = {"day": np.arange(days + 1, dtype=float)}
-    out["resumed_share"] = level_at_days(t, d_open, days) / n
-    restart = city.outcomes["restart_day"]
-    r = restart[~np.isnan(restart)]
-    out["restarted_share"] = level_at_days(r, np.ones_like(r), days) / n
     d_workers = np.asarray(log.d_workers, dtype=float)
     d_prod = np.asarray(log.d_prod, dtype=float)
+    if cohorts and len(ents):  # a cohort's change is a change of each of its firms
+        w = members[ents].astype(float)
+        d_open, d_workers, d_prod = d_open * w, d_workers * w, d_prod * w
+    out: dict[str, np.ndarray] = {"day": np.arange(days + 1, dtype=float)}
+    out["resumed_share"] = level_at_days(t, d_open, days) / n
+    restart = firms.outcomes["restart_day"]
+    r = restart[~np.isnan(restart)]
+    out["restarted_share"] = level_at_days(r, np.ones_like(r), days) / n
     out["workers_back_share"] = level_at_days(t, d_workers, days) / total_workers
     out["production_index"] = level_at_days(t, d_prod, days) / total_workers
     groups = [(size, pop.size_class == k) for k, size in enumerate(SIZE_CLASSES)]
     groups += [(name, pop.county == c) for c, name in enumerate(pop.county_names)]
-    for name, members in groups:
-        count = int(members.sum())
+    for name, in_group in groups:
+        count = int(members[in_group].sum()) if cohorts else int(in_group.sum())
         if not count:
             continue
         # Each group's worker and production series are shares of the group's own workers, so
         # that the city series is their average weighted by workers.
-        group_workers = max(int(pop.workers[members].sum()), 1)
-        sel = members[ents] if len(ents) else np.zeros(0, bool)
+        group_workers = max(int((pop.workers * members)[in_group].sum() if cohorts else pop.workers[in_group].sum()), 1)
+        sel = in_group[ents] if len(ents) else np.zeros(0, bool)
         ts = t[sel]
         out[f"resumed_share_{name}"] = level_at_days(ts, d_open[sel], days) / count
         out[f"workers_back_share_{name}"] = level_at_days(ts, d_workers[sel], days) / group_workers
         out[f"production_index_{name}"] = level_at_days(ts, d_prod[sel], days) / group_workers
-    failed = city.outcomes["failure_day"]
+    failed = firms.outcomes["failure_day"]
     f = failed[~np.isnan(failed)]
     out["failed_count"] = level_at_days(f, np.ones_like(f), days)
-    out["incidents"] = _per_day(np.asarray(city.incident_days), days)
-    out["loans_disbursed"] = _per_day(np.asarray(city.bank.disbursement_days), days)
+    incident_firms = members[np.asarray(city.incident_firms, dtype=np.int64)] if cohorts else None
+    out["incidents"] = _per_day(np.asarray(city.incident_days), days, incident_firms)
+    loan_firms = np.asarray(city.bank.disbursement_firms) if cohorts else None
+    out["loans_disbursed"] = _per_day(np.asarray(city.bank.disbursement_days), days, loan_firms)
     for kind, lg in city.point_logs.items():
         times = np.asarray(lg.times, dtype=float)
         if kind in ("approval", "inspection", "department", "registration"):
@@ -144,12 +152,12 @@ def daily_series(city: City) -> dict[str, np.ndarray]:
     return out
 
 
-def _per_day(times: np.ndarray, days: int) -> np.ndarray:
-    """Count of events in (d−1, d] for row d."""
+def _per_day(times: np.ndarray, days: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Count (or sum of ``weights``) of events in (d−1, d] for row d."""
     out = np.zeros(days + 1)
     if len(times):
         idx = np.clip(np.ceil(times).astype(np.int64), 0, days)
-        out += np.bincount(idx, minlength=days + 1)[: days + 1]
+        out += np.bincount(idx, weights=weights, minlength=days + 1)[: days + 1]
     return out
 
 
@@ -160,9 +168,9 @@ def _shift(per_day: np.ndarray) -> np.ndarray:
     return out
 
 
-def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[str, float]:
-    o = city.outcomes
-    pop = city.pop
+def summarise(city: City, series: dict[str, np.ndarray], events: int, firms: Firms) -> dict[str, float]:
+    o = firms.outcomes
+    pop = firms.pop
     n = max(pop.n, 1)
     restart = o["restart_day"]
     full = o["full_production_day"]
@@ -211,10 +219,11 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
         "relief_yuan": float(o["relief"].sum()),
         "taxes_repaid": float(o["taxes_repaid"].sum()),
         "mean_loan_delay": float(delays.mean()) if len(delays) else math.nan,
-        "incidents": float(len(city.incident_days)),
+        "incidents": float(city.pop.members[np.asarray(city.incident_firms, dtype=np.int64)].sum()
+                           if city.pop.has_cohorts else len(city.incident_days)),
         **city.cadres.summary(),
-        "liaison_coverage": float((city.assignment.liaison >= 0).sum() / n),
-        "supervisor_coverage": float((city.assignment.supervisor >= 0).sum() / n),
+        "liaison_coverage": float((firms.liaison >= 0).sum() / n),
+        "supervisor_coverage": float((firms.supervisor >= 0).sum() / n),
         "mean_rework_rounds": float(o["rework_rounds"][applicants].mean()) if applicants.any() else math.nan,
         "mean_approval_wait": float(sum(waits) / sum(started)) if sum(started) else math.nan,
         "reviewer_days": float(sum(p.stats()["busy_work_time"] for p in city.offices)),
@@ -226,14 +235,14 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int) -> dict[st
         "point_to_point_workers": float(o["point_to_point_workers"].sum()),
         "point_to_point_cost": float(np.nansum(o["point_to_point_cost"])),
         "events": float(events),
-        **_coverage_by_county(city),
+        **_coverage_by_county(firms),
     }
 
 
-def _coverage_by_county(city: City) -> dict[str, float]:
-    pop = city.pop
+def _coverage_by_county(firms: Firms) -> dict[str, float]:
+    pop = firms.pop
     out: dict[str, float] = {}
-    for role, cadre in (("liaison", city.assignment.liaison), ("supervisor", city.assignment.supervisor)):
+    for role, cadre in (("liaison", firms.liaison), ("supervisor", firms.supervisor)):
         for c, name in enumerate(pop.county_names):
             members = pop.county == c
             count = int(members.sum())
@@ -241,23 +250,42 @@ def _coverage_by_county(city: City) -> dict[str, float]:
     return out
 
 
+class Firms:
+    """The results one row per firm: a cohort's row repeated for each of its members."""
+
+    def __init__(self, city: City) -> None:
+        pop = city.pop
+        a = city.assignment
+        if pop.has_cohorts:
+            rep = pop.members
+            self.pop = pop.expand()
+            self.outcomes = {k: np.repeat(v, rep) for k, v in city.outcomes.columns.items()}
+            self.liaison, self.supervisor, self.grid = (np.repeat(a.liaison, rep), np.repeat(a.supervisor, rep),
+                                                        np.repeat(a.grid, rep))
+        else:
+            self.pop = pop
+            self.outcomes = dict(city.outcomes.columns)
+            self.liaison, self.supervisor, self.grid = a.liaison, a.supervisor, a.grid
+
+
 def collect(city: City, variant: str, events: int, wall: float) -> RunResult:
-    series = daily_series(city)
-    summary = summarise(city, series, events)
-    pop = city.pop
+    firms = Firms(city)
+    series = daily_series(city, firms)
+    summary = summarise(city, series, events, firms)
+    pop = firms.pop
     attributes = {
-        "county": np.asarray([pop.county_names[c] for c in pop.county]),
-        "size_class": np.asarray([SIZE_CLASSES[s] for s in pop.size_class]),
+        "county": np.asarray(pop.county_names)[pop.county] if pop.county_names else np.asarray([], dtype=str),
+        "size_class": np.asarray(SIZE_CLASSES)[pop.size_class],
         "priority": np.where(pop.essential, "essential", "normal"),
         "sector": np.asarray(pop.sector),
         "high_tech": pop.high_tech.astype(int),
         "gazelle": pop.gazelle.astype(int),
         "new_project": pop.new_project.astype(int),
         "workers": pop.workers,
-        "liaison": city.assignment.liaison,
-        "supervisor": city.assignment.supervisor,
-        "grid": city.assignment.grid,
+        "liaison": firms.liaison,
+        "supervisor": firms.supervisor,
+        "grid": firms.grid,
     }
-    return RunResult(variant=variant, replication=city.replication, outcomes=dict(city.outcomes.columns),
+    return RunResult(variant=variant, replication=city.replication, outcomes=firms.outcomes,
                      series=series, summary=summary, events=events, wall_seconds=wall,
                      enterprise_ids=list(pop.ident), attributes=attributes)
