@@ -15,7 +15,8 @@ Figures and targets (issue "Performance"):
    1,000,000 × 120 days: run with --million when it fits, else refused up front
    with the memory it would need                              target ≤ 120 s, ≤ 6 GiB
    a Liaoning-sized population (about 7,400 above-scale firms, SMEs and 2.7 M
-   individual businesses), projected from the measured rates  target ≤ 5 min
+   individual businesses, these in cohorts of 10), run        target ≤ 5 min
+   with --cohorts: cohorts against firm by firm on the default population × 10
 4. the approval office's service point as M/M/5 (λ = 4.5, μ = 1), customers/s
    ÷ Ciw's on the same queue                                   target ≥ 2
    and ÷ bare SimPy's (simpy.Resource)
@@ -178,6 +179,35 @@ def liaoning(cohort_size: int, firms_n: int = LIAONING_FIRMS, individual_n: int 
          r["seconds"] <= 300 if full else None)
     print(f"   ({r['firms']:,} firms: {firms_n:,} firm by firm and {individual_n:,} individual businesses "
           f"in cohorts of {cohort_size}: {r['simulated']:,} simulated enterprises, {r['events']:,} events)")
+
+
+def cohort_accuracy(factor: float = 10.0, cohort_size: int = 10, replications: int = 3) -> None:
+    """Cohorts against firm by firm: the default population and capacities × ``factor``, micro firms in
+    cohorts, the largest difference of the mean resumption series (city, size classes, counties)."""
+    raw = scaled_raw(factor)
+    firm_by_firm = Scenario.model_validate(raw)
+    for s in raw["population"]["strata"]:
+        if s["size_class"] == "micro":
+            s["cohort_size"] = cohort_size
+    cohorts = Scenario.model_validate(raw)
+    runs = {}
+    for label, sc in (("firms", firm_by_firm), ("cohorts", cohorts)):
+        t0 = time.perf_counter()
+        runs[label] = [run_replication(sc, "base", r) for r in range(replications)]
+        runs[label + "_s"] = (time.perf_counter() - t0) / replications
+    worst: dict[str, tuple[float, str]] = {}
+    for name in runs["firms"][0].series:
+        if not name.startswith(("resumed_share", "restarted_share")):
+            continue
+        diff = np.abs(np.mean([r.series[name] for r in runs["firms"]], axis=0)
+                      - np.mean([r.series[name] for r in runs["cohorts"]], axis=0))
+        kind = ("city" if name in ("resumed_share", "restarted_share") else
+                "size classes" if name.split("resumed_share_")[-1] in ("above_scale", "sme", "micro") else "counties")
+        worst[kind] = max(worst.get(kind, (0.0, "")), (float(diff.max()), name))
+    n = int(runs["firms"][0].summary["enterprises"])
+    line(f"3. cohorts of {cohort_size} vs firm by firm, {n:,} firms ({replications}+{replications} runs)",
+         ", ".join(f"{k} {v[0] * 100:.1f} pp" for k, v in worst.items()), "(largest |Δ| of mean resumption series)")
+    print(f"   (micro firms in cohorts; {runs['firms_s']:.1f} s a run firm by firm, {runs['cohorts_s']:.1f} s in cohorts)")
 
 
 def one_size(enterprises: int) -> dict[str, Any]:
@@ -410,6 +440,8 @@ def main() -> int:
     parser.add_argument("--tiny", action="store_true", help="smoke run at tiny sizes")
     parser.add_argument("--skip-sweep", action="store_true", help="leave out the sweep throughput figures")
     parser.add_argument("--million", action="store_true", help="run the 1,000,000-enterprise replication when it fits")
+    parser.add_argument("--cohorts", action="store_true",
+                        help="also compare cohorts with firm by firm on the default population × 10 (about 2 min)")
     parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one-liaoning", type=int, nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -425,6 +457,7 @@ def main() -> int:
         model_vs_simpy(0.05)
         projections(scale([200, 400]), run_million=False)
         liaoning(LIAONING_COHORT, firms_n=400, individual_n=20_000)
+        cohort_accuracy(factor=0.1, cohort_size=3, replications=2)
         mm5(2_000)
         if not args.skip_sweep:
             sweep_throughput(points=2, factor=0.02)
@@ -432,6 +465,8 @@ def main() -> int:
         model_vs_simpy()
         projections(scale([1_000, 10_000, 100_000]), run_million=args.million)
         liaoning(LIAONING_COHORT)
+        if args.cohorts:
+            cohort_accuracy()
         mm5(100_000)
         if not args.skip_sweep:
             sweep_throughput(points=24, factor=0.25)

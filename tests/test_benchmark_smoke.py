@@ -27,3 +27,4 @@ def test_benchmark_runs_at_tiny_sizes() -> None:
     liaoning = next(ln for ln in out.splitlines() if "Liaoning-shaped population" in ln)
     assert re.search(r"\d+ s, [\d.]+ GiB", liaoning), liaoning
     assert "20,000 individual businesses in cohorts of 10" in out
+    assert re.search(r"3\. cohorts of 3 vs firm by firm.*city [\d.]+ pp", out)
