@@ -53,7 +53,7 @@ class ServicePoint:
     __slots__ = (
         "env", "name", "servers", "busy", "_queue", "_waiting", "_seq", "log", "hours", "withdrawn", "_gone",
         "arrivals", "completions", "wait_sum", "service_sum", "_t_last", "_area_queue", "_area_busy",
-        "_w_last", "_area_busy_work", "_always_open",
+        "_w_last", "_area_busy_work", "_always_open", "firms_started", "firm_wait_sum",
     )
 
     def __init__(self, env: simpy.Environment, name: str, servers: int, log: LevelLog | None = None,
@@ -82,6 +82,8 @@ class ServicePoint:
         self.completions = 0
         self.wait_sum = 0.0
         self.service_sum = 0.0
+        self.firms_started = 0  # firms whose service started (a cohort counts its members)
+        self.firm_wait_sum = 0.0  # their waits, each firm's counted
         self._t_last = 0.0
         self._area_queue = 0.0
         self._area_busy = 0.0
@@ -187,6 +189,8 @@ class ServicePoint:
             self._start_cohort(duration, done, wait, members)
             return
         self.wait_sum += wait
+        self.firms_started += 1
+        self.firm_wait_sum += wait
         self.service_sum += duration
         # The client's event itself is scheduled for the end of service, as a
         # Timeout would be: one event per service instead of a timeout plus the
@@ -203,6 +207,8 @@ class ServicePoint:
     def _start_cohort(self, duration: float, done: simpy.Event, wait: float, members: int) -> None:
         """A cohort's service: the server is held for every member; the client leaves at the average one."""
         self.wait_sum += wait
+        self.firms_started += members
+        self.firm_wait_sum += wait * members
         hold = duration * members
         self.service_sum += hold
         env = self.env

@@ -182,8 +182,8 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int, firms: Fir
     bank = city.bank
     full_output = float(pop.revenue_per_day.sum()) * city.horizon
     problems_resolved = o["problems_resolved"].sum()
-    waits = [p.wait_sum for p in city.offices]
-    started = [p.completions + p.busy for p in city.offices]
+    waits = [p.firm_wait_sum for p in city.offices]  # per firm: a cohort's wait counts for each of its firms
+    started = [p.firms_started for p in city.offices]
     return {
         "enterprises": float(pop.n),
         "restarted_share": float((~np.isnan(restart)).sum() / n),
