@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 import simpy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim.errors import InputError
 from sim.model.coverage import _deal_with_cohorts
@@ -24,6 +26,7 @@ from sim.population import build_population
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 from tests.conftest import tiny
+from tests.test_invariants import check_invariants, run_with_city, scenarios
 
 ROOT_SCENARIO = "scenarios/tieling-2020.yaml"
 
@@ -96,6 +99,17 @@ def test_cohorts_get_cadre_teams_that_serve_no_more_firms_each_than_single_firms
     assert np.bincount(singles - singles.min()).max() <= per
     assert covered[[0, 2, 3, 5]].all()  # the single firms ranked first are covered
     assert members[covered].sum() <= pool * per
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(scenarios(), st.integers(2, 7))
+def test_runs_in_cohorts_keep_every_invariant_of_the_firms(sc: Scenario, cohort_size: int) -> None:
+    """The invariants of tests/test_invariants.py, firm by firm, on runs whose strata are in cohorts:
+    one state per firm, counts that add up, event order, cash books, cadre hours within budget."""
+    sc = _with_cohorts(sc, {s.name: cohort_size for s in sc.population.strata})
+    result, city = run_with_city(sc)
+    assert len(result.enterprise_ids) == sum(s.count for s in sc.population.strata)
+    check_invariants(sc, result, city)
 
 
 def test_too_many_simulated_enterprises_are_refused_with_the_way_out() -> None:

@@ -123,7 +123,9 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
     suspended = int((restarted & ~failed).sum()) - open_end
     assert suspended >= 0, "more enterprises open than restarted and not failed"
     assert int(failed.sum()) + open_end + suspended + never == n
-    states = np.array([e.state for e in city.enterprises])
+    # one row per firm: a cohort's state, failure level and so on hold for each of its firms
+    members = city.pop.members
+    states = np.repeat(np.array([e.state for e in city.enterprises]), members)
     assert int((states == 3).sum()) == int(failed.sum())
     assert int((states == 1).sum()) == open_end
     assert int((states == 2).sum()) == suspended
@@ -163,9 +165,10 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
     log_t = np.asarray(city.log.times)
     log_e = np.asarray(city.log.ents, dtype=np.int64)
     log_open = np.asarray(city.log.d_open)
-    for i in np.nonzero(failed)[0]:
+    first_row = np.concatenate([[0], np.cumsum(members)[:-1]])  # a simulated enterprise's first firm row
+    for i in np.nonzero(failed[first_row])[0]:
         mine = log_e == i
-        after = mine & (log_t > fd[i] + TOL)
+        after = mine & (log_t > fd[first_row[i]] + TOL)
         assert not np.any(log_open[after] != 0), f"enterprise {i} changes open state after failing"
         assert int(log_open[mine].sum()) == 0, f"failed enterprise {i} still counted open"
 
@@ -175,8 +178,8 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
     for role in ("liaison", "supervisor"):
         assert np.all(cadres.busy[role] <= cadres.available[role] + 1e-6), f"{role} busy hours exceed hours available"
         for team in cadres.teams[role]:
-            assert team.active == sum(not e.failed for e in team.members)
-            assert team.open == sum(e.state == 1 for e in team.members) or role == "liaison"
+            assert team.active == sum(e.members for e in team.members if not e.failed)
+            assert team.open == sum(e.members for e in team.members if e.state == 1) or role == "liaison"
     summary = result.summary
     for role in ("liaison", "supervisor"):
         share = summary[f"{role}_busy_share"]
@@ -190,7 +193,7 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
     assert np.all(np.abs(gap) <= 1e-6), f"cash books do not balance: {gap[np.abs(gap) > 1e-6]}"
     assert all(np.all(o[c] >= 0) for c in flows[1:]), "a flow of the cash books is negative"
     # a firm fails at its failure level (minus its credit line), or below it when a sum fell due at once
-    level = np.array([e.fail_level for e in city.enterprises])
+    level = np.repeat(np.array([e.fail_level for e in city.enterprises]), members)
     assert np.all(o["cash_end"][failed] <= level[failed] + 1e-6), "a firm failed with cash left"
     alive = ~failed
     assert np.all(o["cash_end"][alive] >= level[alive] - 1e-6), "a firm below its failure level did not fail"
@@ -202,7 +205,7 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
 
 def check_groups_add_up(result: RunResult, city: City) -> None:
     """Series by size class (and by county) average to the city series, weighted by workers (firms)."""
-    pop = city.pop
+    pop = city.pop.expand()  # one row per firm
     s = result.series
     groupings = [[(name, pop.size_class == k) for k, name in enumerate(SIZE_CLASSES)],
                  [(name, pop.county == c) for c, name in enumerate(pop.county_names)]]
