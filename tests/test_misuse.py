@@ -499,7 +499,7 @@ def test_a_population_that_cannot_fit_is_refused_before_running_with_an_estimate
     assert main(["run", str(scen), "--out", str(out), "-q", "--no-report"]) == 2
     err = capsys.readouterr().err
     _clean(err)
-    need = memory.replication_bytes(2_000_000) / 1e9  # 14.2 GB with 7,000 bytes per enterprise
+    need = memory.replication_bytes(2_000_000) / 1e9  # 18.2 GB with 9,000 bytes per enterprise
     assert f"key 'population.strata': 2,000,000 enterprises need about {need:.1f} GB of memory" in err
     assert "this machine has 8.0 GB available" in err
     assert ran == [] and not out.exists()  # refused before the folder was touched

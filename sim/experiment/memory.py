@@ -4,13 +4,15 @@ One replication holds every enterprise as Python objects (its state, timers, cas
 memory grows linearly with the enterprises. Measured: the traced Python heap of one replication of the
 default scenario grows by 4.8 KB per enterprise (tracemalloc, 1,000 → 4,000 enterprises, 120 days), and a
 replication of 199,000 enterprises took 1.37 GB of resident memory (≈ 6.1 KB per enterprise above the
-interpreter's own ≈ 150 MB). The estimate takes 7 KB per enterprise plus 150 MB per worker process, a
-little above both measurements, so that it errs towards refusing.
+interpreter's own ≈ 150 MB). Since then the cadres' working day, money and worker return added state:
+a replication of 99,999 enterprises now peaks at 930 MiB, 8.4 KB per enterprise (benchmarks/run.py).
+The estimate takes 9 KB per enterprise plus 150 MB per worker process, a little above the
+measurements, so that it errs towards refusing.
 
 A stratum simulated in cohorts (``cohort_size``) costs that per cohort, plus the results' row of each
 firm a cohort stands for (its outcomes and attributes, repeated per member after the run): measured
 on a Liaoning-sized run (107,400 firms one by one and 2.7 M individual businesses in cohorts of 10,
-377,399 simulated enterprises), 5.1 GB peak, i.e. about 1 KB per firm beyond the 7 KB per simulated
+377,399 simulated enterprises), 4.5 GB peak: about 0.35 KB per firm beyond 9 KB per simulated
 enterprise; the estimate takes 1.2 KB per represented firm.
 
 Local workers (the process pool and a Dask LocalCluster) share this machine's memory: the default number
@@ -29,7 +31,7 @@ from pathlib import Path
 from sim.errors import InputError
 from sim.scenario.loader import LoadedScenario
 
-BYTES_PER_ENTERPRISE = 7_000
+BYTES_PER_ENTERPRISE = 9_000
 BYTES_PER_WORKER = 150_000_000
 BYTES_PER_FIRM_ROW = 1_200  # a represented firm's results row, for firms beyond the simulated enterprises
 
