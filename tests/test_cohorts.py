@@ -166,3 +166,29 @@ def test_cohorts_simulate_fewer_enterprises_and_events(paired_runs: tuple[list[A
     firm, cohort = paired_runs
     assert cohort[0].summary["enterprises"] == firm[0].summary["enterprises"]
     assert np.mean([r.events for r in cohort]) < 0.85 * np.mean([r.events for r in firm])
+
+
+def test_a_cohorts_firms_count_once_for_the_restart_curves_band() -> None:
+    from sim.analysis.survival import kaplan_meier
+
+    rng = np.random.default_rng(3)
+    days = rng.exponential(20.0, 60)
+    observed = days < 50
+    times = np.minimum(days, 50.0)
+    grid = np.arange(0, 51, dtype=float)
+    one_each = kaplan_meier(times, observed, grid)
+    # each cohort of 10 firms repeats its draw: the curve is the same, the evidence is not tenfold
+    as_firms = kaplan_meier(np.repeat(times, 10), np.repeat(observed, 10), grid)
+    as_cohorts = kaplan_meier(np.repeat(times, 10), np.repeat(observed, 10), grid, units=np.repeat(np.arange(60), 10))
+    assert np.allclose(as_cohorts.survival, one_each.survival) and as_cohorts.median == one_each.median
+    assert np.allclose(as_cohorts.ci_low, one_each.ci_low) and np.allclose(as_cohorts.ci_high, one_each.ci_high)
+    assert (as_cohorts.median_ci_low, as_cohorts.median_ci_high) == (one_each.median_ci_low, one_each.median_ci_high)
+    inside = (one_each.survival > 0.05) & (one_each.survival < 0.95)
+    assert np.all((as_firms.ci_high - as_firms.ci_low)[inside] < (as_cohorts.ci_high - as_cohorts.ci_low)[inside])
+
+
+def test_results_name_each_firms_cohort() -> None:
+    sc = tiny(population={"strata": [{"name": "s", "count": 7, "cohort_size": 3, "workers": 10,
+                                      "readiness": 1.0, "nonlocal_share": 0.0, "cash_runway_days": 1000}]})
+    result = run_replication(sc, "base", 0)
+    assert result.attributes["cohort"].tolist() == [0, 0, 0, 1, 1, 1, 2]

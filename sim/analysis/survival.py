@@ -16,7 +16,10 @@ where the lower band reaches one half; upper end: where the upper band does).
 NaN means "not reached by the horizon".
 Pooling treats enterprises as independent; firms of one replication share
 queues and cadres, so the band is, if anything, narrow; the replication-level
-comparison of variants is in comparison.csv.
+comparison of variants is in comparison.csv. The firms of a cohort (a
+stratum's ``cohort_size``) share every draw: each counts for the curve, and
+the band is widened by the design effect of such clusters (Σ m² / Σ m over
+the cohorts' sizes m), as if each cohort were one observation.
 """
 
 from __future__ import annotations
@@ -67,11 +70,14 @@ def censored_restarts(restart_day: ArrayLike, horizon: float) -> tuple[np.ndarra
 
 
 def kaplan_meier(times: ArrayLike, observed: ArrayLike, grid: ArrayLike,
-                 confidence: float = CONFIDENCE) -> KaplanMeier:
+                 confidence: float = CONFIDENCE, units: ArrayLike | None = None) -> KaplanMeier:
     """The Kaplan–Meier estimate S(t) = P(T > t) on ``grid``, with its pointwise band and median.
 
     ``times`` are event or censoring times and ``observed`` says which are
     events. Uses ``scipy.stats.ecdf`` on ``scipy.stats.CensoredData``.
+    ``units`` (optional) names each row's independent unit: rows of one unit
+    (the firms of a cohort) have the same time, and the band and the median's
+    CI are widened by the clusters' design effect (see :func:`_band`).
     """
     from scipy import stats
 
@@ -85,16 +91,27 @@ def kaplan_meier(times: ArrayLike, observed: ArrayLike, grid: ArrayLike,
         return KaplanMeier(g, nan, nan, nan, 0, 0, math.nan, math.nan, math.nan)
     fit = stats.ecdf(stats.CensoredData(uncensored=t[obs], right=t[~obs]))
     surv = np.asarray(fit.sf.evaluate(g), dtype=float)
-    low, high = _band(fit, g, surv, confidence)
+    deff = 1.0
+    if units is not None:
+        _, sizes = np.unique(np.asarray(units), return_counts=True)
+        deff = float((sizes.astype(float) ** 2).sum() / sizes.sum())
+    low, high = _band(fit, g, surv, confidence, deff)
     # The median and its CI come from the step functions at their jump times, not the grid.
     jumps = np.asarray(fit.sf.quantiles, dtype=float)
     s_jump = np.asarray(fit.sf.probabilities, dtype=float)
-    low_j, high_j = _band(fit, jumps, s_jump, confidence)
+    low_j, high_j = _band(fit, jumps, s_jump, confidence, deff)
     return KaplanMeier(g, surv, low, high, len(t), int(obs.sum()), _first_at_most_half(jumps, s_jump),
                        _first_at_most_half(jumps, low_j), _first_at_most_half(jumps, high_j))
 
 
-def _band(fit, at: np.ndarray, surv: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+def _band(fit, at: np.ndarray, surv: np.ndarray, confidence: float,  # type: ignore[no-untyped-def]
+          deff: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Greenwood's pointwise band on the log-log scale, its half-width × sqrt(``deff``).
+
+    ``deff`` is the design effect of rows that come in clusters of identical outcomes (the firms of
+    a cohort): Σ m² / Σ m over the clusters' sizes m, which makes the band of k copies of each
+    observation the band of the observations themselves.
+    """
     if not len(at):
         return surv.copy(), surv.copy()
     with warnings.catch_warnings():  # undefined where S is 0 or 1; filled in below
@@ -102,6 +119,14 @@ def _band(fit, at: np.ndarray, surv: np.ndarray, confidence: float) -> tuple[np.
         ci = fit.sf.confidence_interval(confidence, method="log-log")
         low = np.asarray(ci.low.evaluate(at), dtype=float)
         high = np.asarray(ci.high.evaluate(at), dtype=float)
+    if deff != 1.0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.log(-np.log(surv))
+            grow = math.sqrt(deff)
+            wide_low = np.exp(-np.exp(c + grow * (np.log(-np.log(low)) - c)))
+            wide_high = np.exp(-np.exp(c - grow * (c - np.log(-np.log(high)))))
+        low = np.where(np.isfinite(wide_low), wide_low, low)
+        high = np.where(np.isfinite(wide_high), wide_high, high)
     # Before the first restart S = 1 with no variance; after the last firm restarted S = 0.
     for edge in (0.0, 1.0):
         fill = (surv == edge) & ~(np.isfinite(low) & np.isfinite(high))
@@ -118,15 +143,23 @@ def restart_curves(results: list[RunResult], horizons: dict[str, float],
                    confidence: float = CONFIDENCE) -> dict[str, KaplanMeier]:
     """One Kaplan–Meier restart curve per variant, pooled over its replications, on days 0..horizon."""
     by_variant: dict[str, list[np.ndarray]] = {}
+    units: dict[str, list[np.ndarray]] = {}  # independent unit of each firm row (a cohort's firms: one)
+    cohorts = any("cohort" in r.attributes for r in results)
     for r in results:
         by_variant.setdefault(r.variant, []).append(np.asarray(r.outcomes["restart_day"], dtype=float))
+        if cohorts:
+            n = len(r.enterprise_ids)
+            unit = np.asarray(r.attributes["cohort"], dtype=np.int64) if "cohort" in r.attributes else np.arange(n)
+            taken = sum(len(u) for u in units.get(r.variant, []))  # keep the units of replications apart
+            units.setdefault(r.variant, []).append(unit + taken)
     curves: dict[str, KaplanMeier] = {}
     for name, arrays in by_variant.items():
         horizon = float(horizons[name])
         days = np.concatenate(arrays) if arrays else np.empty(0)
         times, observed = censored_restarts(days, horizon)
         grid = np.arange(0, math.floor(horizon) + 1, dtype=float)
-        curves[name] = kaplan_meier(times, observed, grid, confidence)
+        unit_ids = np.concatenate(units[name]) if cohorts and units.get(name) else None
+        curves[name] = kaplan_meier(times, observed, grid, confidence, unit_ids)
     return curves
 
 

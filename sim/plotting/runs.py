@@ -126,7 +126,11 @@ def km_from_enterprises(enterprises: pd.DataFrame, horizon: float) -> pd.DataFra
     frames = []
     for variant, group in enterprises.groupby("variant", sort=False):
         times, observed = censored_restarts(group["restart_day"].to_numpy(dtype=float), horizon)
-        curve = kaplan_meier(times, observed, grid)
+        units = None  # a cohort's firms are one observation for the band (see sim.analysis.survival)
+        if "cohort" in group.columns:
+            keys = group[["replication", "cohort"]] if "replication" in group.columns else group[["cohort"]]
+            units = pd.MultiIndex.from_frame(keys).factorize()[0]
+        curve = kaplan_meier(times, observed, grid, units=units)
         frames.append(pd.DataFrame({"variant": variant, "day": grid, "survival": curve.survival,
                                     "ci_low": curve.ci_low, "ci_high": curve.ci_high}))
     return pd.concat(frames, ignore_index=True)

@@ -286,6 +286,8 @@ def collect(city: City, variant: str, events: int, wall: float) -> RunResult:
         "supervisor": firms.supervisor,
         "grid": firms.grid,
     }
+    if city.pop.has_cohorts:  # the simulated enterprise each firm belongs to (its cohort)
+        attributes["cohort"] = np.repeat(np.arange(city.pop.n), city.pop.members)
     return RunResult(variant=variant, replication=city.replication, outcomes=firms.outcomes,
                      series=series, summary=summary, events=events, wall_seconds=wall,
                      enterprise_ids=list(pop.ident), attributes=attributes)
