@@ -96,13 +96,26 @@ def run_batch(jobs: list[Job]) -> list[Completed]:
 
 
 class Executor:
-    """Runs jobs and yields results as they complete. Use as a context manager."""
+    """Runs jobs and yields results as they complete. Use as a context manager.
+
+    A subclass gives :meth:`run` or :meth:`run_grouped` (each is written in terms of the other).
+    """
 
     name = "executor"
     workers = 1
 
     def run(self, jobs: list[Job]) -> Iterator[Completed]:
-        raise NotImplementedError
+        """One result per job, as they finish."""
+        for group in self.run_grouped(jobs):
+            yield from group
+
+    def run_grouped(self, jobs: list[Job]) -> Iterator[list[Completed]]:
+        """The same results, in the groups in which they arrived together (a batch, or several that
+        finished at once): a caller can write a group at once, before the executor waits for more."""
+        if type(self).run is Executor.run:
+            raise NotImplementedError(f"{type(self).__name__} gives neither run nor run_grouped")
+        for completed in self.run(jobs):
+            yield [completed]
 
     def close(self) -> None:
         """Release workers (nothing by default)."""
@@ -127,10 +140,10 @@ class LocalExecutor(Executor):
         self.workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
 
-    def run(self, jobs: list[Job]) -> Iterator[Completed]:
+    def run_grouped(self, jobs: list[Job]) -> Iterator[list[Completed]]:
         if self.workers <= 1 or len(jobs) <= 1:
             for job in jobs:
-                yield run_job(job)
+                yield [run_job(job)]
             return
         losses: dict[str, int] = {}  # job key -> pools that broke while it was queued or running
         batches = Batches(jobs, self.workers)
@@ -163,7 +176,8 @@ class LocalExecutor(Executor):
                             broken = True
                     for result in arrived:
                         batches.observe(result.wall_seconds)
-                    yield from arrived
+                    if arrived:
+                        yield arrived
             except BaseException:  # Ctrl-C, or the caller stopped early (GeneratorExit)
                 self._pool = None
                 _stop(pool)
@@ -182,7 +196,8 @@ class LocalExecutor(Executor):
                     failed.append(Completed(job.key, None, 0.0, _worker_died(losses[job.key])))
                 else:
                     batches.retry(job)
-            yield from failed
+            if failed:
+                yield failed
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -271,7 +286,7 @@ class DaskExecutor(Executor):
                                              dashboard_address=":0", silence_logs=logging.CRITICAL)
             self._client = Client(self._cluster)
 
-    def run(self, jobs: list[Job]) -> Iterator[Completed]:
+    def run_grouped(self, jobs: list[Job]) -> Iterator[list[Completed]]:
         """Results as they finish. A batch on a worker that dies is rerun by the scheduler on another one;
         a batch that killed more workers than Dask allows (``distributed.scheduler.allowed-failures``, 3)
         has its jobs rerun one per task, and a single job that does so is reported as failed; a cluster
@@ -305,7 +320,8 @@ class DaskExecutor(Executor):
                     del pending[fut]
                     progressed = True
                     arrived.extend(results)
-                yield from arrived
+                if arrived:
+                    yield arrived
                 now = time.monotonic()
                 if now - checked >= DASK_CHECK_SECONDS:
                     checked = now
