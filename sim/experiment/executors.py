@@ -306,7 +306,7 @@ class DaskExecutor(Executor):
         batches = Batches(jobs, self.workers)
         deaths: dict[str, int] = {}  # job key -> workers that died running a batch that held it
         pending: dict[Any, list[Job]] = {}
-        ready = as_completed()
+        ready = as_completed(loop=self._client.loop)
         in_flight = batches.in_flight()
         try:
             without_workers_since: float | None = None
