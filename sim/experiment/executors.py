@@ -43,7 +43,7 @@ WATCHDOG_SECONDS = 1.0  # how often a local worker checks that its parent is ali
 DASK_WORKERS_TIMEOUT = 30.0  # seconds to wait for a scheduler to have a worker (at the start, or after losing all)
 DASK_CONNECT_TIMEOUT = 10.0  # seconds for a scheduler address to answer at all
 DASK_POLL_SECONDS = 0.02  # how often a Dask run checks for results (and hands out the next batches)
-DASK_CHECK_SECONDS = 1.0  # how often, while no result comes, it asks the scheduler whether workers remain
+DASK_CHECK_SECONDS = 1.0  # how often it asks the scheduler for its workers (batches to keep out; none left: timeout)
 MAX_LOSSES = 3  # a job whose worker died this many times is reported as failed, not retried
 LOCAL_CLUSTER_CONFIG = {  # Dask settings of a LocalCluster we start (an existing cluster keeps its own)
     "distributed.worker.profile.enabled": False,  # the dashboard's profile: a stack sample every 10 ms
@@ -287,7 +287,7 @@ class DaskExecutor(Executor):
             # the cluster and prints one message, not a traceback per worker. Their logs of the
             # connection closing under them are silenced for the same reason; failures come back as jobs'.
             # The workers' own sampling profiler and 20 ms event-loop tick take the GIL from a running
-            # replication dozens of times a second: 6–10 % of a default-size run. Nobody reads them here.
+            # replication dozens of times a second: 6–19 % of a default-size run. Nobody reads them here.
             with _sigint_ignored(), dask.config.set(LOCAL_CLUSTER_CONFIG):
                 self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                              dashboard_address=":0", silence_logs=logging.CRITICAL)
