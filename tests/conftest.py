@@ -1,4 +1,5 @@
-"""Shared helpers: tiny scenarios built in code, and small scenario files for command-line tests."""
+"""Shared helpers: tiny scenarios built in code, small scenario files for command-line tests, batches of a
+chosen size."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from sim.experiment.batching import Batches
 from sim.scenario.loader import deep_merge
 from sim.scenario.schema import Scenario
 
@@ -70,3 +72,21 @@ def tiny(**overrides: Any) -> Scenario:
 @pytest.fixture
 def tiny_scenario() -> Scenario:
     return tiny()
+
+
+def batches_of(monkeypatch: pytest.MonkeyPatch, size: int) -> list[int]:
+    """Executors hand out new jobs ``size`` at a time, whatever their durations; returns the sizes handed out.
+
+    Batches are cut in the main process, so this holds for pool and Dask workers alike.
+    """
+    sizes: list[int] = []
+    take = Batches.take
+
+    def taken(self: Batches[Any]) -> list[Any]:
+        batch = take(self)
+        sizes.append(len(batch))
+        return batch
+
+    monkeypatch.setattr(Batches, "size", lambda self: size)
+    monkeypatch.setattr(Batches, "take", taken)
+    return sizes

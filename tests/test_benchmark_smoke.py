@@ -11,7 +11,7 @@ ROOT = Path(__file__).parent.parent
 
 
 def test_benchmark_runs_at_tiny_sizes() -> None:
-    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--tiny", "--skip-sweep"],
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--tiny"],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     out = res.stdout
@@ -28,3 +28,9 @@ def test_benchmark_runs_at_tiny_sizes() -> None:
     assert re.search(r"\d+ s, [\d.]+ GiB", liaoning), liaoning
     assert "20,000 individual businesses in cohorts of 10" in out
     assert re.search(r"3\. cohorts of 3 vs firm by firm.*city [\d.]+ pp", out)
+    # the sweeps: each executor's rate, the speed-ups against their targets, short runs on every executor
+    assert re.search(r"5\. sweep runs/minute, 1 worker +[\d,.]+", out), out
+    for label in ("2 workers", "dask LocalCluster, 2 workers"):
+        assert re.search(rf"5\. sweep speed-up, {label} +[\d,.]+ runs/min = [\d.]+× +target ≥", out), out
+        assert re.search(rf"5\. short runs/s, {label} +[\d,]+ = [\d.]+×", out), out
+    assert "failed" not in out

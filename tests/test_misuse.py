@@ -29,7 +29,7 @@ from sim.results.output import resolved_scenario
 from sim.scenario import yaml_source
 from sim.scenario.loader import load_scenario
 from tests.conftest import SMALL_ONE_STRATUM as SMALL
-from tests.conftest import tiny
+from tests.conftest import batches_of, tiny
 
 SWEEP = """
 scenario: small.yaml
@@ -292,22 +292,28 @@ def _sweep_with(function: Any, executor: Any, out: Path) -> Any:
                      say=lambda _: None, durable=False)
 
 
+@pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
 def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_pool(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
     from sim.experiment.executors import LocalExecutor
 
     monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
+    sizes = batches_of(monkeypatch, batch)
     with LocalExecutor(2) as executor:
         report = _sweep_with(dies_once, executor, tmp_path / "out")
     assert (tmp_path / "marker").exists()  # the worker was killed
+    assert sizes[0] == batch  # with batches of 3, x=2 r=0 killed its worker in the middle of the first one
     assert report.failed == 0 and report.ran == 8
     results = pd.read_csv(tmp_path / "out" / "results.csv")
     assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
 
 
-def test_a_run_that_kills_its_worker_every_time_fails_alone(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
+def test_a_run_that_kills_its_worker_every_time_fails_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
     from sim.experiment.executors import MAX_LOSSES, LocalExecutor
 
+    batches_of(monkeypatch, batch)  # the jobs of its batch are rerun one per task: they finish
     with LocalExecutor(2) as executor:
         report = _sweep_with(always_dies, executor, tmp_path / "out")
     assert report.failed == 1 and report.ran == 8  # the other 7 runs finished
@@ -318,16 +324,35 @@ def test_a_run_that_kills_its_worker_every_time_fails_alone(tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_dask_workers_killed_mid_sweep_have_their_runs_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
+def test_dask_workers_killed_mid_sweep_have_their_runs_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             batch: int) -> None:
     from sim.experiment.executors import DaskExecutor
 
     monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
+    batches_of(monkeypatch, batch)
     with DaskExecutor(2) as executor:
         report = _sweep_with(dies_once, executor, tmp_path / "out")
     assert (tmp_path / "marker").exists()
     assert report.failed == 0
     results = pd.read_csv(tmp_path / "out" / "results.csv")
     assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
+
+
+@pytest.mark.slow
+def test_a_dask_batch_that_kills_its_workers_is_split_and_only_the_guilty_run_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.experiment.executors import DaskExecutor
+
+    sizes = batches_of(monkeypatch, 3)
+    with DaskExecutor(2) as executor:
+        report = _sweep_with(always_dies, executor, tmp_path / "out")
+    assert sizes[0] == 3 and sizes.count(1) >= 3  # the first batch, then its jobs again one per task
+    assert report.failed == 1 and report.ran == 8
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert list(results["y"].isna()) == [x == 2 and r == 0 for x in (1, 2, 3, 4) for r in (0, 1)]
+    log = (tmp_path / "out" / "sweep.log").read_text()
+    assert "point 1, replication 0" in log and "WorkerDied" in log
 
 
 def kills_its_worker(values: Any, replication: int) -> dict[str, float]:

@@ -6,6 +6,7 @@ import hashlib
 import importlib.util
 import math
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -56,6 +57,47 @@ def test_each_result_is_committed_before_the_next_arrives(tmp_path: Path) -> Non
             store.put(record(f"k{i}"))
             assert reader.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == i + 1
         reader.close()
+
+
+def test_a_group_is_committed_whole_when_it_ends_and_not_at_all_when_it_fails(tmp_path: Path) -> None:
+    with ResultStore(tmp_path) as store:
+        reader = sqlite3.connect(tmp_path / "store.sqlite")
+        with store.group():
+            store.put(record("k0"))
+            store.put(record("k1"))
+            assert reader.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
+        assert reader.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 2
+        with pytest.raises(KeyboardInterrupt), store.group():
+            store.put(record("k2"))
+            raise KeyboardInterrupt  # Ctrl-C while the group is written
+        assert store.count() == 2 and store.finished(["k0", "k1", "k2"]) == {"k0", "k1"}
+        reader.close()
+
+
+def test_results_that_arrive_together_are_committed_together(tmp_path: Path) -> None:
+    """run_jobs writes each group an executor hands back in one transaction, before asking for more."""
+    from sim.experiment.executors import Completed, Executor, Job
+    from sim.experiment.runner import run_jobs
+
+    class TwoGroups(Executor):
+        def run_grouped(self, jobs: list[Job]) -> Iterator[list[Completed]]:
+            done = [Completed(j.key, 1.0, 0.0) for j in jobs]
+            yield done[:2]
+            yield done[2:]
+
+    seen: list[int] = []
+    with ResultStore(tmp_path) as store:
+        reader = sqlite3.connect(tmp_path / "store.sqlite")
+
+        def on_done(c: Completed) -> None:
+            seen.append(reader.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+            store.put(record(c.key))
+
+        jobs = [Job(f"k{i}", 0, i, None, max) for i in range(3)]
+        run_jobs(TwoGroups(), jobs, on_done, progress=False, group=store.group)
+        reader.close()
+        assert store.count() == 3
+    assert seen == [0, 0, 2]  # the first group became visible at once, when it ended
 
 
 def test_sweeps_table_records_each_invocation(tmp_path: Path) -> None:

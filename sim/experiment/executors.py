@@ -5,11 +5,17 @@ executor takes independent jobs and yields their results as they finish, in
 whatever order. Callers put results back in their own order before writing
 anything, so no output depends on the executor or the number of workers.
 
+Jobs go to workers in batches (:mod:`sim.experiment.batching`): short jobs
+share one task, so that per-task costs do not dominate; runs of a second or
+more still go one per task. A batch is only a way of carrying jobs: each job
+is evaluated on its own (its seed comes from its replication) and gives its
+own result.
+
 A job that raises comes back with its traceback instead of a value, so one
-faulty replication does not stop the others. Ctrl-C (KeyboardInterrupt) is
-for the main process: local workers ignore it, and the executor ends them at
-once when the caller stops iterating (one clean interrupt, no traceback per
-worker).
+faulty replication does not stop the others, nor the rest of its batch.
+Ctrl-C (KeyboardInterrupt) is for the main process: local workers ignore it,
+and the executor ends them at once when the caller stops iterating (one clean
+interrupt, no traceback per worker).
 """
 
 from __future__ import annotations
@@ -29,15 +35,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import ClusterError, InputError
+from sim.experiment.batching import Batches
 
 Evaluate = Callable[[Any, int], Any]
 EXECUTORS = ("local", "dask")
 WATCHDOG_SECONDS = 1.0  # how often a local worker checks that its parent is alive
 DASK_WORKERS_TIMEOUT = 30.0  # seconds to wait for a scheduler to have a worker (at the start, or after losing all)
 DASK_CONNECT_TIMEOUT = 10.0  # seconds for a scheduler address to answer at all
-DASK_POLL_SECONDS = 0.2  # how often a Dask run checks for results
-DASK_CHECK_SECONDS = 1.0  # how often, while no result comes, it asks the scheduler whether workers remain
+DASK_POLL_SECONDS = 0.02  # how often a Dask run checks for results (and hands out the next batches)
+DASK_CHECK_SECONDS = 1.0  # how often it asks the scheduler for its workers (batches to keep out; none left: timeout)
 MAX_LOSSES = 3  # a job whose worker died this many times is reported as failed, not retried
+LOCAL_CLUSTER_CONFIG = {  # Dask settings of a LocalCluster we start (an existing cluster keeps its own)
+    "distributed.worker.profile.enabled": False,  # the dashboard's profile: a stack sample every 10 ms
+    "distributed.admin.tick.interval": "1s",  # the check that the event loop is not blocked (20 ms)
+}
 
 
 def default_workers() -> int:
@@ -79,14 +90,36 @@ def run_job(job: Job) -> Completed:
     return Completed(job.key, value, time.perf_counter() - t0)
 
 
+def run_batch(jobs: list[Job]) -> list[Completed]:
+    """Run jobs one after the other in a worker: one task, one result per job.
+
+    Jobs of one sweep point share their payload object, which is then pickled once per batch; as in
+    the main process (one worker), ``evaluate`` reads its payload and must not change it.
+    """
+    return [run_job(job) for job in jobs]
+
+
 class Executor:
-    """Runs jobs and yields results as they complete. Use as a context manager."""
+    """Runs jobs and yields results as they complete. Use as a context manager.
+
+    A subclass gives :meth:`run` or :meth:`run_grouped` (each is written in terms of the other).
+    """
 
     name = "executor"
     workers = 1
 
     def run(self, jobs: list[Job]) -> Iterator[Completed]:
-        raise NotImplementedError
+        """One result per job, as they finish."""
+        for group in self.run_grouped(jobs):
+            yield from group
+
+    def run_grouped(self, jobs: list[Job]) -> Iterator[list[Completed]]:
+        """The same results, in the groups in which they arrived together (a batch, or several that
+        finished at once): a caller can write a group at once, before the executor waits for more."""
+        if type(self).run is Executor.run:
+            raise NotImplementedError(f"{type(self).__name__} gives neither run nor run_grouped")
+        for completed in self.run(jobs):
+            yield [completed]
 
     def close(self) -> None:
         """Release workers (nothing by default)."""
@@ -101,8 +134,8 @@ class Executor:
 class LocalExecutor(Executor):
     """A pool of local worker processes; with one worker (or one job), runs in this process.
 
-    The pool starts with the first parallel batch and is kept for the next ones (a calibration
-    runs one small batch per candidate) until :meth:`close`.
+    The pool starts with the first parallel call of :meth:`run` and is kept for the next ones (a
+    calibration runs a few jobs per candidate) until :meth:`close`.
     """
 
     name = "local"
@@ -111,45 +144,64 @@ class LocalExecutor(Executor):
         self.workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
 
-    def run(self, jobs: list[Job]) -> Iterator[Completed]:
+    def run_grouped(self, jobs: list[Job]) -> Iterator[list[Completed]]:
         if self.workers <= 1 or len(jobs) <= 1:
             for job in jobs:
-                yield run_job(job)
+                yield [run_job(job)]
             return
         losses: dict[str, int] = {}  # job key -> pools that broke while it was queued or running
-        todo = list(jobs)
-        while todo:
+        batches = Batches(jobs, self.workers)
+        while batches:
             pool = self._start()
             lost: list[Job] = []
+            broken = False
+            pending: dict[Future[list[Completed]], list[Job]] = {}
             try:
-                pending: dict[Future[Completed], Job] = {pool.submit(run_job, job): job for job in todo}
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        job = pending.pop(fut)
+                while pending or (batches and not broken):
+                    # a few batches out at a time: a pool that breaks loses only those, and each
+                    # wait below looks at every future still out
+                    while not broken and batches and len(pending) < batches.in_flight():
+                        batch = batches.take()
                         try:
-                            result = fut.result()
+                            pending[pool.submit(run_batch, batch)] = batch
+                        except BrokenProcessPool:  # a worker died since the last wait: this batch never left
+                            batches.give_back(batch)
+                            broken = True
+                    if not pending:
+                        break
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    arrived: list[Completed] = []
+                    for fut in done:
+                        batch = pending.pop(fut)
+                        try:
+                            arrived.extend(fut.result())
                         except BrokenProcessPool:  # a worker died (killed by the system, e.g. out of memory)
-                            lost.append(job)
-                            continue
-                        yield result
+                            lost.extend(batch)
+                            broken = True
+                    for result in arrived:
+                        batches.observe(result.wall_seconds)
+                    if arrived:
+                        yield arrived
             except BaseException:  # Ctrl-C, or the caller stopped early (GeneratorExit)
                 self._pool = None
                 _stop(pool)
                 raise
-            if not lost:
+            if not broken:
                 return
-            # the pool is unusable once a worker died: every job it had not finished is lost with it.
-            # Rerun them on a fresh pool; a job lost MAX_LOSSES times is probably what kills its worker.
+            # the pool is unusable once a worker died: every batch it had not finished is lost with it.
+            # Rerun their jobs one per batch on a fresh pool; a job lost MAX_LOSSES times is probably
+            # what kills its worker.
             self._pool = None
             _stop(pool)
-            todo = []
+            failed: list[Completed] = []
             for job in lost:
                 losses[job.key] = losses.get(job.key, 0) + 1
                 if losses[job.key] >= MAX_LOSSES:
-                    yield Completed(job.key, None, 0.0, _worker_died(losses[job.key]))
+                    failed.append(Completed(job.key, None, 0.0, _worker_died(losses[job.key])))
                 else:
-                    todo.append(job)
+                    batches.retry(job)
+            if failed:
+                yield failed
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -208,6 +260,7 @@ class DaskExecutor(Executor):
     name = "dask"
 
     def __init__(self, workers: int, scheduler: str | None = None) -> None:
+        import dask
         from distributed import Client, LocalCluster
 
         self._cluster: Any = None
@@ -233,86 +286,109 @@ class DaskExecutor(Executor):
             # SIGINT is ignored keep ignoring it (it survives exec), so only this process stops, closes
             # the cluster and prints one message, not a traceback per worker. Their logs of the
             # connection closing under them are silenced for the same reason; failures come back as jobs'.
-            with _sigint_ignored():
+            # The workers' own sampling profiler and 20 ms event-loop tick take the GIL from a running
+            # replication dozens of times a second: 6–19 % of a default-size run. Nobody reads them here.
+            with _sigint_ignored(), dask.config.set(LOCAL_CLUSTER_CONFIG):
                 self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                              dashboard_address=":0", silence_logs=logging.CRITICAL)
             self._client = Client(self._cluster)
 
-    def run(self, jobs: list[Job]) -> Iterator[Completed]:
-        """Results as they finish. A job on a worker that dies is rerun by the scheduler on another one;
-        a job that killed more workers than Dask allows (``distributed.scheduler.allowed-failures``, 3)
-        is reported as failed; a cluster left without any worker (or
-        scheduler) for DASK_WORKERS_TIMEOUT seconds is a ClusterError, never a wait for ever."""
+    def run_grouped(self, jobs: list[Job]) -> Iterator[list[Completed]]:
+        """Results as they finish. A batch on a worker that dies is rerun by the scheduler on another one;
+        a batch that killed more workers than Dask allows (``distributed.scheduler.allowed-failures``, 3)
+        has its jobs rerun one per task, and a single job that does so is reported as failed; a cluster
+        left without any worker (or scheduler) for DASK_WORKERS_TIMEOUT seconds is a ClusterError, never
+        a wait for ever."""
         from distributed import as_completed
 
         if not jobs:
             return
-        futures = self._client.map(run_job, jobs, pure=False, retries=0)
-        by_future = dict(zip(futures, jobs, strict=True))
-        left = len(futures)
+        batches = Batches(jobs, self.workers)
+        deaths: dict[str, int] = {}  # job key -> workers that died running a batch that held it
+        pending: dict[Any, list[Job]] = {}
+        ready = as_completed(loop=self._client.loop)
+        in_flight = batches.in_flight()
         try:
-            ready = as_completed(futures)
             without_workers_since: float | None = None
             checked = time.monotonic()  # when the scheduler was last asked for its workers
-            while left:
+            while batches or pending:
+                while batches and len(pending) < in_flight:
+                    batch = batches.take()
+                    fut = self._client.submit(run_batch, batch, pure=False, retries=0)
+                    pending[fut] = batch
+                    ready.add(fut)
                 progressed = False
+                arrived: list[Completed] = []
                 for fut in ready.next_batch(block=False):
-                    completed = self._completed(fut, by_future[fut])
-                    if completed is None:  # its result was lost with a worker: wait for it again
+                    results = self._results(fut, pending[fut], batches, deaths)
+                    if results is None:  # its result was lost with a worker: wait for it again
                         ready.add(fut)
                         continue
-                    left -= 1
+                    del pending[fut]
                     progressed = True
-                    yield completed
+                    arrived.extend(results)
+                if arrived:
+                    yield arrived
+                now = time.monotonic()
+                if now - checked >= DASK_CHECK_SECONDS:
+                    checked = now
+                    count = self._worker_count()
+                    if count:  # workers of an existing cluster may come and go
+                        in_flight = batches.in_flight(count)
+                        without_workers_since = None
+                    elif not progressed:
+                        without_workers_since = without_workers_since or now
                 if progressed:
                     without_workers_since = None
                     continue
-                time.sleep(DASK_POLL_SECONDS)
-                now = time.monotonic()
-                if now - checked < DASK_CHECK_SECONDS:
-                    continue
-                checked = now
-                if self._has_workers():
-                    without_workers_since = None
-                    continue
-                without_workers_since = without_workers_since or now
-                if now - without_workers_since > DASK_WORKERS_TIMEOUT:
+                if without_workers_since is not None and now - without_workers_since > DASK_WORKERS_TIMEOUT:
+                    left = len(batches) + sum(len(b) for b in pending.values())
                     raise ClusterError(
                         f"the Dask cluster has had no worker (or no scheduler) for {DASK_WORKERS_TIMEOUT:g} s with "
                         f"{left} job(s) still to run; every run that finished is kept. Start workers (`dask "
                         "worker ADDRESS`) and run the same command again (`run` with --resume) to finish.")
+                time.sleep(DASK_POLL_SECONDS)
         finally:
             with contextlib.suppress(Exception):  # the scheduler may be gone
-                self._client.cancel([f for f in futures if not f.done()])
+                self._client.cancel([f for f in pending if not f.done()])
 
-    def _completed(self, fut: Any, job: Job) -> Completed | None:
-        """A finished future's result; a job that killed its workers becomes a failure (the others go on).
+    def _results(self, fut: Any, batch: list[Job], batches: Batches[Job],
+                 deaths: dict[str, int]) -> list[Completed] | None:
+        """A finished batch's results; a batch that killed its workers is split, a single job failed.
 
         None when the result does not arrive within DASK_WORKERS_TIMEOUT: the worker holding it died after
-        the job finished, and the scheduler computes it again (or, without workers, never: the caller's
+        the batch finished, and the scheduler computes it again (or, without workers, never: the caller's
         no-worker timeout then ends the run).
         """
         from distributed import KilledWorker
 
         try:
-            result: Completed = fut.result(timeout=DASK_WORKERS_TIMEOUT)
+            results: list[Completed] = fut.result(timeout=DASK_WORKERS_TIMEOUT)
         except TimeoutError:
             return None
         except KilledWorker as exc:
             # the scheduler gives up once a task was on more than allowed_failures workers that died
             allowed = int(exc.args[2]) if len(exc.args) > 2 else MAX_LOSSES - 1
-            return Completed(job.key, None, 0.0, _worker_died(allowed + 1))
+            for job in batch:
+                deaths[job.key] = deaths.get(job.key, 0) + allowed + 1
+            if len(batch) > 1:  # which job killed them is not known: each goes again alone
+                for job in batch:
+                    batches.retry(job)
+                return []
+            return [Completed(batch[0].key, None, 0.0, _worker_died(deaths[batch[0].key]))]
         except CancelledError:  # the scheduler forgot it: it restarted or the connection was lost
             raise ClusterError("the Dask scheduler dropped the jobs (it restarted, or the connection to it was "
                                "lost); every run that finished is kept. Run the same command again (`run` with "
                                "--resume) once the cluster is up.") from None
-        return result
+        for result in results:
+            batches.observe(result.wall_seconds)
+        return results
 
-    def _has_workers(self) -> bool:
+    def _worker_count(self) -> int:
         try:
-            return bool(self._client.scheduler_info().get("workers"))
+            return len(self._client.scheduler_info().get("workers", {}))
         except Exception:  # the scheduler does not answer: as good as no worker
-            return False
+            return 0
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -184,7 +184,7 @@ def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[s
                 store.put(record)
 
         try:
-            run_jobs(executor, todo, finished, req.progress, desc="robustness")
+            run_jobs(executor, todo, finished, req.progress, desc="robustness", group=store.group)
         except KeyboardInterrupt:
             raise RobustnessInterrupted(out, len(store.finished(first)), len(first)) from None
         summaries = store.summaries(first)

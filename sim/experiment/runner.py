@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from sim.experiment.executors import Completed, Executor, Job, LocalExecutor
@@ -55,14 +56,21 @@ def evaluate_summary(task: Task, replication: int) -> dict[str, float]:
 
 
 def run_jobs(executor: Executor, jobs: list[Job], on_done: Callable[[Completed], None],
-             progress: bool | None = None, desc: str = "replications") -> None:
-    """Run ``jobs`` and hand each result (or failure) to ``on_done`` as it arrives, with a progress bar."""
+             progress: bool | None = None, desc: str = "replications",
+             group: Callable[[], AbstractContextManager[None]] | None = None) -> None:
+    """Run ``jobs`` and hand each result (or failure) to ``on_done`` as it arrives, with a progress bar.
+
+    ``group`` (e.g. :meth:`ResultStore.group`): a context around the results that arrived together,
+    so that they are written at once, before the executor waits for more.
+    """
     bar = progress_bar(len(jobs), progress, desc)
-    running = iter(executor.run(jobs))
+    running = iter(executor.run_grouped(jobs))
     try:
-        for completed in running:
-            on_done(completed)
-            bar.update(1)
+        for arrived in running:
+            with group() if group is not None else nullcontext():
+                for completed in arrived:
+                    on_done(completed)
+            bar.update(len(arrived))
     finally:
         getattr(running, "close", lambda: None)()  # on Ctrl-C or an error: the executor cancels what is queued and ends its workers
         bar.close()

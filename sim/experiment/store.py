@@ -7,9 +7,12 @@ the fully resolved scenario (which includes the seed), the replication, the
 package version, a fingerprint of the model's source and of a population CSV's
 content. A rerun into the same folder finds the replications already done and
 skips them, and a changed model or population never reuses old results; the
-``code`` and ``data`` columns say which of them a stored result was made with. Each result is written in its own transaction as
-soon as it arrives (write-ahead log, ``synchronous=FULL``): a sweep killed at
-any moment loses at most the runs still in flight.
+``code`` and ``data`` columns say which of them a stored result was made with. Each result is written as
+soon as it arrives (write-ahead log, ``synchronous=FULL``), in its own
+transaction or (:meth:`ResultStore.group`) in one with the results that
+arrived together from the same batch of a worker: a sweep killed at any moment
+loses at most the runs still in flight and those that arrived in the same
+instant as the write it interrupted.
 
 Tables:
 
@@ -26,12 +29,13 @@ Tables:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import math
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -144,11 +148,12 @@ class ResultStore:
     """
 
     def __init__(self, folder: Path, durable: bool = True) -> None:
-        """``durable``: also survive an operating-system crash or power loss (an fsync per result);
+        """``durable``: also survive an operating-system crash or power loss (an fsync per commit);
         without it a result survives the sweep process being killed, which is all that cheap
         evaluations (e.g. test functions, thousands a second) need."""
         self.path = folder / STORE_NAME
         self.damaged = 0  # stored runs found unreadable and discarded (they are run again)
+        self._grouped = False  # inside group(): writes join its transaction
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
@@ -305,8 +310,25 @@ class ResultStore:
                                        "failed_at"])
         return {"runs": pd.DataFrame(rows), "sweeps": sweeps, "errors": errors}
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn, self.path)
+    @contextlib.contextmanager
+    def group(self) -> Iterator[None]:
+        """Writes inside the block share one transaction: one commit (and one fsync) for all of them.
+
+        For the results that arrived together from a worker: with runs of a few milliseconds, a
+        commit per run would cost more than the runs. The group is written whole or not at all.
+        """
+        if self._grouped:
+            yield
+            return
+        with self._transaction():
+            self._grouped = True
+            try:
+                yield
+            finally:
+                self._grouped = False
+
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext() if self._grouped else _Transaction(self._conn, self.path)
 
 
 class _Transaction:

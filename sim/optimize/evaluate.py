@@ -86,7 +86,7 @@ class Evaluator:
         if todo:
             jobs = [Job(k, self.number(wanted[k][0]), wanted[k][2], self._prepare(*wanted[k][:2])[0],
                         self.model.evaluate) for k in todo]
-            run_jobs(self.executor, jobs, self._finished(wanted), self.progress, desc=desc)
+            run_jobs(self.executor, jobs, self._finished(wanted), self.progress, desc=desc, group=self.store.group)
         out: dict[Candidate, np.ndarray] = {}
         n_u = len(self.uncertainty_points)
         for cand in dict.fromkeys(cands):

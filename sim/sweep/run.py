@@ -187,7 +187,8 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
               durable: bool = True) -> SweepReport:
     """Run every (point, replication) not yet in the store of ``out``, then write the tables.
 
-    ``durable=False`` skips the fsync per result (see :class:`ResultStore`).
+    ``durable=False`` skips the fsync per commit (see :class:`ResultStore`). The results that arrive
+    together (a batch) are committed together, before the executor is asked for more.
     """
     say = say or (lambda text: print(text, file=sys.stderr))
     t0 = time.perf_counter()
@@ -245,7 +246,7 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
                 store.put(record, sweep_id)
 
         try:
-            run_jobs(executor, todo, finished, progress, desc="sweep")
+            run_jobs(executor, todo, finished, progress, desc="sweep", group=store.group)
             status = "finished" if not failed else "finished with errors"
         except Exception:
             status = "failed"
