@@ -562,7 +562,7 @@ def main() -> int:
             cohort_accuracy()
         mm5(100_000)
         if not args.skip_sweep:
-            sweep_throughput(points=12, factor=1.0)
+            sweep_throughput(points=24, factor=1.0)
             short_runs(points=2_500)
     print(f"(benchmark took {time.perf_counter() - t0:.0f} s)")
     return 0
