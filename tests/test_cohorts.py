@@ -192,3 +192,12 @@ def test_results_name_each_firms_cohort() -> None:
                                       "readiness": 1.0, "nonlocal_share": 0.0, "cash_runway_days": 1000}]})
     result = run_replication(sc, "base", 0)
     assert result.attributes["cohort"].tolist() == [0, 0, 0, 1, 1, 1, 2]
+
+
+def test_a_scenario_in_cohorts_says_so_when_loaded(tmp_path: Any) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("name: c\npopulation:\n  strata:\n    - {name: shops, count: 100, cohort_size: 5}\n"
+                    "    - {name: firms, count: 10}\n")
+    notes = load_scenario(path).notices
+    assert any("stratum 'shops' is simulated in cohorts of 5 identical firms (base)" in n for n in notes), notes
+    assert not any("'firms'" in n for n in notes)

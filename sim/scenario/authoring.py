@@ -177,6 +177,19 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
+def cohort_notices(scenarios: list[tuple[str, Any]]) -> list[str]:
+    """A note for each stratum simulated in cohorts (in the base or a variant): what it costs."""
+    seen: dict[tuple[str, int], list[str]] = {}
+    for name, sc in scenarios:
+        for s in sc.population.strata:
+            if s.cohort_size > 1:
+                seen.setdefault((s.name, s.cohort_size), []).append(name)
+    return [f"stratum '{stratum}' is simulated in cohorts of {k} identical firms ({', '.join(where)}): its shares vary "
+            f"more between replications, and each cohort brings {k} services at once to the queues; compare with a "
+            "smaller cohort_size before trusting a result (README: Very large strata)."
+            for (stratum, k), where in seen.items()]
+
+
 def default_notices(raw: dict[str, Any]) -> list[str]:
     """What a file that leaves out the city silently gets, in the planner's words (from the schema's defaults)."""
     from sim.scenario.schema import Scenario

@@ -26,6 +26,7 @@ from sim.errors import InputError, InputProblem
 from sim.scenario.authoring import (
     EXTENDS,
     absolute_csv,
+    cohort_notices,
     dates_to_days,
     default_notices,
     inherited_raw,
@@ -167,6 +168,7 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None,
     if problems or base is None:
         raise InputError(problems)
     _check_population_csvs([(BASE, base), *variants.items()], doc)
+    notices = notices + cohort_notices([(BASE, base), *variants.items()])
     return LoadedScenario(Path(file), base, variants, overrides, provenance, notices)
 
 
