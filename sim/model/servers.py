@@ -185,47 +185,33 @@ class ServicePoint:
         return duration * members, done, arrived
 
     def _start(self, duration: float, done: simpy.Event, wait: float, members: int = 1) -> None:
-        if members != 1:
-            self._start_cohort(duration, done, wait, members)
-            return
-        self.wait_sum += wait
-        self.firms_started += 1
-        self.firm_wait_sum += wait
-        self.service_sum += duration
-        # The client's event itself is scheduled for the end of service, as a
-        # Timeout would be: one event per service instead of a timeout plus the
-        # event it triggers. The server's bookkeeping runs first among its callbacks.
-        done._ok = True  # type: ignore[attr-defined]
-        done._value = wait  # type: ignore[attr-defined]
-        done.callbacks.insert(0, self._finish)  # type: ignore[union-attr]
-        if self._always_open:
-            self.env.schedule(done, NORMAL, duration)
-        else:
-            now = self.env.now
-            self.env.schedule(done, NORMAL, self.hours.end_of_service(now, duration) - now)
-
-    def _start_cohort(self, duration: float, done: simpy.Event, wait: float, members: int) -> None:
-        """A cohort's service: the server is held for every member; the client leaves at the average one."""
         self.wait_sum += wait
         self.firms_started += members
         self.firm_wait_sum += wait * members
-        hold = duration * members
-        self.service_sum += hold
-        env = self.env
-        now = env.now
-        leave = duration
-        release = env.event()
+        self.service_sum += duration * members
+        # The client's event itself is scheduled for the end of its service, as a Timeout would
+        # be: one event per service instead of a timeout plus the event it triggers.
+        done._ok = True  # type: ignore[attr-defined]
+        done._value = wait  # type: ignore[attr-defined]
+        if members == 1:  # the server's bookkeeping runs first among the client's callbacks
+            done.callbacks.insert(0, self._finish)  # type: ignore[union-attr]
+            self._schedule(done, duration)
+            return
+        # a cohort goes after one service; the server is released after all of its members'
+        release = self.env.event()
         release._ok = True  # type: ignore[attr-defined]
         release._value = None  # type: ignore[attr-defined]
         release.callbacks.append(self._finish)  # type: ignore[union-attr]
-        done._ok = True  # type: ignore[attr-defined]
-        done._value = wait  # type: ignore[attr-defined]
+        self._schedule(done, duration)
+        self._schedule(release, duration * members)
+
+    def _schedule(self, event: simpy.Event, work: float) -> None:
+        """Schedule ``event`` for when ``work`` of server time, begun now, is done (in office hours)."""
         if self._always_open:
-            env.schedule(done, NORMAL, leave)
-            env.schedule(release, NORMAL, hold)
+            self.env.schedule(event, NORMAL, work)
         else:
-            env.schedule(done, NORMAL, self.hours.end_of_service(now, leave) - now)
-            env.schedule(release, NORMAL, self.hours.end_of_service(now, hold) - now)
+            now = self.env.now
+            self.env.schedule(event, NORMAL, self.hours.end_of_service(now, work) - now)
 
     def _finish(self, _done: simpy.Event) -> None:
         self._advance()
