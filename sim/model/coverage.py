@@ -96,9 +96,7 @@ class OnePlusOnePlusOnePolicy:
         grid = np.full(pop.n, -1, dtype=np.int32)
         zone = np.full(pop.n, -1, dtype=np.int32)
         n_counties = len(scenario.counties)
-        cohorts = pop.has_cohorts
-        per_county = (np.bincount(pop.county, weights=pop.members, minlength=n_counties).astype(np.int64) if cohorts
-                      else np.bincount(pop.county, minlength=n_counties))
+        per_county = np.bincount(pop.county, weights=pop.members, minlength=n_counties).astype(np.int64)  # firms
         block = {"liaison": np.ones(pop.n, dtype=np.int32), "supervisor": np.ones(pop.n, dtype=np.int32)}
         in_county = {"liaison": np.zeros(n_counties, np.int64), "supervisor": np.zeros(n_counties, np.int64)}
         grids_in = np.zeros(n_counties, np.int64)
@@ -123,7 +121,7 @@ class OnePlusOnePlusOnePolicy:
                 if county.grid is not None:
                     n_grids, n_zones = county.grid.grids, county.grid.zones
                 else:
-                    firms = int(pop.members[members].sum()) if cohorts else len(members)
+                    firms = int(pop.members[members].sum())
                     n_grids = -(-firms // config.firms_per_grid)
                     n_zones = -(-n_grids // config.grids_per_zone)
                 n_zones = min(n_zones, n_grids)
@@ -138,7 +136,7 @@ class OnePlusOnePlusOnePolicy:
             ):
                 if not getattr(config, role + "s") or pool == 0:
                     continue
-                if cohorts and (pop.members[members] > 1).any():
+                if (pop.members[members] > 1).any():
                     serving = _deal_with_cohorts(members, pop.members, pool, per, next_id[role], target, block[role])
                 else:
                     covered = members[: pool * per]
@@ -148,7 +146,7 @@ class OnePlusOnePlusOnePolicy:
                 next_id[role] += serving
         return Assignment(liaison, supervisor, grid, next_id["liaison"], next_id["supervisor"], zone,
                           in_county["liaison"], in_county["supervisor"], grids_in, zones_in,
-                          block["liaison"] if cohorts else None, block["supervisor"] if cohorts else None)
+                          block["liaison"], block["supervisor"])
 
 
 def _deal_with_cohorts(ranked: np.ndarray, members: np.ndarray, pool: int, per: int, first_id: int,

@@ -48,9 +48,7 @@ class Bank:
     def intentions(self) -> dict[str, int]:
         """Firms that applied (a loan intention, 贷款意向), by channel (a cohort counts its members)."""
         members = self.city.pop.members
-        if not self.city.pop.has_cohorts:
-            return {k: len(v) for k, v in self.applicants.items()}
-        return {k: int(sum(int(members[i]) for i in v)) for k, v in self.applicants.items()}
+        return {k: int(members[list(v)].sum()) for k, v in self.applicants.items()}
 
     # -- who may borrow, and how long a loan takes -------------------------------
 

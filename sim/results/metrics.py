@@ -102,15 +102,15 @@ def daily_series(city: City, firms: Firms) -> dict[str, np.ndarray]:
     days = int(math.ceil(city.horizon))
     n = max(pop.firms, 1)
     members = pop.members
-    cohorts = pop.has_cohorts
-    total_workers = max(int((pop.workers * members).sum() if cohorts else pop.workers.sum()), 1)
+    firm_workers = pop.workers.astype(np.int64) * members  # a cohort's workers in all its firms
+    total_workers = max(int(firm_workers.sum()), 1)
     log = city.log
     t = np.asarray(log.times, dtype=float)
     ents = np.asarray(log.ents, dtype=np.int64)
     d_open = np.asarray(log.d_open, dtype=float)
     d_workers = np.asarray(log.d_workers, dtype=float)
     d_prod = np.asarray(log.d_prod, dtype=float)
-    if cohorts and len(ents):  # a cohort's change is a change of each of its firms
+    if pop.has_cohorts and len(ents):  # a cohort's change is a change of each of its firms
         w = members[ents].astype(float)
         d_open, d_workers, d_prod = d_open * w, d_workers * w, d_prod * w
     out: dict[str, np.ndarray] = {"day": np.arange(days + 1, dtype=float)}
@@ -123,12 +123,12 @@ def daily_series(city: City, firms: Firms) -> dict[str, np.ndarray]:
     groups = [(size, pop.size_class == k) for k, size in enumerate(SIZE_CLASSES)]
     groups += [(name, pop.county == c) for c, name in enumerate(pop.county_names)]
     for name, in_group in groups:
-        count = int(members[in_group].sum()) if cohorts else int(in_group.sum())
+        count = int(members[in_group].sum())
         if not count:
             continue
         # Each group's worker and production series are shares of the group's own workers, so
         # that the city series is their average weighted by workers.
-        group_workers = max(int((pop.workers * members)[in_group].sum() if cohorts else pop.workers[in_group].sum()), 1)
+        group_workers = max(int(firm_workers[in_group].sum()), 1)
         sel = in_group[ents] if len(ents) else np.zeros(0, bool)
         ts = t[sel]
         out[f"resumed_share_{name}"] = level_at_days(ts, d_open[sel], days) / count
@@ -137,10 +137,10 @@ def daily_series(city: City, firms: Firms) -> dict[str, np.ndarray]:
     failed = firms.outcomes["failure_day"]
     f = failed[~np.isnan(failed)]
     out["failed_count"] = level_at_days(f, np.ones_like(f), days)
-    incident_firms = members[np.asarray(city.incident_firms, dtype=np.int64)] if cohorts else None
+    incident_firms = members[np.asarray(city.incident_firms, dtype=np.int64)]
     out["incidents"] = _per_day(np.asarray(city.incident_days), days, incident_firms)
-    loan_firms = np.asarray(city.bank.disbursement_firms) if cohorts else None
-    out["loans_disbursed"] = _per_day(np.asarray(city.bank.disbursement_days), days, loan_firms)
+    out["loans_disbursed"] = _per_day(np.asarray(city.bank.disbursement_days), days,
+                                      np.asarray(city.bank.disbursement_firms))
     for kind, lg in city.point_logs.items():
         times = np.asarray(lg.times, dtype=float)
         if kind in ("approval", "inspection", "department", "registration"):
@@ -219,8 +219,7 @@ def summarise(city: City, series: dict[str, np.ndarray], events: int, firms: Fir
         "relief_yuan": float(o["relief"].sum()),
         "taxes_repaid": float(o["taxes_repaid"].sum()),
         "mean_loan_delay": float(delays.mean()) if len(delays) else math.nan,
-        "incidents": float(city.pop.members[np.asarray(city.incident_firms, dtype=np.int64)].sum()
-                           if city.pop.has_cohorts else len(city.incident_days)),
+        "incidents": float(city.pop.members[np.asarray(city.incident_firms, dtype=np.int64)].sum()),
         **city.cadres.summary(),
         "liaison_coverage": float((firms.liaison >= 0).sum() / n),
         "supervisor_coverage": float((firms.supervisor >= 0).sum() / n),
