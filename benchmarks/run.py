@@ -47,6 +47,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sim.experiment.memory import available_bytes, replication_bytes  # noqa: E402
 from sim.model.servers import ServicePoint  # noqa: E402
 from sim.model.world import run_replication  # noqa: E402
 from sim.scenario.loader import load_scenario  # noqa: E402
@@ -258,48 +259,21 @@ def scale(sizes: list[int]) -> list[dict[str, Any]]:
     return runs
 
 
-def _available_bytes() -> int | None:
-    try:  # the run's own pre-flight check, where it exists
-        from sim.experiment.memory import available_bytes  # type: ignore[import-not-found]
-
-        return int(available_bytes())
-    except ImportError:
-        pass
-    try:
-        for row in Path("/proc/meminfo").read_text().splitlines():
-            if row.startswith("MemAvailable:"):
-                return int(row.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
 def projections(runs: list[dict[str, Any]], run_million: bool) -> None:
     """1,000,000 firms, from the largest measured run.
 
-    Memory: the run's own pre-flight estimate where it exists, else the
-    interpreter's baseline plus the measured bytes per enterprise of the largest
-    run; time: its seconds per enterprise (a run's events grow in proportion to
-    its enterprises, line 2). A population that would not fit in the memory
-    available is refused before it starts, with what it would need.
+    Memory: the run's own pre-flight estimate (:mod:`sim.experiment.memory`);
+    time: the seconds per enterprise of the largest run (a run's events grow in
+    proportion to its enterprises, line 2). A population that would not fit in
+    the memory available is refused before it starts, with what it would need.
     """
     big = max(runs, key=lambda r: r["enterprises"])
-    per_byte = (big["peak_rss"] - big["rss_before"]) / big["enterprises"]
     per_second = big["seconds"] / big["enterprises"]
-
-    def memory(n: int) -> float:
-        try:
-            from sim.experiment.memory import replication_bytes  # type: ignore[import-not-found]
-
-            return float(replication_bytes(n))
-        except ImportError:
-            return big["rss_before"] + per_byte * n
-
-    available = _available_bytes()
+    available = available_bytes()
     gib = 2**30
 
     n = 1_000_000
-    need = memory(n)
+    need = replication_bytes(n)
     eta = per_second * n
     fits = available is None or need <= available
     head = f"3. {n:,} enterprises, one replication"

@@ -33,7 +33,7 @@ from sim.scenario.loader import LoadedScenario
 
 BYTES_PER_ENTERPRISE = 9_000
 BYTES_PER_WORKER = 150_000_000
-BYTES_PER_FIRM_ROW = 1_200  # a represented firm's results row, for firms beyond the simulated enterprises
+BYTES_PER_FIRM_ROW = 1_200  # each represented firm's results row, in a run with strata in cohorts
 
 
 def sizes(loaded: LoadedScenario) -> list[tuple[int, int]]:
