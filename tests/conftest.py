@@ -90,3 +90,43 @@ def batches_of(monkeypatch: pytest.MonkeyPatch, size: int) -> list[int]:
     monkeypatch.setattr(Batches, "size", lambda self: size)
     monkeypatch.setattr(Batches, "take", taken)
     return sizes
+
+
+def assert_workers_end_when_killed(cmd: list[str], what: str, settle: float = 0.0) -> None:
+    """Start ``cmd`` (a command with 2 local workers), SIGKILL it once its workers are up (after ``settle``
+    seconds), and check that the workers end too: each checks its parent every WATCHDOG_SECONDS (1 s);
+    20 s allow for a loaded machine."""
+    import os
+    import signal
+    import subprocess
+    import time
+    from pathlib import Path
+
+    import psutil
+
+    proc = subprocess.Popen(cmd, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        workers = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    assert proc.poll() is None and len(workers) >= 2, f"the {what} ended before its workers could be seen"
+    time.sleep(settle)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    gone_by = time.monotonic() + 20
+    alive = workers
+    while alive and time.monotonic() < gone_by:
+        time.sleep(0.2)
+        alive = [p for p in alive if _running(p)]
+    assert alive == [], f"workers outlived the killed {what}"
+
+
+def _running(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

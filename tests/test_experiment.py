@@ -22,6 +22,7 @@ from sim.cli import main
 from sim.experiment.lock import FolderLock
 from sim.experiment.run_state import PARTIAL
 from tests.conftest import SMALL_TWO_STRATA as SMALL
+from tests.conftest import assert_workers_end_when_killed
 
 FIRMS = """id,county,size_class,priority,workers,cash_yuan,fixed_cost_per_day,revenue_per_day,margin
 a,east,above_scale,essential,120,5000000,20000,300000,0.1
@@ -340,35 +341,13 @@ def _children(pid: int) -> list[int]:
 
 
 def test_workers_end_when_their_run_is_killed_with_sigkill(tmp_path: Path) -> None:
-    import signal
-    import subprocess
     import sys
-    import time
-
-    import psutil
 
     scen = tmp_path / "bigger.yaml"
     scen.write_text(BIGGER)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "sim", "run", str(scen), "--out", str(out), "--workers", "2", "-q", "--no-report"]
-    proc = subprocess.Popen(cmd, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    workers: list[int] = []
-    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-        workers = _children(proc.pid)
-    assert proc.poll() is None and len(workers) >= 2, "the run ended before its workers could be seen"
-    time.sleep(0.5)  # let the workers start their replications
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    # each worker checks its parent every WATCHDOG_SECONDS (1 s); allow for a loaded machine
-    gone_by = time.monotonic() + 20
-    alive = workers
-    while alive and time.monotonic() < gone_by:
-        time.sleep(0.2)
-        alive = [p for p in alive if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
-    assert alive == [], "workers outlived the killed run"
+    assert_workers_end_when_killed(cmd, "run", settle=0.5)  # let the workers start their replications
 
 
 def test_ctrl_c_on_a_sweep_prints_no_worker_traceback(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from sim.results.output import resolved_scenario
 from sim.scenario import yaml_source
 from sim.scenario.loader import load_scenario
 from tests.conftest import SMALL_ONE_STRATUM as SMALL
-from tests.conftest import batches_of, tiny
+from tests.conftest import assert_workers_end_when_killed, batches_of, tiny
 
 SWEEP = """
 scenario: small.yaml
@@ -621,43 +621,14 @@ def test_sigterm_while_the_report_is_written_says_how_to_finish(
 
 @pytest.mark.slow
 def test_workers_of_a_sweep_killed_with_sigkill_end_too(tmp_path: Path) -> None:
-    import subprocess
     import sys
-    import time
-
-    import psutil
 
     (tmp_path / "small.yaml").write_text(SMALL.replace("count: 30", "count: 400"))
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text(SWEEP.replace("replications: 2", "replications: 20"))
     cmd = [sys.executable, "-m", "sim", "sweep", str(sweep), "--out", str(tmp_path / "out"), "--workers", "2",
            "-q", "--no-report"]
-    proc = subprocess.Popen(cmd, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    workers: list[int] = []
-    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-        workers = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
-    assert proc.poll() is None and len(workers) >= 2, "the sweep ended before its workers could be seen"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    # each worker checks its parent every WATCHDOG_SECONDS (1 s); allow for a loaded machine
-    gone_by = time.monotonic() + 20
-    alive = workers
-    while alive and time.monotonic() < gone_by:
-        time.sleep(0.2)
-        alive = [p for p in alive if _running(p)]
-    assert alive == [], "workers outlived the killed sweep"
-
-
-def _running(pid: int) -> bool:
-    import psutil
-
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
+    assert_workers_end_when_killed(cmd, "sweep")
 
 
 def test_a_run_whose_cluster_loses_its_workers_keeps_what_finished_and_says_how_to_finish(
