@@ -10,6 +10,8 @@ al. (2020/2022), and writes, next to this script:
 - ``sector_accounts.csv``: output, cost and final-use shares per sector;
 - ``critical_inputs.csv``: critical / important / non-critical per pair.
 
+All rows are derived (aggregated) from the sources, hence confidence medium.
+
 Method (see README.md in this folder): flows are summed over the 42-sector
 codes of each sector and divided by the summed gross output of the customer
 sector, so a_IJ is the output-weighted mean of the 42-sector column
@@ -122,7 +124,7 @@ def coefficients(table: pd.DataFrame, s: np.ndarray, keys: list[str]) -> tuple[p
                     "a_imported": round(z_imp[i, j] / out_k[j], 6),
                     "flow_total_yi_yuan": round((z_dom[i, j] + z_imp[i, j]) / 1e4, 1),
                     "source": TABLE_SOURCE,
-                    "confidence": "high",
+                    "confidence": "medium",
                 }
             )
     return pd.DataFrame(rows), dom + imp
@@ -157,15 +159,15 @@ def accounts(table: pd.DataFrame, s: np.ndarray, keys: list[str]) -> pd.DataFram
     rows = []
     for k, key in enumerate(keys):
         rows.append({"sector": key, "item": "gross_output", "value": round(output[k] / 1e4, 1),
-                     "unit": "100 million yuan (亿元), 2018", "source": TABLE_SOURCE, "confidence": "high"})
+                     "unit": "100 million yuan (亿元), 2018", "source": TABLE_SOURCE, "confidence": "medium"})
         codes = [CODES[c] for c in np.flatnonzero(s[k])]
         weights = tot.loc["TI", codes].astype(float)
         rows.append({"sector": key, "item": "largest_code_output_share", "value": round(weights.max() / weights.sum(), 4),
                      "unit": f"share of the sector's output in code {weights.idxmax()}", "source": TABLE_SOURCE,
-                     "confidence": "high"})
+                     "confidence": "medium"})
         for item, (values, unit) in items.items():
             rows.append({"sector": key, "item": item, "value": round(float(values[k]), 4), "unit": unit,
-                         "source": TABLE_SOURCE, "confidence": "high"})
+                         "source": TABLE_SOURCE, "confidence": "medium"})
     return pd.DataFrame(rows)
 
 
