@@ -5,31 +5,36 @@ breakpoints the account knows in advance:
 
 - costs are their components: wages (full while open and in the first pay
   period of a stoppage, then the living allowance), rent, interest on existing
-  debt, other fixed costs, taxes (deferred until the deferral day) and the
-  interest of loans taken;
-- income is the contribution of production; relief is the power-bill cut on
-  power actually used (so only while producing).
+  debt, other fixed costs, taxes, and the interest of loans taken;
+- a relief measure may cut a component for a while (a :class:`Window`: rent
+  waived for three months, taxes deferred until a day); a deferred part is
+  owed and paid back in one sum when the window ends;
+- income is the contribution of production; relief is a share of revenue
+  (the power-bill cut on power actually used, so only while producing).
 
-Known jumps: deferred taxes paid back when the deferral ends, a loan's
+Known jumps: deferred costs paid back when their window ends, a loan's
 principal at the end of its term; lump sums (loans, refunds, subsidies) jump
 the balance when paid. The moment cash falls to a level (the failure level:
 minus the credit line; a loan application ahead of it) is solved for, not
 polled. Every yuan is booked, so that
 
-    start + income + relief + loans − costs − repayments − taxes repaid = balance.
+    start + income + relief + loans − costs − repayments − deferred repaid = balance.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 INF = math.inf
+Component = Literal["wages", "rent", "interest", "other", "taxes"]
+COMPONENTS: tuple[Component, ...] = ("wages", "rent", "interest", "other", "taxes")
 
 
 @dataclass(frozen=True)
 class CostRates:
-    """A firm's fixed cost per day, by component, and the rules that change it."""
+    """A firm's fixed cost per day, by component, and the wage rule of a stoppage."""
 
     wages: float
     allowance: float  # living allowance after the first pay period of a stoppage
@@ -38,22 +43,39 @@ class CostRates:
     other: float
     taxes: float
     pay_period: float
-    deferral_until: float  # taxes accrue as deferred before this day
-    repay_deferred: bool
+
+
+@dataclass(frozen=True)
+class Window:
+    """From day ``start`` to ``end`` a cost component is paid at ``factor`` of its rate.
+
+    With ``deferred``, the part not paid is owed and, with ``repaid``, paid back in one sum at
+    ``end`` (a deferral moves a due date, it does not forgive); otherwise it is relieved for good.
+    """
+
+    component: Component
+    factor: float
+    start: float
+    end: float
+    deferred: bool = False
+    repaid: bool = True
 
 
 class CashAccount:
     """Balance, rates, known breakpoints and books of one enterprise."""
 
-    __slots__ = ("balance", "t", "rates", "is_open", "stopped_since", "income_rate", "relief_rate",
-                 "loans", "start", "income", "relief", "costs", "loans_in", "repayments",
-                 "taxes_repaid", "deferred")
+    __slots__ = ("balance", "t", "rates", "windows", "owed", "waived", "is_open", "stopped_since", "income_rate",
+                 "relief_rate", "loans", "start", "income", "relief", "costs", "loans_in", "repayments",
+                 "deferred_repaid")
 
-    def __init__(self, start: float, rates: CostRates) -> None:
+    def __init__(self, start: float, rates: CostRates, windows: tuple[Window, ...] = ()) -> None:
         self.balance = start
         self.start = start
         self.t = 0.0
         self.rates = rates
+        self.windows = windows
+        self.owed = [0.0] * len(windows)  # deferred and not yet paid back, per window
+        self.waived = [0.0] * len(windows)  # relieved for good, per window
         self.is_open = False
         self.stopped_since = 0.0  # a stoppage since day 0 (the lockdown)
         self.income_rate = 0.0
@@ -64,8 +86,12 @@ class CashAccount:
         self.costs = 0.0
         self.loans_in = 0.0
         self.repayments = 0.0
-        self.taxes_repaid = 0.0
-        self.deferred = 0.0  # taxes deferred and not yet paid back
+        self.deferred_repaid = 0.0
+
+    @property
+    def deferred(self) -> float:
+        """Costs deferred and not yet paid back."""
+        return sum(self.owed)
 
     # -- the rate and the breakpoints ------------------------------------------
 
@@ -82,13 +108,33 @@ class CashAccount:
         return r.allowance
 
     def _cost_rate(self, t: float) -> float:
-        """Costs paid per day on the segment starting at ``t`` (deferred taxes excluded)."""
+        """Costs paid per day on the segment starting at ``t`` (deferred and relieved parts excluded)."""
         r = self.rates
-        taxes = r.taxes if t >= r.deferral_until else 0.0
         # most firms never borrow: skip the generator (sum of nothing is 0, as here)
         loan_interest = sum(i for due, _, i in self.loans if due > t) if self.loans else 0
         wage = r.wages if self.is_open or t < self.stopped_since + r.pay_period else r.allowance  # _wage, inlined
-        return wage + r.rent + r.interest + r.other + taxes + loan_interest
+        rent, interest, other, taxes = r.rent, r.interest, r.other, r.taxes
+        for w in self.windows:
+            if w.start <= t < w.end:
+                c = w.component
+                if c == "taxes":
+                    taxes *= w.factor
+                elif c == "rent":
+                    rent *= w.factor
+                elif c == "wages":
+                    wage *= w.factor
+                elif c == "interest":
+                    interest *= w.factor
+                else:
+                    other *= w.factor
+        return wage + rent + interest + other + taxes + loan_interest
+
+    def _component(self, c: Component, t: float) -> float:
+        """The full rate of a component on the segment starting at ``t`` (the wage rule applied)."""
+        if c == "wages":
+            return self._wage(t)
+        rate: float = getattr(self.rates, c)
+        return rate
 
     def _next_break(self, t: float) -> float:
         """First breakpoint strictly after ``t`` (inf if none)."""
@@ -98,18 +144,34 @@ class CashAccount:
             wage_end = self.stopped_since + r.pay_period
             if wage_end > t:
                 nxt = wage_end
-        if t < r.deferral_until < nxt:
-            nxt = r.deferral_until
+        for w in self.windows:
+            if t < w.start < nxt:
+                nxt = w.start
+            if t < w.end < nxt:
+                nxt = w.end
         for due, _, _ in self.loans:
             if t < due < nxt:
                 nxt = due
         return nxt
 
-    def _jump(self, b: float, deferred: float) -> tuple[float, float, float]:
-        """Change of balance at breakpoint ``b``: (total, taxes repaid, principal repaid)."""
-        taxes = deferred if (b == self.rates.deferral_until and self.rates.repay_deferred) else 0.0
+    def _jump(self, b: float, owed: list[float]) -> tuple[float, float, float]:
+        """Change of balance at breakpoint ``b``: (total, deferred costs repaid, principal repaid)."""
+        repaid = 0.0
+        for k, w in enumerate(self.windows):
+            if b == w.end and w.deferred and w.repaid:
+                repaid += owed[k]
         principal = sum(p for due, p, _ in self.loans if due == b)
-        return -(taxes + principal), taxes, principal
+        return -(repaid + principal), repaid, principal
+
+    def _accrue(self, owed: list[float], t0: float, dt: float, waived: list[float] | None = None) -> None:
+        """The part of a component each window covering ``t0`` leaves unpaid over ``dt`` days: owed when
+        deferred, else (``waived`` given) relieved for good."""
+        for k, w in enumerate(self.windows):
+            if w.start <= t0 < w.end:
+                if w.deferred:
+                    owed[k] += self._component(w.component, t0) * (1.0 - w.factor) * dt
+                elif waived is not None:
+                    waived[k] += self._component(w.component, t0) * (1.0 - w.factor) * dt
 
     # -- booking ----------------------------------------------------------------
 
@@ -131,8 +193,8 @@ class CashAccount:
         income = self.income_rate * dt
         relief = self.relief_rate * dt
         cost = self._cost_rate(t0) * dt
-        if t0 < self.rates.deferral_until:
-            self.deferred += self.rates.taxes * dt
+        if self.windows:
+            self._accrue(self.owed, t0, dt, self.waived)
         self.income += income
         self.relief += relief
         self.costs += cost
@@ -140,10 +202,12 @@ class CashAccount:
         self.t = end
 
     def _cross(self, b: float) -> None:
-        jump, taxes, principal = self._jump(b, self.deferred)
-        if taxes:
-            self.deferred = 0.0
-            self.taxes_repaid += taxes
+        jump, repaid, principal = self._jump(b, self.owed)
+        if repaid:
+            for k, w in enumerate(self.windows):
+                if b == w.end and w.deferred and w.repaid:
+                    self.owed[k] = 0.0
+            self.deferred_repaid += repaid
         if principal:
             self.repayments += principal
         self.balance += jump
@@ -178,7 +242,7 @@ class CashAccount:
         if balance <= level:
             return self.t
         t = self.t
-        deferred = self.deferred
+        owed = list(self.owed) if self.windows else self.owed
         gain = self.income_rate + self.relief_rate
         while True:
             b = self._next_break(t)
@@ -187,12 +251,14 @@ class CashAccount:
                 return t + (balance - level) / -slope
             if b == INF:
                 return INF
-            if t < self.rates.deferral_until:
-                deferred += self.rates.taxes * (b - t)
+            if self.windows:
+                self._accrue(owed, t, b - t)
             balance += slope * (b - t)
-            jump, taxes, _ = self._jump(b, deferred)
-            if taxes:
-                deferred = 0.0
+            jump, repaid, _ = self._jump(b, owed)
+            if repaid:
+                for k, w in enumerate(self.windows):
+                    if b == w.end and w.deferred and w.repaid:
+                        owed[k] = 0.0
             balance += jump
             if balance <= level:
                 return b
