@@ -30,6 +30,7 @@ from sim.model.money.relief import (
     TrainingSubsidy,
     UnemploymentInsuranceRefund,
 )
+from sim.model.money.rent_relief import RentRelief
 from sim.model.offices import OfficesModule
 from sim.model.outbreak import OutbreakModule
 from sim.model.preparation import PreparationModule
@@ -59,6 +60,7 @@ RELIEF: tuple[type[ReliefMeasure], ...] = (
     PowerCostCut,
     TrainingSubsidy,
     TargetedSupport,
+    RentRelief,
 )
 
 PROCEDURES = (StandardApproval, FastTrackApproval)
