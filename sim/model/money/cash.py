@@ -64,9 +64,9 @@ class Window:
 class CashAccount:
     """Balance, rates, known breakpoints and books of one enterprise."""
 
-    __slots__ = ("balance", "t", "rates", "windows", "owed", "waived", "is_open", "stopped_since", "income_rate",
-                 "relief_rate", "loans", "start", "income", "relief", "costs", "loans_in", "repayments",
-                 "deferred_repaid")
+    __slots__ = ("balance", "t", "rates", "windows", "lo", "hi", "edges", "ends", "owed", "waived", "is_open",
+                 "stopped_since", "income_rate", "relief_rate", "loans", "start", "income", "relief", "costs",
+                 "loans_in", "repayments", "deferred_repaid")
 
     def __init__(self, start: float, rates: CostRates, windows: tuple[Window, ...] = ()) -> None:
         self.balance = start
@@ -74,6 +74,12 @@ class CashAccount:
         self.t = 0.0
         self.rates = rates
         self.windows = windows
+        # Most bookings fall outside every window (after the tax deferral, say): the span the windows
+        # cover and their edges, kept apart, let those skip the windows at once.
+        self.lo = min((w.start for w in windows), default=INF)
+        self.hi = max((w.end for w in windows), default=-INF)
+        self.edges = tuple(sorted({w.start for w in windows} | {w.end for w in windows}))
+        self.ends = frozenset(w.end for w in windows if w.deferred and w.repaid)
         self.owed = [0.0] * len(windows)  # deferred and not yet paid back, per window
         self.waived = [0.0] * len(windows)  # relieved for good, per window
         self.is_open = False
@@ -114,6 +120,8 @@ class CashAccount:
         loan_interest = sum(i for due, _, i in self.loans if due > t) if self.loans else 0
         wage = r.wages if self.is_open or t < self.stopped_since + r.pay_period else r.allowance  # _wage, inlined
         rent, interest, other, taxes = r.rent, r.interest, r.other, r.taxes
+        if not self.lo <= t < self.hi:
+            return wage + rent + interest + other + taxes + loan_interest
         for w in self.windows:
             if w.start <= t < w.end:
                 c = w.component
@@ -131,10 +139,14 @@ class CashAccount:
 
     def _component(self, c: Component, t: float) -> float:
         """The full rate of a component on the segment starting at ``t`` (the wage rule applied)."""
+        r = self.rates
+        if c == "taxes":
+            return r.taxes
+        if c == "rent":
+            return r.rent
         if c == "wages":
             return self._wage(t)
-        rate: float = getattr(self.rates, c)
-        return rate
+        return r.interest if c == "interest" else r.other
 
     def _next_break(self, t: float) -> float:
         """First breakpoint strictly after ``t`` (inf if none)."""
@@ -144,11 +156,11 @@ class CashAccount:
             wage_end = self.stopped_since + r.pay_period
             if wage_end > t:
                 nxt = wage_end
-        for w in self.windows:
-            if t < w.start < nxt:
-                nxt = w.start
-            if t < w.end < nxt:
-                nxt = w.end
+        for edge in self.edges:  # sorted: the first one after t
+            if edge > t:
+                if edge < nxt:
+                    nxt = edge
+                break
         for due, _, _ in self.loans:
             if t < due < nxt:
                 nxt = due
@@ -157,21 +169,24 @@ class CashAccount:
     def _jump(self, b: float, owed: list[float]) -> tuple[float, float, float]:
         """Change of balance at breakpoint ``b``: (total, deferred costs repaid, principal repaid)."""
         repaid = 0.0
-        for k, w in enumerate(self.windows):
-            if b == w.end and w.deferred and w.repaid:
-                repaid += owed[k]
+        if b in self.ends:
+            for k, w in enumerate(self.windows):
+                if b == w.end and w.deferred and w.repaid:
+                    repaid += owed[k]
         principal = sum(p for due, p, _ in self.loans if due == b)
         return -(repaid + principal), repaid, principal
 
     def _accrue(self, owed: list[float], t0: float, dt: float, waived: list[float] | None = None) -> None:
         """The part of a component each window covering ``t0`` leaves unpaid over ``dt`` days: owed when
-        deferred, else (``waived`` given) relieved for good."""
+        deferred, else (``waived`` given) relieved for good. The caller checks ``lo <= t0 < hi``."""
         for k, w in enumerate(self.windows):
             if w.start <= t0 < w.end:
+                c = w.component
+                rate = self.rates.taxes if c == "taxes" else self._component(c, t0)
                 if w.deferred:
-                    owed[k] += self._component(w.component, t0) * (1.0 - w.factor) * dt
+                    owed[k] += rate * (1.0 - w.factor) * dt
                 elif waived is not None:
-                    waived[k] += self._component(w.component, t0) * (1.0 - w.factor) * dt
+                    waived[k] += rate * (1.0 - w.factor) * dt
 
     # -- booking ----------------------------------------------------------------
 
@@ -193,7 +208,7 @@ class CashAccount:
         income = self.income_rate * dt
         relief = self.relief_rate * dt
         cost = self._cost_rate(t0) * dt
-        if self.windows:
+        if self.lo <= t0 < self.hi:
             self._accrue(self.owed, t0, dt, self.waived)
         self.income += income
         self.relief += relief
@@ -251,7 +266,7 @@ class CashAccount:
                 return t + (balance - level) / -slope
             if b == INF:
                 return INF
-            if self.windows:
+            if self.lo <= t < self.hi:
                 self._accrue(owed, t, b - t)
             balance += slope * (b - t)
             jump, repaid, _ = self._jump(b, owed)
