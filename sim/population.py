@@ -1,112 +1,28 @@
 """The enterprises of a run: drawn from strata or read from a CSV of real firms.
 
-The population is a struct of arrays (one numpy array per attribute), cheap
-for 100,000 firms. Enterprise i belongs to group ``group[i]`` (its stratum; 0
-for a CSV) at position ``local[i]`` within it; random streams are keyed by
-that pair, so changing one stratum's size does not move the draws of another.
-
-A stratum with ``cohort_size`` k > 1 is simulated in cohorts: each simulated
-enterprise stands for ``members[i]`` (up to k) identical firms that share
-every draw and every event (see README, Performance). :meth:`Population.expand`
-gives one row per firm for the results.
+The population itself is :class:`sim.model.population.Population`, a struct
+of arrays; here it is drawn from the scenario's strata (streams keyed by
+stratum, so changing one stratum's size does not move the draws of another)
+or read from a CSV of real firms. A stratum with ``cohort_size`` k > 1 is
+simulated in cohorts of k identical firms (see README, Performance).
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim.errors import InputError, InputProblem
+from sim.model.firm_classes import PRIORITIES, SIZE_CLASSES, size_code
+from sim.model.population import Population
 from sim.random_streams import Streams
 from sim.scenario.population_schema import MAX_ENTERPRISES
 from sim.scenario.schema import Scenario
 
-SIZE_CLASSES = ("above_scale", "sme", "micro")
-PRIORITIES = ("essential", "normal")
-
-
-@dataclass
-class Population:
-    """Attributes of every enterprise, one array each (length n)."""
-
-    ident: list[str]
-    group: np.ndarray  # int32, stratum index
-    local: np.ndarray  # int32, index within the stratum
-    group_sizes: list[int]
-    group_names: list[str]
-    county: np.ndarray  # int16, index into county_names
-    county_names: list[str]
-    sector: list[str]
-    size_class: np.ndarray  # int8, index into SIZE_CLASSES
-    essential: np.ndarray  # bool
-    high_tech: np.ndarray  # bool
-    gazelle: np.ndarray  # bool
-    new_project: np.ndarray  # bool
-    already_running: np.ndarray  # bool
-    workers: np.ndarray  # int32, >= 1
-    nonlocal_share: np.ndarray  # float
-    readiness: np.ndarray  # float
-    cash0: np.ndarray  # float, yuan
-    fixed_cost_per_day: np.ndarray  # float, yuan/day
-    revenue_per_day: np.ndarray  # float, yuan/day at full capacity
-    margin: np.ndarray  # float
-    members: np.ndarray  # int32, firms each simulated enterprise stands for (1; a cohort's size)
-
-    @property
-    def n(self) -> int:
-        """Simulated enterprises (a cohort counts once)."""
-        return len(self.group)
-
-    @property
-    def firms(self) -> int:
-        """Firms represented (a cohort counts its members)."""
-        return int(self.members.sum())
-
-    @property
-    def has_cohorts(self) -> bool:
-        return bool(len(self.members)) and int(self.members.max()) > 1
-
-    def expand(self) -> Population:
-        """One row per firm: every member of a cohort gets its cohort's attributes.
-
-        A member's id is its stratum's name and its index among the stratum's firms,
-        as it would be if the stratum were simulated firm by firm.
-        """
-        if not self.has_cohorts:
-            return self
-        rep = self.members
-
-        def r(a: np.ndarray) -> np.ndarray:
-            return np.repeat(a, rep)
-
-        ident: list[str] = []
-        sector: list[str] = []
-        start: dict[int, int] = {}
-        for i, m in enumerate(rep.tolist()):
-            g = int(self.group[i])
-            if m == 1:
-                ident.append(self.ident[i])
-            else:
-                first = start.get(g, 0)
-                name = self.ident[i].rsplit("#", 1)[0]
-                ident.extend(f"{name}-{first + k}" for k in range(m))
-            start[g] = start.get(g, 0) + m
-            sector.extend([self.sector[i]] * m)
-        return Population(
-            ident=ident, group=r(self.group), local=r(self.local), group_sizes=list(self.group_sizes),
-            group_names=list(self.group_names), county=r(self.county), county_names=list(self.county_names),
-            sector=sector, size_class=r(self.size_class), essential=r(self.essential), high_tech=r(self.high_tech),
-            gazelle=r(self.gazelle), new_project=r(self.new_project), already_running=r(self.already_running),
-            workers=r(self.workers), nonlocal_share=r(self.nonlocal_share), readiness=r(self.readiness),
-            cash0=r(self.cash0), fixed_cost_per_day=r(self.fixed_cost_per_day),
-            revenue_per_day=r(self.revenue_per_day), margin=r(self.margin),
-            members=np.ones(int(rep.sum()), dtype=np.int32),
-        )
-
+__all__ = ["CSV_COLUMNS", "Population", "build_population", "read_population_csv"]
 
 def build_population(scenario: Scenario, streams_seed: int, replication: int) -> Population:
     """The population of one replication (the same in every variant that keeps the population)."""
@@ -144,7 +60,7 @@ def _from_strata(scenario: Scenario, streams: Streams) -> Population:
             parts["county"].append(np.full(n, counties.index(s.county), dtype=np.int16))
         else:
             parts["county"].append(np.searchsorted(np.cumsum(weights), u[:, 0] * (1 - 1e-12), side="right").astype(np.int16))
-        parts["size"].append(np.full(n, SIZE_CLASSES.index(s.size_class), dtype=np.int8))
+        parts["size"].append(np.full(n, size_code(s.size_class), dtype=np.int8))
         essential = s.priority == "essential"
         parts["ess"].append(np.full(n, essential, dtype=bool))
         parts["ht"].append(u[:, 1] < s.high_tech_share)
@@ -322,7 +238,7 @@ def _parse_row(row: dict[str, str | None], counties: list[str], seen: set[str]) 
     size = text("size_class")
     if size and size not in SIZE_CLASSES:
         errs.append(("size_class", f"'{size}' is not allowed; allowed: {', '.join(SIZE_CLASSES)}."))
-    rec["size_class"] = SIZE_CLASSES.index(size) if size in SIZE_CLASSES else 0
+    rec["size_class"] = size_code(size) if size in SIZE_CLASSES else 0
     prio = text("priority")
     if prio and prio not in PRIORITIES:
         errs.append(("priority", f"'{prio}' is not allowed; allowed: essential, normal."))

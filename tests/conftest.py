@@ -61,10 +61,11 @@ def tiny(**overrides: Any) -> Scenario:
         "problems": {"kinds": []},
         "outbreak": {"hazard_per_worker": 0.0},
         "registration": {"background_per_day": 0.0},
-        "finance": {"relief": {"unemployment_insurance_refund": 0.0, "trained_share": 0.0}},
         "workforce": {"local_return_days": 0.0},
         "policies": {"coverage": {"name": "none"}, "approval": {"name": "standard"},
-                     "loans": {"enabled": False}},
+                     "loans": {"enabled": False},
+                     "relief": {"unemployment_insurance_refund": {"enabled": False},
+                                "training_subsidy": {"enabled": False}}},
     }
     return Scenario.model_validate(deep_merge(base, overrides))
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.errors import InputError
-from sim.model.coverage import _deal_with_cohorts
+from sim.model.cadres.coverage import _deal_with_cohorts
 from sim.model.servers import ServicePoint
 from sim.model.world import run_replication
 from sim.population import build_population

@@ -17,9 +17,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import world
+from sim.model.firm_classes import SIZE_CLASSES
 from sim.model.world import City
-from sim.population import SIZE_CLASSES
 from sim.results.run_result import RunResult
 from sim.scenario.schema import Scenario
 from tests.conftest import tiny
@@ -60,14 +59,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                      "rework_probability": draw(st.sampled_from([0.0, 0.35]))},
         "outbreak": {"hazard_per_worker": draw(st.sampled_from([0.0, 1e-3, 1e-2]))},
         "registration": {"background_per_day": 2.0},
-        "finance": {"relief": {"unemployment_insurance_refund": 0.5, "trained_share": 0.1,
-                               "refund_day": draw(st.sampled_from([5.0, 30.0])), "training_paid_day": 20.0,
-                               "tax_deferral_until_day": draw(st.sampled_from([0.0, 15.0, 40.0])),
-                               "tax_deferral_repaid": draw(st.booleans())},
-                    "credit_line_days": {"above_scale": draw(st.sampled_from([0.0, 10.0])), "sme": 0.0, "micro": 0.0},
-                    "pay_period_days": draw(st.sampled_from([10.0, 30.0])),
-                    "targeted": [{"kind": draw(st.sampled_from(["loan", "subsidy"])), "firms": 2, "amount_yuan": 1e5,
-                                  "day": 12.0, "term_days": draw(st.sampled_from([20.0, 365.0]))}]},
+        "finance": {"credit_line_days": {"above_scale": draw(st.sampled_from([0.0, 10.0])), "sme": 0.0, "micro": 0.0},
+                    "pay_period_days": draw(st.sampled_from([10.0, 30.0]))},
         "workforce": {"local_return_days": {"dist": "exponential", "mean": 2}},
         "cadres": {"liaisons": {"count": draw(st.integers(1, 10)), "enterprises_per_cadre": draw(st.integers(1, 20))},
                    "supervisors": {"count": draw(st.integers(1, 10)), "enterprises_per_cadre": draw(st.integers(1, 20))},
@@ -80,7 +73,14 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                      "loans": {"enabled": draw(st.booleans()), "window_opens_day": 5, "apply_probability": 0.8,
                                "green_channel_for": draw(st.sampled_from([["above_scale"], ["sme", "micro", "essential"]])),
                                "term_days": draw(st.sampled_from([10.0, 365.0])),
-                               "retry_wait_days": 3.0}},
+                               "retry_wait_days": 3.0},
+                     "relief": {"unemployment_insurance_refund": {"share": 0.5, "day": draw(st.sampled_from([5.0, 30.0]))},
+                                "training_subsidy": {"trained_share": 0.1, "paid_day": 20.0},
+                                "tax_deferral": {"until_day": draw(st.sampled_from([0.0, 15.0, 40.0])),
+                                                 "repaid": draw(st.booleans())},
+                                "targeted": {"grants": [{"kind": draw(st.sampled_from(["loan", "subsidy"])), "firms": 2,
+                                                         "amount_yuan": 1e5, "day": 12.0,
+                                                         "term_days": draw(st.sampled_from([20.0, 365.0]))}]}}},
     }
     if draw(st.booleans()):
         overrides["problems"] = {"kinds": [{"kind": "labour", "department": "human_resources", "expected_per_enterprise": 1.0},
@@ -89,21 +89,10 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 
 
 def run_with_city(sc: Scenario) -> tuple[RunResult, City]:
-    """run_replication, keeping the City so that its change log can be read."""
-    captured: list[City] = []
-
-    class Capturing(City):
-        def run(self) -> None:
-            captured.append(self)
-            super().run()
-
-    original = world.City
-    world.City = Capturing  # type: ignore[misc]
-    try:
-        result = world.run_replication(sc, "base", 0)
-    finally:
-        world.City = original  # type: ignore[misc]
-    return result, captured[0]
+    """What run_replication does (build, run, collect), keeping the City so that its modules can be read."""
+    city = City(sc, 0)
+    city.run()
+    return city.collect("base", city.events_scheduled(), 0.0), city
 
 
 def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
@@ -173,7 +162,7 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
         assert int(log_open[mine].sum()) == 0, f"failed enterprise {i} still counted open"
 
     # -- cadre time: no team works more hours on a day than it has; the teams' counts follow the firms
-    cadres = city.cadres
+    cadres = city.modules["cadres"]
     assert cadres.over_budget <= 1e-6, f"a team-day worked {cadres.over_budget} hours over its budget"
     for role in ("liaison", "supervisor"):
         assert np.all(cadres.busy[role] <= cadres.available[role] + 1e-6), f"{role} busy hours exceed hours available"
@@ -193,12 +182,12 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
     assert np.all(np.abs(gap) <= 1e-6), f"cash books do not balance: {gap[np.abs(gap) > 1e-6]}"
     assert all(np.all(o[c] >= 0) for c in flows[1:]), "a flow of the cash books is negative"
     # a firm fails at its failure level (minus its credit line), or below it when a sum fell due at once
-    level = np.repeat(np.array([e.fail_level for e in city.enterprises]), members)
+    level = np.repeat(np.array(city.modules["money"].fail_level), members)
     assert np.all(o["cash_end"][failed] <= level[failed] + 1e-6), "a firm failed with cash left"
     alive = ~failed
     assert np.all(o["cash_end"][alive] >= level[alive] - 1e-6), "a firm below its failure level did not fail"
-    relief = sc.finance.relief
-    if relief.tax_deferral_repaid and relief.tax_deferral_until_day < sc.horizon_days:
+    deferral = sc.policies.relief.tax_deferral
+    if deferral.enabled and deferral.repaid and deferral.until_day < sc.horizon_days:
         assert np.all(np.abs(o["taxes_deferred_end"][alive]) <= 1e-6), "deferred taxes never paid back"
     assert not math.isnan(result.summary["failed_share"])
 
@@ -250,7 +239,8 @@ def test_cadre_budget_check_can_fail() -> None:
     sc = tiny(cadres={"dispatch_day": 0}, policies={"coverage": {"name": "one_plus_one_plus_one"}})
     result, city = run_with_city(sc)
     check_invariants(sc, result, city)
-    city.cadres.busy["liaison"][3] = city.cadres.available["liaison"][3] + 1.0
+    cadres = city.modules["cadres"]
+    cadres.busy["liaison"][3] = cadres.available["liaison"][3] + 1.0
     try:
         check_invariants(sc, result, city)
     except AssertionError as exc:

@@ -133,10 +133,11 @@ def test_littles_law_holds_on_a_queue_with_office_hours() -> None:
 
 
 def test_office_head_counts_carry_a_plausible_range_that_holds_the_default() -> None:
+    from sim.model.offices import Registration
+    from sim.model.problems import Department
     from sim.scenario.params import field_meta, plausible_range
     from sim.scenario.population_schema import County
     from sim.scenario.schema import scenario_json_schema
-    from sim.scenario.sections import Department, Registration
 
     for model, name in ((County, "approval_reviewers"), (County, "inspectors"), (Department, "staff"),
                         (Registration, "desks")):

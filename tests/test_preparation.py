@@ -9,9 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.preparation import SupplyMarket, health_registration_days
+from sim.model.preparation import (
+    HealthRegistration,
+    Supplies,
+    SupplyMarket,
+    health_registration_days,
+)
 from sim.model.world import run_replication
-from sim.scenario.preparation_schema import HealthRegistration, Supplies
 from tests.conftest import tiny
 
 

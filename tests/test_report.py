@@ -12,10 +12,11 @@ import pytest
 from scipy import stats
 
 from sim.cli import main as cli
+from sim.model import catalogue
 from sim.plotting import style as plot_style
 from sim.report import write_report
 from sim.report.parameters import load_resolved, parameter_rows, variant_differences
-from sim.report.tables import COMPARISON_METRICS, headline_table
+from sim.report.tables import headline_table
 
 SCENARIO = """\
 name: report-test
@@ -82,7 +83,7 @@ def test_report_has_every_section_and_the_question(html: str) -> None:
 def test_comparison_table_shows_holm_p_values(folder: Path, html: str) -> None:
     comparison = pd.read_csv(folder / "comparison.csv")
     table = html.split('id="comparison-table"', 1)[1].split("</table>", 1)[0]
-    shown = comparison[comparison["metric"].isin(COMPARISON_METRICS)]
+    shown = comparison[comparison["metric"].isin(catalogue.headline("comparison"))]
     assert table.count("<tr") - 1 == len(shown)  # header row + one per variant and metric
     assert "p (Holm)" in table
 

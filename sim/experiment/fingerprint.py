@@ -25,7 +25,7 @@ from sim.population import Population, read_population_csv
 from sim.scenario.schema import Scenario
 
 # the source that decides a replication's result (relative to the package folder)
-MODEL_SOURCES = ("model", "scenario", "population.py", "random_streams.py", "results/metrics.py",
+MODEL_SOURCES = ("model", "scenario", "population.py", "random_streams.py",
                  "results/run_result.py", "experiment/runner.py")
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from sim.analysis.robustness import Robustness, analyse, influence, point_means
+from sim.analysis.robustness import Robustness, RobustnessOutcome, analyse, influence, point_means
 from sim.errors import InputError, InputProblem
 from sim.experiment.executors import Completed, Executor, Job, make_executor
 from sim.experiment.failures import FailureLog
@@ -35,6 +35,7 @@ from sim.experiment.fingerprint import Populations, scenario_identity
 from sim.experiment.lock import LOCK_NAME, FolderLock
 from sim.experiment.runner import Task, evaluate_summary, run_jobs
 from sim.experiment.store import STORE_NAME, ResultStore, RunRecord, run_key
+from sim.model import catalogue
 from sim.results.output import (
     build_info,
     default_folder,
@@ -44,7 +45,6 @@ from sim.results.output import (
     write_manifest_json,
     write_text,
 )
-from sim.scenario.decision import DIRECTIONS
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import Scenario
 from sim.scenario.uncertainty import UncertainParameter, apply, check_paths
@@ -67,20 +67,6 @@ class RobustnessRequest:
     scheduler: str | None = None
     progress: bool | None = None
     report: bool = True  # report.html and robustness.png
-
-
-@dataclass
-class RobustnessOutcome:
-    out: Path
-    robustness: Robustness
-    values: Any  # DataFrame: point and the drawn value of each uncertain parameter
-    influence: dict[str, float]
-    runs: int
-    ran: int
-    reused: int
-    failed: int
-    wall_seconds: float
-    workers: int
 
 
 class RobustnessInterrupted(Exception):
@@ -195,7 +181,7 @@ def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[s
     value_frame = pd.DataFrame([{"point": i, **dict(zip(names, map(float, row), strict=True))}
                                 for i, row in enumerate(values)], columns=["point", *names])
     order = [name for name, _ in scenarios[0]]
-    rob = analyse(point_means(runs, metric), metric, DIRECTIONS[metric], decision.mid(metric), order)
+    rob = analyse(point_means(runs, metric), metric, catalogue.direction(metric), decision.mid(metric), order)
     ranked = influence(value_frame, rob.points) if names else {}
     wall = time.perf_counter() - t0
     write_tables(out, rob, value_frame, runs)
