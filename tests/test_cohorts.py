@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 import simpy
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import InputError
@@ -101,7 +101,7 @@ def test_cohorts_get_cadre_teams_that_serve_no_more_firms_each_than_single_firms
     assert members[covered].sum() <= pool * per
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(max_examples=25)  # each example runs the simulator
 @given(scenarios(), st.integers(2, 7))
 def test_runs_in_cohorts_keep_every_invariant_of_the_firms(sc: Scenario, cohort_size: int) -> None:
     """The invariants of tests/test_invariants.py, firm by firm, on runs whose strata are in cohorts:

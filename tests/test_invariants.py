@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model import world
@@ -223,7 +223,7 @@ def check_groups_add_up(result: RunResult, city: City) -> None:
             assert np.all(np.abs(acc - s[series]) <= TOL), f"{series} by group does not add up"
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(max_examples=30)  # each example runs the simulator
 @given(scenarios())
 def test_run_invariants(sc: Scenario) -> None:
     result, city = run_with_city(sc)

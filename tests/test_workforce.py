@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.model.workforce import cohort_sizes, split_by_origin
@@ -136,7 +136,6 @@ def test_series_by_class_and_county_add_up_to_the_city() -> None:
         raise AssertionError("a broken split went unnoticed")
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.integers(0, 500), st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6), st.floats(1e-9, 1 - 1e-9))
 def test_split_by_origin_is_a_rounding_of_the_shares(n: int, shares: list[float], u: float) -> None:
     counts = split_by_origin(n, shares, u)
