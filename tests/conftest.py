@@ -1,9 +1,11 @@
 """Shared helpers: tiny scenarios built in code, small scenario files for command-line tests, batches of a
-chosen size; the Hypothesis profiles (fixed examples in CI, free exploration elsewhere)."""
+chosen size, the text a figure's SVG draws; the Hypothesis profiles (fixed examples in CI, free exploration elsewhere)."""
 
 from __future__ import annotations
 
 import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -152,3 +154,14 @@ def _running(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def svg_tree(svg: Path) -> ET.Element:
+    """An SVG file's XML, its comments kept."""
+    return ET.parse(svg, parser=ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))).getroot()
+
+
+def drawn_text(svg: Path) -> list[str]:
+    """The strings a figure's SVG draws. With svg.fonttype 'path' (sim.plotting.style) matplotlib draws
+    each string as glyph outlines and writes it just before them as an XML comment."""
+    return [c.text[1:-1] for c in svg_tree(svg).iter() if c.tag is ET.Comment and c.text]

@@ -122,6 +122,7 @@ def test_full_coverage_covers_every_county(organisation: str) -> None:
     pop, a = _assignment(sc)
     for c, name in enumerate(pop.county_names):
         members = pop.county == c
+        assert members.any(), f"{name}: no firms"
         assert (a.liaison[members] >= 0).all(), f"{name}: firms without a liaison"
         assert (a.supervisor[members] >= 0).all(), f"{name}: firms without a supervisor"
     # with a county's own pool replacing its share of the city pool, Kaiyuan's 99 cannot cover it

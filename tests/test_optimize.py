@@ -22,6 +22,7 @@ from sim.optimize.run import run_optimization
 from sim.optimize.spec import Decision, OptimizeSpec, SearchSpec, SelectionSpec
 from sim.sweep.run import FunctionModel
 from sim.sweep.spec import GridDesign, Scalar
+from tests.conftest import drawn_text
 
 # f1 = (x1 − 6)² + (x2 − 5)² + (x3 − 4)² is least at (6, 5, 4), which needs 15 people; with
 # x1 + x2 + x3 ≤ 12 the least is the projection onto the budget plane, (5, 4, 3), f1 = 3 (each
@@ -128,6 +129,10 @@ def test_the_command_writes_every_file_and_a_report(tmp_path: Path, capsys: pyte
     assert rec["budget"]["staff"]["used"] == used <= 34
     assert rec["base"]["decisions"]["cadres.liaisons.count"] == 918  # the schema default, run as written
     assert "Recommended deployment" in (out / "report.html").read_text()
+    # the Pareto plot: both objectives on its axes, the front, the selected candidate and the base scenario
+    drawn = drawn_text(out / "plots" / "pareto_front.svg")
+    assert {"mean_restart_day (minimize)", "failed_share (minimize)", "Pareto front (search)", "selected",
+            "base scenario"} <= set(drawn), drawn
     assert rec["guarantee"] in capsys.readouterr().out
 
 

@@ -118,7 +118,7 @@ def test_sigkill_part_way_then_rerun_finds_every_run_exactly_once(tmp_path: Path
     assert sorted(zip(results.point, results.replication, strict=True)) == [(i, r) for i in range(8) for r in range(2)]
     assert results["mean_restart_day"].notna().all()
     summary = pd.read_csv(out / "summary.csv")
-    assert (summary["mean_restart_day_n"] == 2).all()
+    assert len(summary) == 8 and (summary["mean_restart_day_n"] == 2).all()
 
     assert cli_main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 0  # nothing left to run
     assert store_count(store) == total
@@ -235,6 +235,7 @@ def test_sampled_designs_are_seeded_and_in_range() -> None:
     assert generate(params, RandomDesign(name="random", samples=50, seed=1), seed=0).values == one.values
     assert generate(params, RandomDesign(name="random", samples=50, seed=2), seed=0).values != one.values
     assert generate(params, RandomDesign(name="random", samples=50), seed=1).values == one.values  # seed defaults
+    assert len(one.values) == 50
     assert all(2 <= v["a"] <= 5 and 0.1 <= v["b"] <= 0.2 and v["c"] in "xyz" for v in one.values)
     grid = generate(params, GridDesign(name="grid", levels=3), seed=0)
     assert len(grid) == point_count(params, GridDesign(name="grid", levels=3)) == 3 * 3 * 3

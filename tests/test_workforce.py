@@ -99,6 +99,7 @@ def test_point_to_point_shortens_the_lag_only_for_firms_that_use_it() -> None:
         off = _run(_scenario(policies={"workforce": {"point_to_point": False}}), rep)
         users = on.outcomes["point_to_point_workers"] > 0
         size = on.attributes["size_class"]
+        assert (size == "above_scale").any() and (size == "micro").any()
         assert users[size == "above_scale"].all() and not users[size == "micro"].any()
         assert on.summary["point_to_point_cost"] > 0 and off.summary["point_to_point_cost"] == 0
         # firms that do not use it: the same day by day
