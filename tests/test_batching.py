@@ -99,6 +99,7 @@ def _sweep(executor: Any, out: Path) -> Any:
                      say=lambda _: None, durable=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["local", "dask"])
 def test_batched_runs_give_the_in_process_results_and_a_raising_job_fails_alone(
         kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,6 +116,7 @@ def test_batched_runs_give_the_in_process_results_and_a_raising_job_fails_alone(
     assert (tmp_path / "out" / "sweep.log").read_text().count("ValueError: a deliberate fault") == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("executor", [["--workers", "2"], ["--executor", "dask", "--workers", "2"]],
                          ids=["local-pool", "dask-localcluster"])
 def test_a_sweep_of_the_simulator_in_batches_gives_the_tables_of_one_job_per_task(

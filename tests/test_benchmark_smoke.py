@@ -55,6 +55,7 @@ def _ratio_holds(a: float, b: float, ratio: float) -> bool:
     return ratio == pytest.approx(a / b, rel=0.01, abs=0.006)
 
 
+@pytest.mark.slow
 def test_benchmark_runs_at_tiny_sizes() -> None:
     res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--tiny"],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)

@@ -43,6 +43,7 @@ def sweep_folder(folder: Path, samples: int = 800) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_prim_recovers_the_planted_box_from_a_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = sweep_folder(tmp_path)
     code = cli_main(["discover", str(folder), "--outcome", "late", "--condition", "late > 20", "--min-density", "0.9"])

@@ -116,6 +116,7 @@ def write_files(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_command_writes_every_file_and_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_files(tmp_path)
     out = tmp_path / "o"
@@ -161,6 +162,7 @@ def test_bad_optimization_file_exits_2_with_file_line_and_key(tmp_path: Path, ed
     assert not (tmp_path / "o" / "recommendation.json").exists()
 
 
+@pytest.mark.slow
 def test_a_killed_optimization_resumes_from_the_store(tmp_path: Path) -> None:
     """SIGKILL in the middle of the search; the same command again reuses every run finished before."""
     import sqlite3

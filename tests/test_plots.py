@@ -86,6 +86,7 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_every_run_plot_is_written_as_png_and_svg(run_folder: Path) -> None:
     plots = make_plots(ResultsFolder.open(run_folder), "en")
     assert {f.key for f in plots.figures} == RUN_PLOTS, plots.notes
@@ -133,6 +134,7 @@ def test_kaplan_meier_from_enterprises_censors_at_the_horizon() -> None:
     assert (km["ci_low"] <= km["survival"] + 1e-12).all() and (km["survival"] <= km["ci_high"] + 1e-12).all()
 
 
+@pytest.mark.slow
 def test_restart_curves_fall_back_to_enterprises_csv(run_folder: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     copy.mkdir()
@@ -152,6 +154,7 @@ def test_chinese_needs_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
     assert without_cjk("Resumption rate (复工率): share open") == "Resumption rate: share open"
 
 
+@pytest.mark.slow
 def test_chinese_labels_when_a_font_is_installed(run_folder: Path, tmp_path: Path) -> None:
     if plot_style.find_cjk_font() is None:
         message = "no CJK font installed (Debian: apt-get install fonts-noto-cjk)"

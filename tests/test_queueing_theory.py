@@ -186,6 +186,7 @@ def test_littles_law_on_the_queue() -> None:
                           what="M/M/3 Lq (time-weighted)")
 
 
+@pytest.mark.slow
 def test_checks_catch_an_office_that_doubles_review_times() -> None:
     """The same assertion helper rejects a ServicePoint that doubles the reviewer time."""
     runs = replicate(16, point=DoubledReview, **MMC)  # type: ignore[arg-type]
@@ -197,6 +198,7 @@ def test_checks_catch_an_office_that_doubles_review_times() -> None:
         assert_matches_theory(_mean_waits(runs1), 0.35 / (1.0 - 0.35), what="M/M/1 Wq")
 
 
+@pytest.mark.slow
 def test_checks_catch_an_office_that_ignores_priorities() -> None:
     """The priority-class check rejects a ServicePoint that serves first come, first served: every class
     then waits the M/M/2 Wq (1.29 days at ρ = 0.75), three times the first class's Cobham wait (0.40)."""
