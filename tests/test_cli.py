@@ -40,7 +40,7 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "restarted" in first.stdout and "fast" in first.stdout
     for name in ("scenario.resolved.yaml", "manifest.json", "enterprises.csv", "timeseries.csv",
-                 "summary.csv", "resumption.png"):
+                 "summary.csv", "resumption.png", "report.html", "plots/resumed_share.svg"):
         assert (out1 / name).stat().st_size > 0, name
     summary = pd.read_csv(out1 / "summary.csv")
     assert {"variant", "replication", "mean_restart_day", "median_restart_day", "p90_restart_day",
