@@ -19,6 +19,7 @@ from sim.calibration.fit import (
     resolve_params,
 )
 from sim.calibration.targets import Target, read_targets
+from sim.cli.arguments import path_arg
 from sim.cli.run import add_executor_options, positive_int, seed_int
 from sim.experiment.executors import Executor, make_executor
 from sim.experiment.lock import LOCK_NAME, FolderLock
@@ -43,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "evolution with a fixed seed. Writes the calibrated scenario (a copy of the input with the "
                     "fitted values and provenance notes), fit.csv, fit.png and calibration.json.")
     p.add_argument("file", help="scenario YAML file")
-    p.add_argument("--targets", required=True, type=Path,
+    p.add_argument("--targets", required=True, type=path_arg,
                    help="CSV of observed points: columns region, date (YYYY-MM-DD), share_of_firms_resumed")
     p.add_argument("--fit", dest="fits", action="append", required=True, type=fit_arg, metavar="PARAM=LOW:HIGH",
                    help="a parameter to fit and its range, as a dotted path, e.g. approval.review_days.mean=0.1:2 "
@@ -60,7 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--popsize", type=positive_int, default=5,
                    help="population per fitted parameter (default 5); evaluations ≈ popsize × params × (maxiter+1)")
     p.add_argument("--optimizer-seed", type=seed_int, default=1, help="seed of the optimizer (default 1)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=path_arg, default=None,
                    help="results folder (default: results/<scenario name>/calibration-<timestamp>)")
     add_executor_options(p)
     p.add_argument("--force", action="store_true", help="write into a non-empty results folder")

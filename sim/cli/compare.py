@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sim.analysis.comparison import compare, comparison_table
 from sim.analysis.stats import TESTS
+from sim.cli.arguments import path_arg
 from sim.cli.run import HEADLINE
 from sim.errors import InputError
 from sim.experiment.lock import FolderLock
@@ -21,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                                    "reference (or every pair), with 95%% t intervals and Holm-adjusted p-values. "
                                    "Nothing is simulated again; `python -m sim report RESULTS_DIR` then redraws "
                                    "the report.")
-    p.add_argument("folder", type=Path, help="results folder of a finished run (holding summary.csv)")
+    p.add_argument("folder", type=path_arg, help="results folder of a finished run (holding summary.csv)")
     p.add_argument("--reference", default="base", help="the variant the others are compared with (default: base)")
     p.add_argument("--all-pairs", action="store_true", help="compare every pair of variants")
     p.add_argument("--test", choices=TESTS, default="t",

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.cli.arguments import path_arg
 from sim.errors import InputError, OutputError
 from sim.experiment.store import STORE_NAME, ResultStore
 from sim.results.output import atomic_write
@@ -18,10 +19,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                        description=f"Read {STORE_NAME} of a sweep results folder and write its tables: "
                                    "runs (one row per run: key, point, replication, seed, swept parameters, every "
                                    "summary metric, wall time) and sweeps (one row per invocation).")
-    p.add_argument("folder", type=Path, help="sweep results folder (holding store.sqlite)")
+    p.add_argument("folder", type=path_arg, help="sweep results folder (holding store.sqlite)")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv",
                    help="csv (default) or parquet (needs pyarrow)")
-    p.add_argument("--out", type=Path, default=None, help="where to write the tables (default: FOLDER/export)")
+    p.add_argument("--out", type=path_arg, default=None, help="where to write the tables (default: FOLDER/export)")
     p.set_defaults(handler=main)
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.arguments import path_arg
 from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.cli.run import add_executor_options
 from sim.errors import OutputError
@@ -26,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "Writes candidates.csv, pareto.csv, recommendation.json, points.csv, summary.csv, "
                     "manifest.json and plots/pareto_front.png.")
     p.add_argument("file", help="optimisation YAML file")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=path_arg, default=None,
                    help="results folder (default: results/optimize/<file name>); reusing it resumes")
     add_executor_options(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no messages")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.arguments import path_arg
 from sim.plotting.labels import LANGUAGES
 
 
@@ -47,9 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                                    "the question, the headline table, the paired comparison with Holm-corrected "
                                    "p-values, the plots, what differs between the variants, every parameter "
                                    "with its unit and provenance, and how to reproduce the run.")
-    p.add_argument("folder", type=Path, help="results folder (e.g. results/tieling-2020/20200203-120000)")
+    p.add_argument("folder", type=path_arg, help="results folder (e.g. results/tieling-2020/20200203-120000)")
     add_language_option(p)
-    p.add_argument("--output", "-o", type=Path, default=None,
+    p.add_argument("--output", "-o", type=path_arg, default=None,
                    help="where to write the HTML (default: RESULTS_DIR/report.html)")
     p.set_defaults(handler=main)
 

@@ -12,6 +12,7 @@ import numpy as np
 from sim.analysis.comparison import DEFAULT_MAX_REPLICATIONS, comparison_table, parse_target
 from sim.analysis.stats import TESTS, t_halfwidth
 from sim.analysis.survival import median_text
+from sim.cli.arguments import path_arg
 from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.errors import ClusterError, InputError
 from sim.experiment.executors import EXECUTORS
@@ -83,8 +84,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--replications", "-r", type=positive_int, default=None,
                    help="replications per variant (default: the scenario's 'replications')")
     p.add_argument("--seed", type=seed_int, default=None, help="master seed (default: the scenario's 'seed')")
-    p.add_argument("--out", type=Path, default=None,
-                   help="results folder (default: results/<scenario name>/<timestamp>)")
+    p.add_argument("--out", type=path_arg, default=None,
+                   help="results folder (default: results/<scenario name>/<timestamp>, made anew)")
     add_executor_options(p)
     p.add_argument("--force", action="store_true", help="write into a non-empty results folder")
     p.add_argument("--resume", action="store_true",

@@ -7,6 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from sim.cli.arguments import path_arg
 from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.cli.run import add_executor_options
 from sim.errors import OutputError
@@ -30,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "results.csv, summary.csv (mean and 95% CI per point) and, for sobol and morris designs, "
                     "sensitivity.csv. Results do not depend on the executor or the number of workers.")
     p.add_argument("file", help="sweep YAML file")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=path_arg, default=None,
                    help="results folder (default: results/sweeps/<sweep file name>); reusing it resumes the sweep")
     add_executor_options(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no messages")

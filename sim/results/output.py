@@ -1,7 +1,7 @@
 """Writing a run's results folder.
 
-Every file is written to a temporary name and renamed, so no reader ever sees
-half a file. The folder holds the fully resolved scenario, the manifest (seed,
+Every file is written whole under a private temporary name and renamed
+(:mod:`sim.results.atomic`), so no reader ever sees half a file. The folder holds the fully resolved scenario, the manifest (seed,
 version, git commit, wall time, events) and the tables, so anyone can rerun it.
 """
 
@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import tempfile
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -21,33 +19,14 @@ import yaml
 
 from sim import __version__
 from sim.errors import OutputError
+from sim.results.atomic import replace_atomically
 from sim.results.run_result import RunResult
 from sim.scenario.loader import LoadedScenario
 
 
-def _file_mode() -> int:
-    """The permissions a new file gets under the user's umask (mkstemp alone would make it -rw-------)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-FILE_MODE = _file_mode()
-
-
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(tmp)`` then rename tmp to ``path``; clean up on failure."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Call ``write(tmp)`` on a private file, then rename it to ``path`` (see :mod:`sim.results.atomic`)."""
+    replace_atomically(path, write)
 
 
 def write_text(path: Path, text: str) -> None:
