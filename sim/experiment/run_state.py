@@ -32,7 +32,6 @@ import hashlib
 import io
 import json
 import os
-import pickle
 import re
 import signal
 from collections.abc import Callable, Iterator
@@ -45,6 +44,7 @@ from sim.errors import OutputError
 from sim.experiment.executors import Completed, Executor, Job
 from sim.experiment.failures import Failure, FailureLog
 from sim.experiment.fingerprint import Populations, model_fingerprint, scenario_identity
+from sim.experiment.result_codec import decode_result, encode_result
 from sim.experiment.runner import Task, evaluate_task, run_jobs
 from sim.experiment.store import STORE_NAME, ResultStore, RunRecord, run_key
 from sim.results.output import atomic_write, write_text
@@ -177,11 +177,8 @@ class RunState:
 
     def _load(self, task: Task, blob: bytes) -> RunResult | None:
         """A stored result, or None when its entry is damaged (truncated, not a result, another replication)."""
-        try:
-            result = pickle.loads(blob)
-        except Exception:  # a truncated pickle raises any of several errors; the entry is unusable either way
-            return None
-        if not isinstance(result, RunResult) or result.replication != task.replication:
+        result = decode_result(blob)
+        if result is None or result.replication != task.replication:
             return None
         return result
 
@@ -210,7 +207,7 @@ class RunState:
         Ctrl-C and SIGTERM wait until both are written (a few milliseconds), so the
         partial summary always lists exactly the kept replications.
         """
-        blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = encode_result(result)
         record = RunRecord(key, 0, result.replication, self.loaded.base.seed, {"variant": result.variant},
                            dict(result.summary), result.wall_seconds, label=result.variant,
                            code=model_fingerprint(), data=data, result=blob)
