@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,9 @@ from sim.calibration.targets import Target, read_targets
 from sim.cli.arguments import path_arg
 from sim.cli.run import add_executor_options, positive_int, seed_int
 from sim.experiment.executors import Executor, make_executor
-from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.experiment.folder import ClaimedFolder
 from sim.experiment.memory import workers_that_fit
-from sim.results.output import default_folder, prepare_folder
+from sim.results.output import default_folder
 from sim.scenario.loader import LoadedScenario, load_scenario
 
 
@@ -74,12 +73,20 @@ def main(args: argparse.Namespace) -> int:
     base = loaded.base
     targets = read_targets(args.targets, args.region)
     slots = resolve_params(base, args.fits, str(args.file))
-    out = args.out or default_folder(loaded).with_name("calibration-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
     workers = workers_that_fit(loaded, args.workers, args.scheduler, lambda text: print(text, file=sys.stderr))
-    with FolderLock(out, ["python", "-m", "sim", *sys.argv[1:]]):
-        prepare_folder(out, args.force, ignore={LOCK_NAME})
-        with make_executor(args.executor, workers, args.scheduler) as executor:
-            return _calibrate(args, loaded, targets, slots, out, executor)
+    out = args.out or default_folder(loaded, prefix="calibration-")
+    with ClaimedFolder(out, "calibration", {"scenario": base.name, "targets": Path(args.targets).name},
+                       f"scenario '{base.name}' against {Path(args.targets).name}", ["python", "-m", "sim", *sys.argv[1:]], differs="scenario or targets", force=args.force,
+                       made=args.out is None) as claim:
+        try:
+            executor = make_executor(args.executor, workers, args.scheduler)
+        except BaseException:
+            claim.abandon()  # nothing ran: the same command can simply be run again
+            raise
+        with executor:
+            code = _calibrate(args, loaded, targets, slots, out, executor)
+        claim.finished()
+        return code
 
 
 def _calibrate(args: argparse.Namespace, loaded: LoadedScenario, targets: list[Target], slots: list[ParamSlot],

@@ -40,6 +40,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def main(args: argparse.Namespace) -> int:
+    from sim.experiment.folder import reading
+
+    with reading(args.folder, "discover", ("sweep", "optimisation"), ["python", "-m", "sim", *sys.argv[1:]]):
+        return _discover(args)
+
+
+def _discover(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from sim.analysis.discovery import discover, parse_condition

@@ -56,9 +56,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def main(args: argparse.Namespace) -> int:
+    from sim.experiment.folder import reading
     from sim.report import write_report
 
-    print(f"Writing the report of {args.folder} ({args.lang})…", file=sys.stderr)
-    path = write_report(args.folder, args.lang, args.output)
+    # read as one of the folder's readers: never while a run rewrites it, only once it finished, and only
+    # the tables its experiment wrote (the report and plots are then noted in its record)
+    with reading(args.folder, "report", ("run", "sweep", "optimisation"), ["python", "-m", "sim", *sys.argv[1:]]):
+        print(f"Writing the report of {args.folder} ({args.lang})…", file=sys.stderr)
+        path = write_report(args.folder, args.lang, args.output)
     print(f"Report: {path}")
     return 0

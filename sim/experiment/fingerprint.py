@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from sim import __version__
 from sim.population import Population, read_population_csv
+from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import Scenario
 
 # the source that decides a replication's result (relative to the package folder)
@@ -72,6 +74,16 @@ class Populations:
             pop = read_population_csv(Path(csv), scenario)
             self._cache[key] = (pop, population_digest(pop))
         return self._cache[key]
+
+
+def experiment_fingerprint(loaded: LoadedScenario) -> str:
+    """Hash of an experiment's scenario (every variant, the seed), except how many replications it has:
+    the identity of a run in its results folder, which ``--resume`` (with more replications, or fewer)
+    continues."""
+    variants = [(name, sc.model_dump(mode="json", by_alias=True, exclude={"replications"}))
+                for name, sc in loaded.all_variants()]
+    text = json.dumps({"variants": variants}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def scenario_identity(scenario: Scenario, population: str | None) -> dict[str, Any]:

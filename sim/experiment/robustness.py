@@ -31,14 +31,13 @@ from sim.analysis.robustness import Robustness, analyse, influence, point_means
 from sim.errors import InputError, InputProblem
 from sim.experiment.executors import Completed, Executor, Job, make_executor
 from sim.experiment.failures import FailureLog
-from sim.experiment.fingerprint import Populations, scenario_identity
-from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.experiment.fingerprint import Populations, experiment_fingerprint, scenario_identity
+from sim.experiment.folder import ClaimedFolder, check_options
 from sim.experiment.runner import Task, evaluate_summary, run_jobs
-from sim.experiment.store import STORE_NAME, ResultStore, RunRecord, run_key
+from sim.experiment.store import STORE_FILES, ResultStore, RunRecord, run_key
 from sim.results.output import (
     build_info,
     default_folder,
-    prepare_folder,
     resolved_scenario,
     write_frame,
     write_manifest_json,
@@ -67,6 +66,9 @@ class RobustnessRequest:
     scheduler: str | None = None
     progress: bool | None = None
     report: bool = True  # report.html and robustness.png
+
+    def __post_init__(self) -> None:
+        check_options(self.out, self.force, self.resume)
 
 
 @dataclass
@@ -129,14 +131,24 @@ def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tup
 def run_robustness(req: RobustnessRequest, say: Callable[[str], None] | None = None) -> RobustnessOutcome:
     """Run (or reuse) every (point, variant, replication), write the tables; RobustnessInterrupted on Ctrl-C."""
     say = say or (lambda text: None)
-    out = req.out or default_folder(req.loaded) / "robustness"
-    with FolderLock(out, req.command):
-        prepare_folder(out, req.force or req.resume, resumable=True, ignore={LOCK_NAME})
-        if not req.resume:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                (out / (STORE_NAME + suffix)).unlink(missing_ok=True)
-        with make_executor(req.executor, req.workers, req.scheduler) as executor:
-            return _run(req, out, executor, say)
+    identity = {"scenario": experiment_fingerprint(req.loaded), "points": req.points}
+    base = req.loaded.base
+    with ClaimedFolder(req.out or default_folder(req.loaded, prefix="robustness-"), "robustness", identity,
+                       f"scenario '{base.name}', seed {base.seed}, {req.points} points", req.command, differs="scenario, seed or number of points", kept=(*STORE_FILES, LOG),
+                       force=req.force, resume=req.resume, made=req.out is None) as claim:
+        try:
+            executor = make_executor(req.executor, req.workers, req.scheduler)
+        except BaseException:
+            claim.abandon()  # nothing ran: the same command can simply be run again
+            raise
+        with executor:
+            outcome = _run(req, claim.folder, executor, say)
+        claim.finished()
+        if req.report:
+            from sim.report.robustness import write_robustness_report
+
+            write_robustness_report(claim.folder, req.loaded.base, outcome)
+        return outcome
 
 
 def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[str], None]) -> RobustnessOutcome:
@@ -202,11 +214,7 @@ def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[s
     write_text(out / "scenario.resolved.yaml", _yaml(resolved_scenario(loaded)))
     outcome = RobustnessOutcome(out, rob, value_frame, ranked, len(cells), len(todo), len(stored), failed, wall,
                                 executor.workers)
-    write_manifest(out, req, params, outcome, executor.name)
-    if req.report:
-        from sim.report.robustness import write_robustness_report
-
-        write_robustness_report(out, base, outcome)
+    write_manifest(out, req, params, outcome, executor.name)  # last: a folder with a manifest has every table
     return outcome
 
 

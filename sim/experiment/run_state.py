@@ -28,11 +28,9 @@ After the final tables are written, the store, ``summary.partial.csv`` and
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
-import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,13 +38,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sim.errors import OutputError
+from sim.errors import FolderRefused, OutputError
 from sim.experiment.executors import Completed, Executor, Job
 from sim.experiment.failures import Failure, FailureLog
-from sim.experiment.fingerprint import Populations, model_fingerprint, scenario_identity
+from sim.experiment.fingerprint import (
+    Populations,
+    experiment_fingerprint,
+    model_fingerprint,
+    scenario_identity,
+)
 from sim.experiment.result_codec import decode_result, encode_result
 from sim.experiment.runner import Task, evaluate_task, run_jobs
-from sim.experiment.store import STORE_NAME, ResultStore, RunRecord, run_key
+from sim.experiment.store import STORE_FILES, STORE_NAME, ResultStore, RunRecord, run_key
 from sim.results.output import atomic_write, write_text
 from sim.results.run_result import RunResult
 from sim.scenario.loader import LoadedScenario
@@ -54,15 +57,7 @@ from sim.scenario.loader import LoadedScenario
 PARTIAL = "summary.partial.csv"
 STATE = "run_state.json"
 LOG = "run.log"
-_LEFT_BY_ATOMIC_WRITE = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # tempfile.mkstemp's names in atomic_write
-
-
-def fingerprint(loaded: LoadedScenario) -> str:
-    """Hash of the experiment's scenario (every variant, the seed), except how many replications it has."""
-    variants = [(name, sc.model_dump(mode="json", by_alias=True, exclude={"replications"}))
-                for name, sc in loaded.all_variants()]
-    text = json.dumps({"variants": variants}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+KEPT = (*STORE_FILES, PARTIAL, STATE, LOG)  # what carries a run from one invocation to the next
 
 
 class RunState:
@@ -82,33 +77,27 @@ class RunState:
 
     @classmethod
     def open(cls, out: Path, loaded: LoadedScenario, resume: bool) -> RunState:
-        """Start a fresh state in ``out``, or, with ``resume``, pick up the one there."""
-        key = fingerprint(loaded)
+        """Start a fresh state in ``out``, or, with ``resume``, pick up the one there.
+
+        The folder is claimed first (:class:`sim.experiment.folder.ClaimedFolder`): it holds this
+        run's own files only, and a fresh run finds none of them.
+        """
+        key = experiment_fingerprint(loaded)
         path = out / STATE
         try:
             if resume:
-                if not path.is_file() and (out / "manifest.json").is_file():
-                    raise OutputError(f"the run in {out} has finished: there is nothing to resume. Use "
-                                      "--force to run it again there, or a new --out folder.")
                 if not path.is_file():
-                    raise OutputError(f"there is no interrupted run to resume in {out} (no {STATE}); "
-                                      "run without --resume, into a new or empty --out folder.")
+                    raise FolderRefused(f"there is no interrupted run to resume in {out} (no {STATE}); "
+                                        "run without --resume, into a new or empty --out folder.")
                 stored = json.loads(path.read_text(encoding="utf-8")).get("fingerprint")
                 if stored != key:
-                    raise OutputError(
+                    raise FolderRefused(
                         f"the run in {out} was started with a different scenario or seed; "
                         "--resume only continues the same experiment. Use a new --out folder, or --force "
                         "to start over in this one.")
-            else:
-                _remove_store(out)
-                for name in (PARTIAL, LOG):
-                    (out / name).unlink(missing_ok=True)
-            for tmp in out.glob(".*.tmp"):  # left by a kill in the middle of writing a file (atomic_write)
-                if _LEFT_BY_ATOMIC_WRITE.fullmatch(tmp.name):
-                    tmp.unlink(missing_ok=True)
             write_text(path, json.dumps({"fingerprint": key, "scenario": loaded.base.name,
                                          "seed": loaded.base.seed}, indent=2) + "\n")
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, json.JSONDecodeError, AttributeError) as exc:
             raise OutputError(f"cannot set up the run state in {out}: {getattr(exc, 'strerror', None) or exc}.") from None
         return cls(out, loaded, ResultStore(out))
 
@@ -255,8 +244,7 @@ class RunState:
         if self.failures:
             return
         self.store.close()
-        _remove_store(self.out)
-        for name in (PARTIAL, STATE):
+        for name in (*STORE_FILES, PARTIAL, STATE):
             (self.out / name).unlink(missing_ok=True)
 
     def interrupted_message(self, resume_command: str) -> str:
@@ -271,11 +259,6 @@ class RunState:
         return (f"{n} of {total} replication(s) failed ({which}{more}); their seeds and tracebacks are in "
                 f"{self.log.path}. The tables hold the {total - n} that finished; after a fix, "
                 f"`--resume` with the same --out runs only the failed ones.")
-
-
-def _remove_store(out: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        (out / (STORE_NAME + suffix)).unlink(missing_ok=True)
 
 
 @contextmanager

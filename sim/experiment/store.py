@@ -49,6 +49,7 @@ from typing import Any, NoReturn
 from sim.errors import OutputError
 
 STORE_NAME = "store.sqlite"
+STORE_FILES = (STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm", f"{STORE_NAME}-journal")  # SQLite's own files
 STORE_FORMAT = 2  # 1 (user_version 0): results pickled; 2: results in sim.experiment.result_codec's format
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
