@@ -172,8 +172,8 @@ class Experiment:
             results = state.run(tasks_for(loaded, loaded.base.replications), executor, req.progress)
         for note in state.rerun_notes:
             self.say(f"note: {note}")
-        if state.reused:
-            self.say(f"Resumed: {state.reused} replication(s) reused from {self.out / 'store.sqlite'}.")
+        if req.resume:
+            self.say(state.resumed_message(loaded.base.replications))
         if not results:
             raise NothingFinished(state.failure_message(state.planned()))
         wall = time.perf_counter() - t0

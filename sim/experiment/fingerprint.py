@@ -1,6 +1,7 @@
 """What a replication's result depends on, hashed: the key of a finished replication in the store.
 
-A replication is determined by its fully resolved scenario (seed included),
+A replication is determined by its fully resolved scenario (seed included;
+not the number of replications, which does not change replication r),
 its replication index, the model's source code and, for a scenario that reads
 its firms from a CSV, the content of that file. The store keys every result by
 a hash of all of them, so a changed model or population never reuses an old
@@ -87,6 +88,10 @@ def experiment_fingerprint(loaded: LoadedScenario) -> str:
 
 
 def scenario_identity(scenario: Scenario, population: str | None) -> dict[str, Any]:
-    """Everything a replication of ``scenario`` depends on, besides its index: hashed into the run key."""
+    """Everything a replication of ``scenario`` depends on, besides its index: hashed into the run key.
+
+    How many replications the scenario asks for is left out: replication r is the same whatever
+    the count, so ``--resume`` with more (or fewer) replications reuses the ones that finished.
+    """
     return {"model": "sim", "version": __version__, "code": model_fingerprint(), "population_csv": population,
-            "scenario": scenario.model_dump(mode="json", by_alias=True)}
+            "scenario": scenario.model_dump(mode="json", by_alias=True, exclude={"replications"})}

@@ -181,6 +181,11 @@ def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[s
             f"{len(scenarios[0])} variant(s) × {reps} replication(s) = {len(cells)} run(s) ({len(first)} distinct); "
             f"{len(stored)} already in the store, {len(todo)} to run on {min(executor.workers, max(1, len(todo)))} "
             f"{executor.name} worker(s) → {out}")
+        unused = store.count() - len(stored)
+        if unused:
+            say(f"note: {unused} run(s) in the store are not part of this one and are not used: beyond the {reps} "
+                "replication(s) asked for, or made with another version of the model's source or of the population "
+                "CSV.")
 
         def finished(c: Completed) -> None:
             nonlocal failed

@@ -71,6 +71,7 @@ class RunState:
         self.populations = Populations()
         self.failures: list[Failure] = []
         self.reused = 0
+        self.rerun = 0  # finished before but run again: another model source or population, or a damaged entry
         self.rerun_notes: list[str] = []
         self._planned: dict[tuple[str, int], str] = {}  # (variant, replication) -> key, every task asked for
         self._kept: set[str] = set()  # keys of planned replications finished (reused or run now)
@@ -134,6 +135,7 @@ class RunState:
                 have[k] = loaded_result
         if damaged:  # a truncated or corrupt entry: discard it and run the replication again
             self.store.discard(damaged)
+            self.rerun += len(damaged)
             self.rerun_notes.append(f"{len(damaged)} replication(s) in {self.out / STORE_NAME} could not be read "
                                     "back (a damaged entry); they are run again.")
         self.reused += sum(1 for _, key in keyed if key in have)
@@ -183,6 +185,7 @@ class RunState:
                 model += 1
             elif any(d != digest for _, d in made):
                 data += 1
+        self.rerun += model + data
         if model:
             self.rerun_notes.append(f"{model} replication(s) finished before were made with another version of the "
                                     "model's source code; they are run again.")
@@ -238,6 +241,21 @@ class RunState:
 
     def planned(self) -> int:
         return len(self._planned)
+
+    def resumed_message(self, replications: int) -> str:
+        """How many replications a resumed run reused, and why the others were not."""
+        store = self.out / STORE_NAME
+        planned = self.planned()
+        fresh = planned - self.reused - self.rerun
+        text = (f"Resumed: {self.reused} replication(s) reused from {store}, of the {planned} asked for; "
+                f"the other {planned - self.reused} " + ("had not finished" if not self.rerun else
+                                                       f"had not finished ({fresh}) or were run again ({self.rerun}, "
+                                                       "see the notes above)"))
+        beyond = self.store.count(from_replication=replications)
+        if beyond:
+            text += (f"; {beyond} finished replication(s) beyond the {replications} asked for are not used (resume "
+                     "with more replications to use them)")
+        return text + "."
 
     def clean_up(self) -> None:
         """After the final tables are written: drop the per-replication files unless some failed."""

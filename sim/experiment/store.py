@@ -3,7 +3,8 @@
 ``run`` and ``sweep`` (and anything else that runs replications) keep their
 finished replications here. A replication is keyed by a stable hash (sha256 of
 canonical JSON) of what determines its result (:mod:`sim.experiment.fingerprint`):
-the fully resolved scenario (which includes the seed), the replication, the
+the fully resolved scenario (which includes the seed, not the number of
+replications), the replication, the
 package version, a fingerprint of the model's source and of a population CSV's
 content. A rerun into the same folder finds the replications already done and
 skips them, and a changed model or population never reuses old results; the
@@ -316,8 +317,9 @@ class ResultStore:
         with self._transaction():
             self._conn.execute("UPDATE sweeps SET finished_at = ?, status = ? WHERE id = ?", (_now(), status, sweep))
 
-    def count(self) -> int:
-        return int(self._read("SELECT COUNT(*) FROM runs")[0][0])
+    def count(self, from_replication: int = 0) -> int:
+        """Stored runs (of replication ``from_replication`` or later)."""
+        return int(self._read("SELECT COUNT(*) FROM runs WHERE replication >= ?", (from_replication,))[0][0])
 
     def tables(self) -> dict[str, Any]:
         """The store as pandas DataFrames: runs (parameters and summary metrics as columns) and sweeps.
