@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim.analysis.robustness import Robustness, analyse, influence, point_means
-from sim.errors import InputError, InputProblem
+from sim.errors import InputError
 from sim.experiment.executors import Completed, Executor, Job, make_executor
 from sim.experiment.failures import FailureLog
 from sim.experiment.fingerprint import Populations, experiment_fingerprint, scenario_identity
@@ -46,7 +46,7 @@ from sim.results.output import (
 from sim.scenario.decision import DIRECTIONS
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import Scenario
-from sim.scenario.uncertainty import UncertainParameter, apply, check_paths
+from sim.scenario.uncertainty import UncertainParameter, apply
 
 LOG = "robustness.log"
 
@@ -109,10 +109,8 @@ def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tup
         raise InputError.single(file, "the scenario declares no uncertainty: section, so there is nothing to draw "
                                 "for --robustness; list the uncertain parameters with ranges and provenance "
                                 "(see the README, Robustness).", key="uncertainty")
+    # the section's paths, types and ends were checked when the file was loaded (sim.scenario.loader)
     variants = [(name, sc.model_dump(mode="json", by_alias=True)) for name, sc in loaded.all_variants()]
-    problems = [InputProblem(file, msg, f"uncertainty[{i}]") for i, msg in check_paths(params, variants[0][1])]
-    if problems:
-        raise InputError(problems)
     out: list[list[tuple[str, Scenario]]] = []
     for i, row in enumerate(values):
         here = []

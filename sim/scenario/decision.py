@@ -11,9 +11,10 @@ that differs from the defaults below.
 
 from __future__ import annotations
 
-from typing import Literal
+import difflib
+from typing import Annotated, Literal
 
-from pydantic import field_validator
+from pydantic import AfterValidator, field_validator
 
 from sim.scenario.params import Strict, param
 
@@ -49,6 +50,24 @@ DEFAULT_MIDS: dict[str, float] = {
 }
 
 
+def _close(value: str, allowed: list[str]) -> str:
+    """" Did you mean 'x'?" for a near miss, else nothing."""
+    hint = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+    return f" Did you mean '{hint[0]}'?" if hint else ""
+
+
+def _known_metric_name(value: str) -> str:
+    if value not in DIRECTIONS:
+        raise ValueError(f"unknown metric '{value}'.{_close(value, list(DIRECTIONS))} Metrics with a minimal "
+                         f"difference (columns of summary.csv): {', '.join(DIRECTIONS)}")
+    return value
+
+
+# A metric named under minimal_differences: a misspelt one would leave the real one at its default
+# silently (the scorecard would judge jobs lost against 100 while the planner wrote 200 as 'jobs_lots')
+MetricName = Annotated[str, AfterValidator(_known_metric_name)]
+
+
 class Decision(Strict):
     """The decision the scenario informs: the metric that ranks the variants and the differences that matter."""
 
@@ -57,7 +76,7 @@ class Decision(Strict):
         meaning="metric the variants are ranked by in the report's scorecard (a summary.csv column whose "
                 "better direction is known, e.g. mean_restart_day, day_resumed_90, failed_share, jobs_lost)",
         provenance="assumption: how soon firms restart is the question of the source document")
-    minimal_differences: dict[str, float] = param(
+    minimal_differences: dict[MetricName, float] = param(
         lambda: dict(DEFAULT_MIDS), unit="metric's own unit (shares as fractions: 0.01 = 1 percentage point)",
         meaning="smallest difference from the base a planner would act on, per metric; a difference whose 95 % CI "
                 "lies within ± this is 'negligible'. Metrics not named keep their defaults "
@@ -69,7 +88,9 @@ class Decision(Strict):
     def _known_metric(cls, value: str) -> str:
         if not DIRECTIONS.get(value):
             ranked = [m for m, d in DIRECTIONS.items() if d]
-            raise ValueError(f"'{value}' is not a metric the scorecard can rank by; allowed: {', '.join(ranked)}")
+            why = " (more or fewer is not better by itself)" if value in DIRECTIONS else ""
+            raise ValueError(f"'{value}' is not a metric the scorecard can rank by{why}; allowed: "
+                             f"{', '.join(ranked)}.{_close(value, ranked)}")
         return value
 
     @field_validator("minimal_differences")
