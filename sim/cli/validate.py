@@ -11,7 +11,7 @@ from sim.scenario.yaml_source import parse_yaml, read_text
 
 # Keys only a sweep or an optimisation file has at its top level (a scenario file has none of them).
 SWEEP_KEYS = ("levers", "uncertainties", "design", "outcomes")
-OPTIMISATION_KEYS = ("decisions", "objectives", "budget", "selection", "search")
+OPTIMISATION_KEYS = ("decisions", "objectives", "budget")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,7 +33,7 @@ def file_kind(path: Path) -> str:
     doc = parse_yaml(read_text(path), str(path))
     if not isinstance(doc.data, dict) or "scenario" not in doc.data:
         return "scenario"
-    if any(k in doc.data for k in ("decisions", "objectives", "budget")):
+    if any(k in doc.data for k in OPTIMISATION_KEYS):
         return "optimisation"
     return "sweep" if any(k in doc.data for k in SWEEP_KEYS) else "scenario"
 
