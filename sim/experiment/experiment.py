@@ -116,7 +116,7 @@ class Experiment:
                                    made=made, options=req.options)
         self.claim.__enter__()
         try:
-            self.state = RunState.open(self.out, req.loaded, resume=req.resume)
+            self.state = RunState.open(self.out, req.loaded, resume=req.resume, options=req.options)
             self.executor = make_executor(req.executor, workers, req.scheduler)
         except BaseException:
             self.claim.abandon()  # nothing ran: the same command can simply be run again

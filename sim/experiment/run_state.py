@@ -38,7 +38,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sim.errors import FolderRefused, OutputError
+from sim.errors import COMMAND_LINE, FolderRefused, OptionNames, OutputError
 from sim.experiment.executors import Completed, Executor, Job
 from sim.experiment.failures import Failure, FailureLog
 from sim.experiment.fingerprint import (
@@ -73,11 +73,12 @@ class RunState:
         self.reused = 0
         self.rerun = 0  # finished before but run again: another model source or population, or a damaged entry
         self.rerun_notes: list[str] = []
+        self.options = COMMAND_LINE  # how messages name --resume and --out
         self._planned: dict[tuple[str, int], str] = {}  # (variant, replication) -> key, every task asked for
         self._kept: set[str] = set()  # keys of planned replications finished (reused or run now)
 
     @classmethod
-    def open(cls, out: Path, loaded: LoadedScenario, resume: bool) -> RunState:
+    def open(cls, out: Path, loaded: LoadedScenario, resume: bool, options: OptionNames = COMMAND_LINE) -> RunState:
         """Start a fresh state in ``out``, or, with ``resume``, pick up the one there.
 
         The folder is claimed first (:class:`sim.experiment.folder.ClaimedFolder`): it holds this
@@ -88,19 +89,21 @@ class RunState:
         try:
             if resume:
                 if not path.is_file():
-                    raise FolderRefused(f"there is no interrupted run to resume in {out} (no {STATE}); "
-                                        "run without --resume, into a new or empty --out folder.")
+                    raise FolderRefused(f"there is no interrupted run to resume in {out} (no {STATE}); run "
+                                        f"without {options.resume}, into a new or empty {options.out} folder.")
                 stored = json.loads(path.read_text(encoding="utf-8")).get("fingerprint")
                 if stored != key:
                     raise FolderRefused(
-                        f"the run in {out} was started with a different scenario or seed; "
-                        "--resume only continues the same experiment. Use a new --out folder, or --force "
-                        "to start over in this one.")
+                        f"the run in {out} was started with a different scenario or seed; {options.resume} only "
+                        f"continues the same experiment. Use a new {options.out} folder, or {options.force} to start "
+                        "over in this one.")
             write_text(path, json.dumps({"fingerprint": key, "scenario": loaded.base.name,
                                          "seed": loaded.base.seed}, indent=2) + "\n")
         except (OSError, json.JSONDecodeError, AttributeError) as exc:
             raise OutputError(f"cannot set up the run state in {out}: {getattr(exc, 'strerror', None) or exc}.") from None
-        return cls(out, loaded, ResultStore(out))
+        state = cls(out, loaded, ResultStore(out))
+        state.options = options
+        return state
 
     def close(self) -> None:
         self.store.close()
@@ -276,7 +279,7 @@ class RunState:
         more = f" and {n - 5} more" if n > 5 else ""
         return (f"{n} of {total} replication(s) failed ({which}{more}); their seeds and tracebacks are in "
                 f"{self.log.path}. The tables hold the {total - n} that finished; after a fix, "
-                f"`--resume` with the same --out runs only the failed ones.")
+                f"{self.options.resume} with the same {self.options.out} runs only the failed ones.")
 
 
 @contextmanager
