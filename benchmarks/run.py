@@ -533,7 +533,8 @@ def result_store(result: Any, repeats: int = 20) -> None:
         count = iter(range(10**6))
 
         def put() -> None:
-            store.put(RunRecord(f"k{next(count)}", 0, 0, 1, {}, dict(result.summary), 0.0, result=encode_result(result)))
+            store.put(RunRecord(f"k{next(count)}", 0, 0, 1, {}, dict(result.summary), 0.0,
+                                result=encode_result(result)))
 
         write = median_ms(put)
         read = median_ms(lambda: decode_result(store.results(["k0"])["k0"]))

@@ -76,14 +76,10 @@ def main(args: argparse.Namespace) -> int:
     workers = workers_that_fit(loaded, args.workers, args.scheduler, lambda text: print(text, file=sys.stderr))
     out = args.out or default_folder(loaded, prefix="calibration-")
     with ClaimedFolder(out, "calibration", {"scenario": base.name, "targets": Path(args.targets).name},
-                       f"scenario '{base.name}' against {Path(args.targets).name}", ["python", "-m", "sim", *sys.argv[1:]], differs="scenario or targets", force=args.force,
+                       f"scenario '{base.name}' against {Path(args.targets).name}",
+                       ["python", "-m", "sim", *sys.argv[1:]], differs="scenario or targets", force=args.force,
                        made=args.out is None) as claim:
-        try:
-            executor = make_executor(args.executor, workers, args.scheduler)
-        except BaseException:
-            claim.abandon()  # nothing ran: the same command can simply be run again
-            raise
-        with executor:
+        with claim.starting(lambda: make_executor(args.executor, workers, args.scheduler)) as executor:
             code = _calibrate(args, loaded, targets, slots, out, executor)
         claim.finished()
         return code

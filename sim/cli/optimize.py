@@ -54,12 +54,7 @@ def main(args: argparse.Namespace) -> int:
     with ClaimedFolder(out, "optimisation", identity, f"{Path(args.file).name} on scenario '{loaded.base.name}'",
                        command, differs="optimisation file or base scenario",
                        kept=(*STORE_FILES, "optimize.log"), continues=True, can_force=False) as claim:
-        try:
-            executor = make_executor(args.executor, args.workers, args.scheduler)
-        except BaseException:
-            claim.abandon()  # nothing ran: the same command can simply be run again
-            raise
-        with executor:
+        with claim.starting(lambda: make_executor(args.executor, args.workers, args.scheduler)) as executor:
             report = run_optimization(spec, model, out, executor, progress=False if args.quiet else None, say=say,
                                       command=command)
         write_pareto_plot(out, args.lang)

@@ -51,7 +51,8 @@ def main(args: argparse.Namespace) -> int:
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
     workers = workers_that_fit(loaded, args.workers, args.scheduler, say)
     identity = {"sweep_file": Path(args.file).name, "scenario": loaded.base.name}
-    with ClaimedFolder(out, "sweep", identity, f"{Path(args.file).name} on scenario '{loaded.base.name}'", command, differs="sweep file or base scenario",
+    with ClaimedFolder(out, "sweep", identity, f"{Path(args.file).name} on scenario '{loaded.base.name}'", command,
+                       differs="sweep file or base scenario",
                        kept=(*STORE_FILES, "sweep.log"), continues=True, can_force=False) as claim:
         return _sweep(args, spec, loaded, model, claim, workers, command, say)
 
@@ -62,11 +63,7 @@ def _sweep(args: argparse.Namespace, spec: SweepSpec, loaded: LoadedScenario, mo
     if loaded.variants:
         say(f"note: the sweep varies the base of {spec.scenario_path}; its variants "
             f"({', '.join(loaded.variants)}) are not run.")
-    try:
-        executor = make_executor(args.executor, workers, args.scheduler)
-    except BaseException:
-        claim.abandon()  # nothing ran: the same command can simply be run again
-        raise
+    executor = claim.starting(lambda: make_executor(args.executor, workers, args.scheduler))
     try:
         with sigterm_as_interrupt(), executor:
             report = run_sweep(spec, model, out, executor, progress=False if args.quiet else None, say=say,

@@ -112,8 +112,8 @@ class Experiment:
         base = req.loaded.base
         self.claim = ClaimedFolder(req.out or default_folder(req.loaded), "run",
                                    {"scenario": experiment_fingerprint(req.loaded)},
-                                   f"scenario '{base.name}', seed {base.seed}", req.command, differs="scenario or seed", kept=KEPT, force=req.force, resume=req.resume,
-                                   made=made, options=req.options)
+                                   f"scenario '{base.name}', seed {base.seed}", req.command, differs="scenario or seed",
+                                   kept=KEPT, force=req.force, resume=req.resume, made=made, options=req.options)
         self.claim.__enter__()
         try:
             self.state = RunState.open(self.out, req.loaded, resume=req.resume, options=req.options)

@@ -32,9 +32,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sim.errors import COMMAND_LINE, FolderRefused, InputError, OptionNames
 from sim.experiment.lock import LOCK_NAME, FolderLock
@@ -53,6 +53,8 @@ from sim.results.folder_record import (
     remove_record,
     write_record,
 )
+
+T = TypeVar("T")
 
 
 def check_options(out: Path | None, force: bool, resume: bool, options: OptionNames = COMMAND_LINE) -> None:
@@ -73,8 +75,8 @@ class ClaimedFolder:
     """``with ClaimedFolder(out, kind, identity, command) as claim:`` holds ``out`` for one experiment.
 
     ``identity``: what makes two invocations the same experiment; ``about`` says it in words
-    ("scenario 'x', seed 7"), and ``differs`` says what may differ ("scenario or seed"). ``kept``: the files that carry the experiment from one
-    invocation to the next (result store, logs): a continuation keeps them, ``--force`` removes
+    ("scenario 'x', seed 7"), and ``differs`` what may differ ("scenario or seed"). ``kept``: the
+    files that carry the experiment from one invocation to the next (result store, logs): a continuation keeps them, ``--force`` removes
     them. ``resume``: the caller asked to continue; ``continues``: the command always continues
     the same experiment (sweep, optimize); ``can_force``: the command has ``--force``.
     ``made``: the caller made the folder for this command (a new default folder).
@@ -188,6 +190,15 @@ class ClaimedFolder:
 
     # -- the experiment's life ---------------------------------------------------------------
 
+    def starting(self, start: Callable[[], T]) -> T:
+        """``start()`` (e.g. the command's workers); if it fails, nothing has run: the claim is taken back
+        (:meth:`abandon`), so that the same command can simply be run again, and the error goes on."""
+        try:
+            return start()
+        except BaseException:
+            self.abandon()
+            raise
+
     def note_kept(self, *names: str) -> None:
         """Files the experiment writes in place besides the ones it was claimed with (listed for --force)."""
         note_kept(self.folder, list(names))
@@ -255,7 +266,8 @@ def reading(folder: Path, reader: str, kinds: tuple[str, ...], command: list[str
             word = _word(record.kind)
             if record.kind not in kinds:
                 known = " or ".join(KINDS[k] for k in kinds)
-                raise InputError.single(folder, f"holds {record.label}; `python -m sim {reader}` reads the folder of {known}.")
+                raise InputError.single(folder, f"holds {record.label}; `python -m sim {reader}` reads the folder "
+                                        f"of {known}.")
             if record.status != FINISHED and not unfinished:
                 raise InputError.single(folder, f"the {word} in this folder did not finish (it was interrupted, or "
                                         "stopped by an error such as a full disk), so its tables are partial or "

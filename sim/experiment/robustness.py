@@ -132,14 +132,10 @@ def run_robustness(req: RobustnessRequest, say: Callable[[str], None] | None = N
     identity = {"scenario": experiment_fingerprint(req.loaded), "points": req.points}
     base = req.loaded.base
     with ClaimedFolder(req.out or default_folder(req.loaded, prefix="robustness-"), "robustness", identity,
-                       f"scenario '{base.name}', seed {base.seed}, {req.points} points", req.command, differs="scenario, seed or number of points", kept=(*STORE_FILES, LOG),
-                       force=req.force, resume=req.resume, made=req.out is None) as claim:
-        try:
-            executor = make_executor(req.executor, req.workers, req.scheduler)
-        except BaseException:
-            claim.abandon()  # nothing ran: the same command can simply be run again
-            raise
-        with executor:
+                       f"scenario '{base.name}', seed {base.seed}, {req.points} points", req.command,
+                       differs="scenario, seed or number of points", kept=(*STORE_FILES, LOG), force=req.force,
+                       resume=req.resume, made=req.out is None) as claim:
+        with claim.starting(lambda: make_executor(req.executor, req.workers, req.scheduler)) as executor:
             outcome = _run(req, claim.folder, executor, say)
         claim.finished()
         if req.report:

@@ -1,8 +1,9 @@
 """Writing a run's results folder.
 
 Every file is written whole under a private temporary name and renamed
-(:mod:`sim.results.atomic`), so no reader ever sees half a file. The folder holds the fully resolved scenario, the manifest (seed,
-version, git commit, wall time, events) and the tables, so anyone can rerun it.
+(:mod:`sim.results.atomic`), so no reader ever sees half a file. The folder
+holds the fully resolved scenario, the manifest (seed, version, git commit,
+wall time, events) and the tables, so anyone can rerun it.
 """
 
 from __future__ import annotations
