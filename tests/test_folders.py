@@ -362,14 +362,21 @@ def test_two_runs_started_in_the_same_second_get_their_own_folders(
     assert len(first.summary) == len(second.summary) == 2
 
 
-def test_the_api_speaks_python_when_a_folder_is_refused(files: Path, tmp_path: Path) -> None:
+def test_the_api_speaks_python_when_a_folder_is_refused(files: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
-    sim.api.run(files / "small.yaml", replications=1, workers=1, out=out)
+    _interrupt_after(monkeypatch, 1)
+    with pytest.raises(sim.experiment.experiment.Interrupted):
+        sim.api.run(files / "small.yaml", replications=1, workers=1, out=out)
+    monkeypatch.undo()
     with pytest.raises(ValueError) as refused:
         sim.api.run(files / "small.yaml", replications=1, workers=1, out=out)
     assert isinstance(refused.value, OutputError)
     text = str(refused.value)
-    assert "resume=True" in text and "force=True" in text and "--" not in text
+    assert "resume=True" in text and "force=True" in text and "out=" in text and "--" not in text
+    sim.api.run(files / "small.yaml", replications=1, workers=1, out=out, resume=True)
+    with pytest.raises(ValueError, match="Pass force=True to run it again there, or choose another out="):
+        sim.api.run(files / "small.yaml", replications=1, workers=1, out=out)
 
 
 @pytest.mark.parametrize(("arguments", "words"), [

@@ -136,14 +136,14 @@ class ClaimedFolder:
         folder, opt = self.folder, self.options
         others = sorted(p.name for p in folder.iterdir() if p.name not in (LOCK_NAME, RECORD))
         if self.resume:
-            raise self._refuse(f"there is no interrupted {_word(self.kind)} to resume in {folder}: it holds no "
-                               f"{_word(self.kind)} written by the tool. Run without {opt.resume}, into a new or "
-                               f"empty {opt.out} folder.")
+            raise self._refuse(f"there is no interrupted {_word(self.kind)} to resume in {folder}: it has no record "
+                               f"of one ({RECORD}; a folder of an older version of the tool has none either). Run "
+                               f"without {opt.resume}, into a new or empty {opt.out} folder.")
         if others and not self.force:
             beside = (f", or pass {opt.force} to write beside the files there (the tool never replaces nor removes "
                       "a file it did not write)") if self.can_force else ""
             raise self._refuse(f"the results folder {folder} is not empty and holds no {_word(self.kind)} written "
-                               f"by the tool; choose another {opt.out}{beside}.")
+                               f"by this version of the tool (no {RECORD}); choose another {opt.out}{beside}.")
         clash = [name for name in self.kept if os.path.lexists(folder / name)]
         if clash:
             raise self._refuse(f"the results folder {folder} holds {', '.join(clash)}, which no experiment of the "
@@ -161,10 +161,13 @@ class ClaimedFolder:
         folder, opt = self.folder, self.options
         word = _word(self.kind)
         if not (self.resume or self.continues):
-            state = "finished" if record.status == FINISHED else "interrupted"
-            raise self._refuse(f"the results folder {folder} is not empty: it holds {state} {record.label}, of "
-                               f"this same experiment. Pass {opt.resume} to finish it (or to add replications), "
-                               f"{opt.force} to start over, or choose another {opt.out}.")
+            if record.status == FINISHED and not any(os.path.lexists(folder / n) for n in self.kept):
+                raise self._refuse(f"the results folder {folder} is not empty: it holds {record.label}, finished. "
+                                   f"Pass {opt.force} to run it again there, or choose another {opt.out}.")
+            raise self._refuse(f"the results folder {folder} is not empty: it holds {record.label}, not finished "
+                               f"(or with replications that failed). Pass {opt.resume} to finish it (with more or "
+                               f"fewer replications if you like), {opt.force} to start over, or choose another "
+                               f"{opt.out}.")
         if self.resume and record.status == FINISHED and not any(os.path.lexists(folder / n) for n in self.kept):
             raise self._refuse(f"the {word} in {folder} has finished: there is nothing to resume. Use {opt.force} "
                                f"to run it again there, or a new {opt.out} folder.")
