@@ -95,7 +95,7 @@ def test_resume_after_a_model_change_reruns_what_the_old_model_made(
     assert _run(small, out, "--workers", "1", "--resume") == 0
     err = capsys.readouterr().err
     assert "2 replication(s) finished before were made with another version of the model's source code" in err
-    assert "Resumed:" not in err  # nothing was reused
+    assert "Resumed: 0 replication(s) reused" in err and "had not finished (4) or were run again (2" in err
     assert sorted(calls) == [(v, r) for v in ("base", "fast") for r in range(3)]
     _same_tables(out, tmp_path / "clean")
 

@@ -98,15 +98,13 @@ def test_scale_keeps_whole_numbers_at_least_one_and_set_puts_the_value() -> None
 def test_a_range_needs_provenance_and_a_path_that_fits() -> None:
     with pytest.raises(ValueError, match="provenance"):
         UncertainParameter(paths=["rate"], low=0, high=1, provenance="guess")
-    from sim.experiment.robustness import point_scenarios
-
-    loaded = load_scenario_text(textwrap.dedent("""\
-        name: bad
-        uncertainty:
-          - {paths: ["counties[*].inspector"], low: 1, high: 2, integer: true, provenance: "assumption: x"}
-        """), "bad.yaml")
-    with pytest.raises(InputError, match="inspectors"):
-        point_scenarios(loaded, np.array([[1.0]]))
+    with pytest.raises(InputError, match="inspectors") as bad:  # when the file is loaded, with line and column
+        load_scenario_text(textwrap.dedent("""\
+            name: bad
+            uncertainty:
+              - {paths: ["counties[*].inspector"], low: 1, high: 2, integer: true, provenance: "assumption: x"}
+            """), "bad.yaml")
+    assert bad.value.render().count("bad.yaml:3:14:") == 1
 
 
 # -- end to end --------------------------------------------------------------------------
