@@ -13,6 +13,7 @@ from sim.errors import InputError
 from sim.report.parameters import parameter_rows
 from sim.results.output import resolved_scenario
 from sim.scenario.loader import load_scenario, load_scenario_text
+from sim.scenario.schema import Scenario
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
@@ -208,3 +209,40 @@ def test_a_csv_and_strata_in_one_file_are_still_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_scenario(path)
     assert "not both" in str(err.value)
+
+
+# -- the bundled files -------------------------------------------------------------------------------
+
+POLICY_FILES = sorted(p.name for p in SCENARIOS.glob("*.yaml")
+                      if p.name != DEFAULT.name and "variants" in yaml.safe_load(p.read_text(encoding="utf-8")))
+
+
+def test_every_bundled_file_validates() -> None:
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        assert cli(["validate", str(path)]) == 0, path.name
+
+
+@pytest.mark.parametrize("name", POLICY_FILES)
+def test_a_policy_file_extends_the_default_and_states_only_what_differs(name: str) -> None:
+    from sim.scenario.authoring import set_keys, value_at
+
+    path = SCENARIOS / name
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert raw.get("extends") == DEFAULT.name, f"{name} should start from {DEFAULT.name}"
+    parent, child = load_scenario(DEFAULT).base, load_scenario(path).base
+    own = {k: v for k, v in raw.items() if k not in ("extends", "variants", "provenance")}
+    restated = [key for key, parts in set_keys(own, child, parent)
+                if value_at(parent, parts) == value_at(child, parts)]
+    assert not restated, f"{name} restates values of {DEFAULT.name}: {restated}"
+
+
+def test_the_policy_files_are_found() -> None:
+    assert {"fast-track.yaml", "coverage-111.yaml", "loan-timing.yaml"} <= set(POLICY_FILES)
+
+
+def test_the_default_declares_what_nobody_published() -> None:
+    # the ranges the policy files' robustness runs draw from come from the default, once
+    base = load_scenario(DEFAULT).base
+    assert len(base.uncertainty) >= 6
+    assert load_scenario(SCENARIOS / "fast-track.yaml").base.uncertainty == base.uncertainty
+    assert Scenario().uncertainty == []
