@@ -94,7 +94,7 @@ def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tup
     if not params:
         raise InputError.single(file, "the scenario declares no uncertainty: section, so there is nothing to draw "
                                 "for --robustness; list the uncertain parameters with ranges and provenance "
-                                "(see the README, Robustness).", key="uncertainty")
+                                "(see docs/analysis/robustness.md).", key="uncertainty")
     # the section's paths, types and ends were checked when the file was loaded (sim.scenario.loader)
     variants = [(name, sc.model_dump(mode="json", by_alias=True)) for name, sc in loaded.all_variants()]
     out: list[list[tuple[str, Scenario]]] = []

@@ -285,7 +285,7 @@ def cohort_notices(scenarios: list[tuple[str, Any]]) -> list[str]:
                 seen.setdefault((s.name, s.cohort_size), []).append(name)
     return [f"stratum '{stratum}' is simulated in cohorts of {k} identical firms ({', '.join(where)}): its shares vary "
             f"more between replications, and each cohort brings {k} services at once to the queues; compare with a "
-            "smaller cohort_size before trusting a result (README: Very large strata)."
+            "smaller cohort_size before trusting a result (docs/scenarios.md, 'Very large strata')."
             for (stratum, k), where in seen.items()]
 
 
