@@ -55,7 +55,7 @@ def _doc(cls: type[Module], rows: list[reference.Row]) -> ModuleDoc:
     uses = [p for p in inspect.signature(connect).parameters if p != "self"] if connect else []
     return ModuleDoc(
         name=cls.name, kind="mechanism" if cls in MODULES else "relief measure", source=source,
-        summary=inspect.cleandoc(cls.__doc__ or ""), about=inspect.cleandoc((module.__doc__ if module else "") or ""),
+        summary=inspect.cleandoc(cls.__doc__ or getattr(getattr(cls, "Config", None), "__doc__", None) or ""), about=inspect.cleandoc((module.__doc__ if module else "") or ""),
         explanation=explanation.read_text(encoding="utf-8").strip() if explanation.is_file() else "",
         sections=sections, streams=cls.STREAMS, outcomes=cls.OUTCOMES, metrics=cls.METRICS, series=cls.SERIES,
         hooks=[h for h in HOOKS if getattr(cls, h) is not getattr(Module, h)], uses=uses,

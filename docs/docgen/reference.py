@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from sim.scenario.authoring import plain
 from sim.scenario.params import field_meta
 from sim.scenario.schema import Scenario
 
@@ -173,18 +174,8 @@ def show(value: Any) -> str:
             if all(names):
                 return f"{len(value)}: " + ", ".join(str(n) for n in names)
             return f"{len(value)} entries"
-        return _short(json.dumps(_plain(value), ensure_ascii=False))
+        return _short(json.dumps(plain(value), ensure_ascii=False))
     return str(value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 def _num(v: Any) -> str:

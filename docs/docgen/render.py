@@ -62,7 +62,15 @@ class Run:
         return s.get("mean") if s else None
 
     def diff(self, metric: str, variant: str, reference: str = "base") -> Json | None:
-        return (self.data["diffs"].get(metric) or {}).get(f"{variant}|{reference}")
+        """Variant − reference, from the pair as the run wrote it either way round."""
+        pairs = self.data["diffs"].get(metric) or {}
+        if f"{variant}|{reference}" in pairs:
+            return pairs[f"{variant}|{reference}"]
+        other = pairs.get(f"{reference}|{variant}")
+        if other is None:
+            return None
+        flip = {k: (None if other.get(k) is None else -other[k]) for k in ("diff", "high", "low")}
+        return {"diff": flip["diff"], "low": flip["high"], "high": flip["low"], "n": other.get("n")}
 
     def km(self, variant: str = "base") -> Json | None:
         return self.data.get("km", {}).get(variant)

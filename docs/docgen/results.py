@@ -60,7 +60,9 @@ def run_figures(folder: Path, metrics: list[str], references: tuple[str, ...] = 
     comparison = folder / "comparison.csv"
     if comparison.is_file():
         table = pd.read_csv(comparison)
-        kept = table["metric"].isin(present) & table["reference"].isin(references)
+        # a pair is kept whichever way --all-pairs wrote it (the later variant against the earlier)
+        kept = table["metric"].isin(present) & (table["reference"].isin(references)
+                                                 | table["variant"].isin([r for r in references if r != "base"]))
         for row in table[kept].itertuples():
             out["diffs"].setdefault(row.metric, {})[f"{row.variant}|{row.reference}"] = {
                 "diff": _r(row.mean_difference), "low": _r(row.ci_low), "high": _r(row.ci_high), "n": int(row.n)}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from docgen import ROOT
 from docgen.results import Json, _r, discovery, robustness, run_figures, series_at, sweep
@@ -189,8 +190,10 @@ def discovery_study(ws: Workspace) -> Json:
             "approval.rework_probability": base.approval.rework_probability,
             "workforce.attrition_share": base.workforce.attrition_share,
             "calendar.restart_ban_until_day": base.calendar.restart_ban_until_day}
+    spec = yaml.safe_load((ws.root / "scenarios" / "sweep-uncertainties.yaml").read_text(encoding="utf-8"))
+    ranges = {k: [v.get("low"), v.get("high")] for k, v in (spec.get("uncertainties") or {}).items()}
     return {"sweep": sweep(folder, ["mean_restart_day", "failed_share"]), "discovery": discovery(folder),
-            "base_values": {k: _r(v) for k, v in here.items()}, "threshold": DISCOVERY_THRESHOLD,
+            "base_values": {k: _r(v) for k, v in here.items()}, "ranges": ranges, "threshold": DISCOVERY_THRESHOLD,
             "commands": rec.commands}
 
 

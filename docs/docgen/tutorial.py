@@ -9,6 +9,8 @@ results folders.
 
 from __future__ import annotations
 
+import shutil
+
 from docgen.results import Json, robustness, run_figures
 from docgen.studies import COMMON
 from docgen.workspace import Workspace
@@ -67,6 +69,8 @@ READ_AFTER = {"fast_track": ("fast_track", "fast-track"), "compare": ("against_f
 def tutorial(ws: Workspace) -> Json:
     out: Json = {"steps": {}, "commands": []}
     results = ws.root / "results" / "tutorial"
+    shutil.rmtree(results, ignore_errors=True)  # a kept workspace: the commands start from nothing, as a reader's
+    (ws.root / "my-city.yaml").unlink(missing_ok=True)
     for key, command in steps(ws):
         captured = ws.run(command)
         out["steps"][key] = {"command": command, "output": captured.output, "seconds": round(captured.seconds, 1)}

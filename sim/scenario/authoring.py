@@ -117,7 +117,7 @@ def provenance_after(own: dict[str, Any], own_notes: dict[str, str], inherited: 
     """
     out = dict(inherited)
     for key, parts in set_keys(own, after, before):
-        if _plain(value_at(before, parts)) == _plain(value_at(after, parts)):
+        if plain(value_at(before, parts)) == plain(value_at(after, parts)):
             continue
         for k in [k for k in out if _covers(key, k)]:
             del out[k]
@@ -190,13 +190,14 @@ def _model_dict(value: Any) -> bool:
     return isinstance(value, dict) and bool(value) and all(_section(v) for v in value.values())
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A validated value as plain data (models dumped as the scenario file writes them), for comparison."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True)
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 
