@@ -65,7 +65,7 @@ def record(study: Study, data: Json, quick: bool, started: str) -> Json:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+    parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", metavar="STUDY", choices=[s.name for s in (*ALL, BENCHMARK)],
                         help="run only these studies (the others' records are kept)")

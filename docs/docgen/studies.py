@@ -63,7 +63,7 @@ class Recorder:
 
     def robust(self, file: str, points: int, out: str) -> Json:
         """``run --robustness``: the variants over the default's declared uncertainty."""
-        n = min(points, 3) if self.ws.quick else points
+        n = min(points, 2) if self.ws.quick else points
         folder = self(f"python -m sim run scenarios/{file} --robustness {n} -r 1 --out results/docs/{out} "
                       "--force --no-report -q")
         assert folder is not None
