@@ -12,10 +12,13 @@ is evaluated on its own (its seed comes from its replication) and gives its
 own result.
 
 A job that raises comes back with its traceback instead of a value, so one
-faulty replication does not stop the others, nor the rest of its batch.
+faulty replication does not stop the others, nor the rest of its batch. A job
+whose worker dies (killed, out of memory, even half-way through sending its
+result back) is run again, and reported as failed only once it has taken
+MAX_LOSSES workers down with it; each loss is a note on stderr.
 Ctrl-C (KeyboardInterrupt) is for the main process: local workers ignore it,
 and the executor ends them at once when the caller stops iterating (one clean
-interrupt, no traceback per worker).
+interrupt, no traceback per worker, whatever state the workers are in).
 """
 
 from __future__ import annotations
@@ -25,17 +28,18 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import ClusterError, InputError
 from sim.experiment.batching import Batches
+from sim.experiment.worker_pool import Lost, Unsent, WorkerPool
 
 Evaluate = Callable[[Any, int], Any]
 EXECUTORS = ("local", "dask")
@@ -132,7 +136,8 @@ class Executor:
 
 
 class LocalExecutor(Executor):
-    """A pool of local worker processes; with one worker (or one job), runs in this process.
+    """A pool of local worker processes (:mod:`sim.experiment.worker_pool`); with one worker (or one job),
+    runs in this process.
 
     The pool starts with the first parallel call of :meth:`run` and is kept for the next ones (a
     calibration runs a few jobs per candidate) until :meth:`close`.
@@ -142,76 +147,85 @@ class LocalExecutor(Executor):
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: WorkerPool[list[Job], list[Completed]] | None = None
 
     def run_grouped(self, jobs: list[Job]) -> Iterator[list[Completed]]:
         if self.workers <= 1 or len(jobs) <= 1:
             for job in jobs:
                 yield [run_job(job)]
             return
-        losses: dict[str, int] = {}  # job key -> pools that broke while it was queued or running
+        losses: dict[str, int] = {}  # job key -> workers that died running it
         batches = Batches(jobs, self.workers)
-        while batches:
-            pool = self._start()
-            lost: list[Job] = []
-            broken = False
-            pending: dict[Future[list[Completed]], list[Job]] = {}
-            try:
-                while pending or (batches and not broken):
-                    # a few batches out at a time: a pool that breaks loses only those, and each
-                    # wait below looks at every future still out
-                    while not broken and batches and len(pending) < batches.in_flight():
-                        batch = batches.take()
-                        try:
-                            pending[pool.submit(run_batch, batch)] = batch
-                        except BrokenProcessPool:  # a worker died since the last wait: this batch never left
-                            batches.give_back(batch)
-                            broken = True
-                    if not pending:
-                        break
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    arrived: list[Completed] = []
-                    for fut in done:
-                        batch = pending.pop(fut)
-                        try:
-                            arrived.extend(fut.result())
-                        except BrokenProcessPool:  # a worker died (killed by the system, e.g. out of memory)
-                            lost.extend(batch)
-                            broken = True
-                    for result in arrived:
-                        batches.observe(result.wall_seconds)
-                    if arrived:
-                        yield arrived
-            except BaseException:  # Ctrl-C, or the caller stopped early (GeneratorExit)
-                self._pool = None
-                _stop(pool)
-                raise
-            if not broken:
-                return
-            # the pool is unusable once a worker died: every batch it had not finished is lost with it.
-            # Rerun their jobs one per batch on a fresh pool; a job lost MAX_LOSSES times is probably
-            # what kills its worker.
-            self._pool = None
-            _stop(pool)
-            failed: list[Completed] = []
-            for job in lost:
-                losses[job.key] = losses.get(job.key, 0) + 1
-                if losses[job.key] >= MAX_LOSSES:
-                    failed.append(Completed(job.key, None, 0.0, _worker_died(losses[job.key])))
-                else:
-                    batches.retry(job)
-            if failed:
-                yield failed
-
-    def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_signals)
-        return self._pool
+            self._pool = WorkerPool(self.workers, run_batch, initializer=_worker_signals)
+        pool = self._pool
+        try:
+            while batches or pool.outstanding():
+                while batches and pool.room() > 0:
+                    pool.submit(batches.take())
+                done, lost = pool.wait()
+                arrived: list[Completed] = []
+                for batch, results in done:
+                    if isinstance(results, Unsent):
+                        arrived.extend(Completed(job.key, None, 0.0, results.traceback) for job in batch)
+                        continue
+                    for result in results:
+                        batches.observe(result.wall_seconds)
+                    arrived.extend(results)
+                for gone in lost:
+                    arrived.extend(self._rerun(gone, batches, losses))
+                if arrived:
+                    yield arrived
+        except BaseException:  # Ctrl-C, or the caller stopped early (GeneratorExit): end the workers now
+            self._pool = None
+            pool.kill()
+            raise
+
+    def _rerun(self, gone: Lost[list[Job]], batches: Batches[Job], losses: dict[str, int]) -> list[Completed]:
+        """Hand out again the jobs of a worker that died; those it died running MAX_LOSSES times fail.
+
+        The batches waiting behind the one it ran never started: they go back as they were. The jobs of
+        the one it ran go again one per batch, so that a job that kills its worker takes no other down.
+        """
+        for batch in reversed(gone.waiting):
+            batches.give_back(batch)
+        failed: list[Completed] = []
+        for job in gone.running:
+            losses[job.key] = losses.get(job.key, 0) + 1
+            if losses[job.key] >= MAX_LOSSES:
+                failed.append(Completed(job.key, None, 0.0, _worker_died(losses[job.key])))
+            else:
+                batches.retry(job)
+        again = len(gone.running) - len(failed)
+        said = [f"its {again} job(s) are run again"] if again else []
+        if failed:
+            said.append(f"{len(failed)} job(s) running each time {MAX_LOSSES} workers died are reported as failed")
+        notice(f"a worker process {_exit_reason(gone.exitcode)} before its result was back; {'; '.join(said)}.")
+        return failed
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True)
+            self._pool.close()
             self._pool = None
+
+
+def notice(message: str) -> None:
+    """Tell the planner about something the run got over (a worker lost): one line on stderr, above the
+    progress bar if one is drawn."""
+    from tqdm import tqdm
+
+    tqdm.write(f"note: {message}", file=sys.stderr)
+
+
+def _exit_reason(exitcode: int | None) -> str:
+    """How a worker process ended, in words: 'was killed (SIGKILL)' or 'exited with code 1'."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"was killed ({name}{', e.g. by the out-of-memory killer' if name == 'SIGKILL' else ''})"
+    return f"exited with code {exitcode}" if exitcode is not None else "died"
 
 
 def _worker_died(times: int) -> str:
@@ -238,17 +252,6 @@ def _worker_signals() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Cancel queued jobs and end the workers now, without waiting for running replications."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())  # no public API to end running work
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in procs:
-        if proc.is_alive():
-            proc.terminate()
-    for proc in procs:
-        proc.join(timeout=5)
 
 
 class DaskExecutor(Executor):
