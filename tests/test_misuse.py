@@ -327,7 +327,7 @@ def test_a_run_that_kills_its_worker_every_time_fails_alone(
 @pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
 def test_dask_workers_killed_mid_sweep_have_their_runs_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                              batch: int) -> None:
-    from sim.experiment.executors import DaskExecutor
+    from sim.experiment.dask_executor import DaskExecutor
 
     monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
     batches_of(monkeypatch, batch)
@@ -342,7 +342,7 @@ def test_dask_workers_killed_mid_sweep_have_their_runs_rerun(tmp_path: Path, mon
 @pytest.mark.slow
 def test_a_dask_batch_that_kills_its_workers_is_split_and_only_the_guilty_run_fails(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sim.experiment.executors import DaskExecutor
+    from sim.experiment.dask_executor import DaskExecutor
 
     sizes = batches_of(monkeypatch, 3)
     with DaskExecutor(2) as executor:
@@ -372,11 +372,10 @@ def test_a_dask_cluster_that_loses_every_worker_is_exit_2_not_a_hang(
 
     from distributed import LocalCluster
 
-    import sim.experiment.executors
     from sim.errors import ClusterError
-    from sim.experiment.executors import DaskExecutor
+    from sim.experiment.dask_executor import DaskExecutor
 
-    monkeypatch.setattr(sim.experiment.executors, "DASK_WORKERS_TIMEOUT", 3.0)
+    monkeypatch.setenv("SIM_WORKER_START_TIMEOUT", "3")
     root = Path(__file__).parent.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
     with LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster:
@@ -439,9 +438,9 @@ def test_a_scheduler_address_that_never_answers_is_exit_2_in_bounded_time(
         small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import time
 
-    import sim.experiment.executors
+    import sim.experiment.dask_executor
 
-    monkeypatch.setattr(sim.experiment.executors, "DASK_CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(sim.experiment.dask_executor, "CONNECT_TIMEOUT", 1.0)
     listener, port = _silent_listener()
     try:
         t0 = time.monotonic()

@@ -1,4 +1,5 @@
-"""Where replications execute: in this process, a local process pool, or a Dask cluster.
+"""Where replications execute: in this process, a local process pool, or a Dask cluster
+(:mod:`sim.experiment.dask_executor`).
 
 One interface for every command (``run``, ``sweep``, ``calibrate``): an
 executor takes independent jobs and yields their results as they finish, in
@@ -23,36 +24,24 @@ interrupt, no traceback per worker, whatever state the workers are in).
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import Any
 
-from sim.errors import ClusterError, InputError
+from sim.errors import InputError
 from sim.experiment.batching import Batches
 from sim.experiment.worker_pool import Lost, Unsent, WorkerPool
 
 Evaluate = Callable[[Any, int], Any]
 EXECUTORS = ("local", "dask")
 WATCHDOG_SECONDS = 1.0  # how often a local worker checks that its parent is alive
-DASK_WORKERS_TIMEOUT = 30.0  # seconds to wait for a scheduler to have a worker (at the start, or after losing all)
-DASK_CONNECT_TIMEOUT = 10.0  # seconds for a scheduler address to answer at all
-DASK_POLL_SECONDS = 0.02  # how often a Dask run checks for results (and hands out the next batches)
-DASK_CHECK_SECONDS = 1.0  # how often it asks the scheduler for its workers (batches to keep out; none left: timeout)
 MAX_LOSSES = 3  # a job whose worker died this many times is reported as failed, not retried
-LOCAL_CLUSTER_CONFIG = {  # Dask settings of a LocalCluster we start (an existing cluster keeps its own)
-    "distributed.worker.profile.enabled": False,  # the dashboard's profile: a stack sample every 10 ms
-    "distributed.admin.tick.interval": "1s",  # the check that the event loop is not blocked (20 ms)
-}
 
 
 def default_workers() -> int:
@@ -193,7 +182,7 @@ class LocalExecutor(Executor):
         for job in gone.running:
             losses[job.key] = losses.get(job.key, 0) + 1
             if losses[job.key] >= MAX_LOSSES:
-                failed.append(Completed(job.key, None, 0.0, _worker_died(losses[job.key])))
+                failed.append(Completed(job.key, None, 0.0, worker_died(losses[job.key])))
             else:
                 batches.retry(job)
         again = len(gone.running) - len(failed)
@@ -228,7 +217,7 @@ def _exit_reason(exitcode: int | None) -> str:
     return f"exited with code {exitcode}" if exitcode is not None else "died"
 
 
-def _worker_died(times: int) -> str:
+def worker_died(times: int) -> str:
     return (f"WorkerDied: the worker process running this job died {times} times (killed by the operating system, "
             "most often for lack of memory, or by a signal); it was not run to the end. Lower --workers or the "
             "population so that each worker has enough memory.\n")
@@ -254,190 +243,6 @@ def _worker_signals() -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-class DaskExecutor(Executor):
-    """dask.distributed: a LocalCluster of worker processes, or an existing cluster's scheduler.
-
-    Workers of an existing cluster must have this package installed (same version).
-    """
-
-    name = "dask"
-
-    def __init__(self, workers: int, scheduler: str | None = None) -> None:
-        import dask
-        from distributed import Client, LocalCluster
-
-        self._cluster: Any = None
-        if scheduler:
-            _probe(scheduler)
-            try:
-                self._client = Client(scheduler, timeout="15s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise InputError.single("--scheduler", f"cannot reach the Dask scheduler at {scheduler}: {exc}. "
-                                        "Give the address printed by `dask scheduler`, e.g. tcp://10.0.0.5:8786.") from None
-            try:  # a scheduler without workers would take the jobs and never run them
-                self._client.wait_for_workers(1, timeout=DASK_WORKERS_TIMEOUT)
-            except (TimeoutError, OSError) as exc:
-                self._client.close()
-                raise InputError.single("--scheduler", f"the Dask scheduler at {scheduler} has no worker "
-                                        f"(waited {DASK_WORKERS_TIMEOUT:g} s: {type(exc).__name__}). Start workers "
-                                        f"with `dask worker {scheduler}` on machines with this package "
-                                        "installed.") from None
-            self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
-        else:
-            self.workers = max(1, workers)
-            # Ctrl-C in a terminal reaches every process of the group: worker processes started while
-            # SIGINT is ignored keep ignoring it (it survives exec), so only this process stops, closes
-            # the cluster and prints one message, not a traceback per worker. Their logs of the
-            # connection closing under them are silenced for the same reason; failures come back as jobs'.
-            # The workers' own sampling profiler and 20 ms event-loop tick take the GIL from a running
-            # replication dozens of times a second: 6–19 % of a default-size run. Nobody reads them here.
-            with _sigint_ignored(), dask.config.set(LOCAL_CLUSTER_CONFIG):
-                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                             dashboard_address=":0", silence_logs=logging.CRITICAL)
-            self._client = Client(self._cluster)
-
-    def run_grouped(self, jobs: list[Job]) -> Iterator[list[Completed]]:
-        """Results as they finish. A batch on a worker that dies is rerun by the scheduler on another one;
-        a batch that killed more workers than Dask allows (``distributed.scheduler.allowed-failures``, 3)
-        has its jobs rerun one per task, and a single job that does so is reported as failed; a cluster
-        left without any worker (or scheduler) for DASK_WORKERS_TIMEOUT seconds is a ClusterError, never
-        a wait for ever."""
-        from distributed import as_completed
-
-        if not jobs:
-            return
-        batches = Batches(jobs, self.workers)
-        deaths: dict[str, int] = {}  # job key -> workers that died running a batch that held it
-        pending: dict[Any, list[Job]] = {}
-        ready = as_completed(loop=self._client.loop)
-        in_flight = batches.in_flight()
-        try:
-            without_workers_since: float | None = None
-            checked = time.monotonic()  # when the scheduler was last asked for its workers
-            while batches or pending:
-                while batches and len(pending) < in_flight:
-                    batch = batches.take()
-                    fut = self._client.submit(run_batch, batch, pure=False, retries=0)
-                    pending[fut] = batch
-                    ready.add(fut)
-                progressed = False
-                arrived: list[Completed] = []
-                for fut in ready.next_batch(block=False):
-                    results = self._results(fut, pending[fut], batches, deaths)
-                    if results is None:  # its result was lost with a worker: wait for it again
-                        ready.add(fut)
-                        continue
-                    del pending[fut]
-                    progressed = True
-                    arrived.extend(results)
-                if arrived:
-                    yield arrived
-                now = time.monotonic()
-                if now - checked >= DASK_CHECK_SECONDS:
-                    checked = now
-                    count = self._worker_count()
-                    if count:  # workers of an existing cluster may come and go
-                        in_flight = batches.in_flight(count)
-                        without_workers_since = None
-                    elif not progressed:
-                        without_workers_since = without_workers_since or now
-                if progressed:
-                    without_workers_since = None
-                    continue
-                if without_workers_since is not None and now - without_workers_since > DASK_WORKERS_TIMEOUT:
-                    left = len(batches) + sum(len(b) for b in pending.values())
-                    raise ClusterError(
-                        f"the Dask cluster has had no worker (or no scheduler) for {DASK_WORKERS_TIMEOUT:g} s with "
-                        f"{left} job(s) still to run; every run that finished is kept. Start workers (`dask "
-                        "worker ADDRESS`) and run the same command again (`run` with --resume) to finish.")
-                time.sleep(DASK_POLL_SECONDS)
-        finally:
-            with contextlib.suppress(Exception):  # the scheduler may be gone
-                self._client.cancel([f for f in pending if not f.done()])
-
-    def _results(self, fut: Any, batch: list[Job], batches: Batches[Job],
-                 deaths: dict[str, int]) -> list[Completed] | None:
-        """A finished batch's results; a batch that killed its workers is split, a single job failed.
-
-        None when the result does not arrive within DASK_WORKERS_TIMEOUT: the worker holding it died after
-        the batch finished, and the scheduler computes it again (or, without workers, never: the caller's
-        no-worker timeout then ends the run).
-        """
-        from distributed import KilledWorker
-
-        try:
-            results: list[Completed] = fut.result(timeout=DASK_WORKERS_TIMEOUT)
-        except TimeoutError:
-            return None
-        except KilledWorker as exc:
-            # the scheduler gives up once a task was on more than allowed_failures workers that died
-            allowed = int(exc.args[2]) if len(exc.args) > 2 else MAX_LOSSES - 1
-            for job in batch:
-                deaths[job.key] = deaths.get(job.key, 0) + allowed + 1
-            if len(batch) > 1:  # which job killed them is not known: each goes again alone
-                for job in batch:
-                    batches.retry(job)
-                return []
-            return [Completed(batch[0].key, None, 0.0, _worker_died(deaths[batch[0].key]))]
-        except CancelledError:  # the scheduler forgot it: it restarted or the connection was lost
-            raise ClusterError("the Dask scheduler dropped the jobs (it restarted, or the connection to it was "
-                               "lost); every run that finished is kept. Run the same command again (`run` with "
-                               "--resume) once the cluster is up.") from None
-        for result in results:
-            batches.observe(result.wall_seconds)
-        return results
-
-    def _worker_count(self) -> int:
-        try:
-            return len(self._client.scheduler_info().get("workers", {}))
-        except Exception:  # the scheduler does not answer: as good as no worker
-            return 0
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._client.close(timeout=10)
-        if self._cluster is not None:
-            with contextlib.suppress(Exception):
-                self._cluster.close(timeout=10)
-
-
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """SIGINT ignored while the block starts child processes (only the main thread may set handlers)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _probe(address: str) -> None:
-    """Refuse, within DASK_CONNECT_TIMEOUT, an address where nothing (or not a Dask scheduler) answers.
-
-    A Dask scheduler writes its handshake as soon as a connection opens; a listener that accepts and then
-    says nothing would otherwise keep the client waiting for ever.
-    """
-    if not address.startswith("tcp://"):
-        return  # tls:// and others: the client's own timeout
-    host, _, port = address.removeprefix("tcp://").rstrip("/").rpartition(":")
-    if not host or not port.isdigit():
-        return  # no explicit port: the client's default and its own timeout
-    fix = "Give the address printed by `dask scheduler`, e.g. tcp://10.0.0.5:8786."
-    try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=DASK_CONNECT_TIMEOUT) as sock:
-            sock.settimeout(DASK_CONNECT_TIMEOUT)
-            if not sock.recv(1):
-                raise OSError("the connection was closed at once")
-    except TimeoutError:
-        raise InputError.single("--scheduler", f"{address} accepts connections but does not answer as a Dask "
-                                f"scheduler (nothing within {DASK_CONNECT_TIMEOUT:g} s). {fix}") from None
-    except (OSError, ValueError) as exc:
-        raise InputError.single("--scheduler", f"cannot reach the Dask scheduler at {address}: {exc}. {fix}") from None
-
-
 def make_executor(kind: str | None, workers: int | None, scheduler: str | None = None) -> Executor:
     """``local`` (default) or ``dask`` (a scheduler address implies dask); workers default to one per core."""
     kind = kind or ("dask" if scheduler else "local")
@@ -445,6 +250,8 @@ def make_executor(kind: str | None, workers: int | None, scheduler: str | None =
         raise InputError.single("--scheduler", "a scheduler address needs --executor dask.")
     n = workers or default_workers()
     if kind == "dask":
+        from sim.experiment.dask_executor import DaskExecutor  # imports dask only when asked for
+
         return DaskExecutor(n, scheduler)
     if kind == "local":
         return LocalExecutor(n)
