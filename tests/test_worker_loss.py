@@ -22,6 +22,8 @@ from typing import Any
 import psutil
 import pytest
 
+from tests.conftest import SMALL_TWO_STRATA as SMALL
+
 ROOT = Path(__file__).parent.parent
 # the number of the write system call, which the sender is inside while a large result is half sent
 WRITE_SYSCALL = {"x86_64": 1, "aarch64": 64}.get(platform.machine())
@@ -110,9 +112,24 @@ def test_a_worker_killed_while_sending_its_result_has_its_job_rerun(tmp_path: Pa
     assert res.stdout.strip() == str(sorted((str(r), (r * 10, None)) for r in range(6)))
 
 
+def unpicklable_at_3(payload: Any, replication: int) -> Any:
+    return (lambda: replication) if replication == 3 else replication
+
+
+def test_a_result_that_cannot_be_sent_back_is_its_jobs_error() -> None:
+    from sim.experiment.executors import Job, LocalExecutor
+
+    jobs = [Job(str(r), 0, r, None, unpicklable_at_3) for r in range(6)]
+    with LocalExecutor(2) as executor:
+        got = {c.key: c for c in executor.run(jobs)}
+    assert {k: c.value for k, c in got.items() if c.error is None} == {str(r): r for r in range(6) if r != 3}
+    assert "pickle" in (got["3"].error or "")
+
+
 # -- a run on the command line ---------------------------------------------------------------------------
 
-# the child: `python -m sim ARGS` where the result of base replication 2 does ACTION while it is sent back
+# the child: `python -m sim ARGS` where the result of replication 2 of variant "fast" (run after most others)
+# does ACTION while it is sent back
 CLI_CHILD = """
 import sys
 from pathlib import Path
@@ -124,7 +141,7 @@ real, marker, action = runner.run_task, Path(sys.argv[1]), sys.argv[2]
 
 def run_task(task):
     result = real(task)
-    if (task.variant, task.replication) == ("base", 2) and _once(marker):
+    if (task.variant, task.replication) == ("fast", 2) and _once(marker):
         return MidSend(result, action)
     return result
 
@@ -193,9 +210,9 @@ def test_ctrl_c_ends_a_run_at_once_while_a_worker_is_stopped(tmp_path: Path) -> 
     _ends_at_the_first_signal(proc, out, workers)
 
 
-def _run_args(tmp_path: Path, out: Path, workers: int) -> list[str]:
-    scen = tmp_path / "bigger.yaml"
-    scen.write_text(BIGGER)
+def _run_args(tmp_path: Path, out: Path, workers: int, scenario: str = BIGGER) -> list[str]:
+    scen = tmp_path / "scenario.yaml"
+    scen.write_text(scenario)
     return ["run", str(scen), "--out", str(out), "--workers", str(workers), "-q", "--no-report"]
 
 
@@ -205,13 +222,14 @@ def test_a_run_whose_worker_dies_sending_a_result_finishes_with_the_same_tables(
     out = tmp_path / "out"
     try:
         res = subprocess.run([sys.executable, "-c", CLI_CHILD, str(tmp_path / "marker"), "kill",
-                              *_run_args(tmp_path, out, 2)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+                              *_run_args(tmp_path, out, 2, SMALL)], cwd=ROOT, capture_output=True, text=True,
+                             timeout=600)
     except subprocess.TimeoutExpired:
         pytest.fail("the run hung after a worker died while sending its result")
     assert res.returncode == 0, res.stderr
     assert "note: a worker process was killed (SIGKILL" in res.stderr
     serial = tmp_path / "serial"
-    assert subprocess.run([sys.executable, "-m", "sim", *_run_args(tmp_path, serial, 1)], cwd=ROOT,
+    assert subprocess.run([sys.executable, "-m", "sim", *_run_args(tmp_path, serial, 1, SMALL)], cwd=ROOT,
                           capture_output=True, timeout=600).returncode == 0
     for name in ("summary.csv", "enterprises.csv", "timeseries.csv"):
         assert (out / name).read_bytes() == (serial / name).read_bytes(), name
@@ -224,7 +242,7 @@ def test_ctrl_z_while_a_result_is_sent_then_kill_ends_the_run_at_once(tmp_path: 
     proc = subprocess.Popen([sys.executable, "-c", CLI_CHILD, str(tmp_path / "marker"), "stop",
                              *_run_args(tmp_path, out, 2)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
-    deadline = time.monotonic() + 300  # until the worker sending base#2 stops the job (Ctrl-Z)
+    deadline = time.monotonic() + 300  # until the worker sending fast#2 stops the job (Ctrl-Z)
     while psutil.Process(proc.pid).status() != psutil.STATUS_STOPPED and proc.poll() is None:
         assert time.monotonic() < deadline, "the job was never stopped"
         time.sleep(0.05)

@@ -60,9 +60,8 @@ class Lost(Generic[B]):
 class WorkerPool(Generic[B, R]):
     """``size`` worker processes that each run ``work(batch)`` on the batches handed to them.
 
-    Workers start when the first batches are handed out and again to replace any that died. Use as a
-    context manager: leaving the block normally lets the workers finish and exit; leaving it on an
-    exception (Ctrl-C included) kills them at once.
+    Workers start when the first batches are handed out and again to replace any that died. The owner
+    ends them: :meth:`close` when the work is done, :meth:`kill` when it is abandoned (Ctrl-C, an error).
     """
 
     def __init__(self, size: int, work: Callable[[B], R], initializer: Callable[[], None] | None = None) -> None:
@@ -71,15 +70,6 @@ class WorkerPool(Generic[B, R]):
         self._initializer = initializer
         self._workers: list[_Worker[B]] = []
         self._context = multiprocessing.get_context()
-
-    def __enter__(self) -> WorkerPool[B, R]:
-        return self
-
-    def __exit__(self, kind: object, *exc: object) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self.kill()
 
     def room(self) -> int:
         """How many more batches can be handed out now."""
@@ -106,15 +96,15 @@ class WorkerPool(Generic[B, R]):
         except (BrokenPipeError, ConnectionResetError):
             pass  # it died: wait() sees it gone and gives back every batch it held, this one included
 
-    def wait(self, timeout: float | None = None) -> tuple[list[tuple[B, R | Unsent]], list[Lost[B]]]:
+    def wait(self) -> tuple[list[tuple[B, R | Unsent]], list[Lost[B]]]:
         """Results that are back (each with its batch), and batches lost with workers that died.
 
-        Blocks until at least one of either, or ``timeout`` seconds (None: no limit).
+        Blocks until there is at least one of either (nothing handed out: returns at once).
         """
         busy = [w for w in self._workers if w.batches]
         if not busy:
             return [], []
-        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
+        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
         done: list[tuple[B, R | Unsent]] = []
         lost: list[Lost[B]] = []
         for worker in busy:
