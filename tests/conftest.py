@@ -39,6 +39,20 @@ variants:
       approval: {name: fast_track}
 """
 
+# Ten replications of about a second each: a run long enough to be interrupted, or to lose a worker, midway.
+BIGGER = """
+name: bigger
+horizon_days: 60
+replications: 5
+population:
+  strata:
+    - {name: firms, count: 300}
+variants:
+  fast:
+    policies:
+      approval: {name: fast_track}
+"""
+
 
 def tiny(**overrides: Any) -> Scenario:
     """A deterministic scenario: fixed durations, no rework, no problems, no outbreaks, no ban."""

@@ -9,6 +9,7 @@ or an environment setting), not a fixed figure.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import InputError
+from tests.conftest import BIGGER
 
 ROOT = Path(__file__).parent.parent
 
@@ -103,20 +105,6 @@ def test_a_worker_is_frozen_after_the_heartbeat_timeout_and_not_for_a_pause_of_t
 
 # -- the scheduler lost -----------------------------------------------------------------------------------
 
-BIGGER = """
-name: bigger
-horizon_days: 60
-replications: 5
-population:
-  strata:
-    - {name: firms, count: 300}
-variants:
-  fast:
-    policies:
-      approval: {name: fast_track}
-"""
-
-
 def _cluster(tmp_path: Path) -> tuple[list[subprocess.Popen[bytes]], str]:
     """A scheduler and two workers in their own processes, as `dask scheduler` and `dask worker` start them;
     the processes (the scheduler first) and the scheduler's address."""
@@ -131,8 +119,6 @@ def _cluster(tmp_path: Path) -> tuple[list[subprocess.Popen[bytes]], str]:
         time.sleep(0.1)
     procs += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(where),
                                 "--nthreads", "1", "--no-dashboard"], **quiet) for _ in range(2)]
-    import json
-
     return procs, str(json.loads(where.read_text())["address"])
 
 

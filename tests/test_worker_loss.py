@@ -22,6 +22,7 @@ from typing import Any
 import psutil
 import pytest
 
+from tests.conftest import BIGGER
 from tests.conftest import SMALL_TWO_STRATA as SMALL
 
 ROOT = Path(__file__).parent.parent
@@ -151,19 +152,6 @@ sys.exit(main(sys.argv[3:]))
 
 
 # -- Ctrl-C whatever the workers are doing ---------------------------------------------------------------
-
-BIGGER = """
-name: bigger
-horizon_days: 60
-replications: 5
-population:
-  strata:
-    - {name: firms, count: 300}
-variants:
-  fast:
-    policies:
-      approval: {name: fast_track}
-"""
 
 
 def _started_run(tmp_path: Path) -> tuple[subprocess.Popen[str], Path, list[int]]:
