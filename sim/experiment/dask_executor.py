@@ -37,7 +37,7 @@ from typing import Any
 
 from sim.errors import ClusterError, InputError
 from sim.experiment.batching import Batches
-from sim.experiment.executors import (
+from sim.experiment.jobs import (
     MAX_LOSSES,
     Completed,
     Executor,
