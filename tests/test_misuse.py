@@ -4,7 +4,9 @@ Each test reproduces one way a careless or hostile user (or the machine) can bre
 promise: a one-paragraph message naming the file, line or key and what is allowed, exit 2 for bad input
 or an unusable environment, never a traceback, and no finished work lost. (The folder lock, the resume
 command, fingerprints, the watchdog and --force are tested in tests/test_experiment.py; interruptions in
-tests/test_interrupt.py; disk-full while writing a run's files in tests/test_faults.py.)
+tests/test_interrupt.py; disk-full while writing a run's files in tests/test_faults.py; workers lost while
+sending a result, and Ctrl-C with stopped workers, in tests/test_worker_loss.py; frozen Dask workers, a lost
+scheduler and the waits for workers in tests/test_dask_faults.py.)
 """
 
 from __future__ import annotations
@@ -293,8 +295,8 @@ def _sweep_with(function: Any, executor: Any, out: Path) -> Any:
 
 
 @pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
-def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_pool(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], batch: int) -> None:
     from sim.experiment.executors import LocalExecutor
 
     monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
@@ -306,6 +308,8 @@ def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_pool(
     assert report.failed == 0 and report.ran == 8
     results = pd.read_csv(tmp_path / "out" / "results.csv")
     assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
+    assert (f"note: a worker process was killed (SIGKILL, e.g. by the out-of-memory killer) before its result was "
+            f"back; its {batch} job(s) are run again.") in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
