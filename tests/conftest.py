@@ -3,6 +3,7 @@ chosen size."""
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 import pytest
@@ -52,6 +53,17 @@ variants:
     policies:
       approval: {name: fast_track}
 """
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the commands the tests start, however pytest itself was started.
+
+    A command started in the background by a non-interactive shell (`pytest &` in a script) begins with
+    SIGINT ignored, and its children inherit that: the tests that send SIGINT to a run would then see it
+    finish instead of stop. With a handler of its own here, a child starts with the default instead.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def tiny(**overrides: Any) -> Scenario:

@@ -374,12 +374,11 @@ def test_a_dask_cluster_that_loses_every_worker_is_exit_2_not_a_hang(
     import sys
     import time
 
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
     from sim.errors import ClusterError
     from sim.experiment.dask_executor import DaskExecutor
 
-    monkeypatch.setenv("SIM_WORKER_START_TIMEOUT", "3")
     root = Path(__file__).parent.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
     with LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster:
@@ -388,6 +387,9 @@ def test_a_dask_cluster_that_loses_every_worker_is_exit_2_not_a_hang(
                                      "--no-nanny", "--nthreads", "1", "--no-dashboard"], cwd=root, env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
         try:
+            with Client(cluster) as client:  # both up (slow on a loaded machine) before the short wait applies
+                client.wait_for_workers(2, timeout=300)
+            monkeypatch.setenv("SIM_WORKER_START_TIMEOUT", "3")  # the wait once they are all gone
             with DaskExecutor(1, cluster.scheduler_address) as executor:
                 t0 = time.monotonic()
                 with pytest.raises(ClusterError, match="has had no worker") as caught:
