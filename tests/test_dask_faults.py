@@ -10,6 +10,7 @@ or an environment setting), not a fixed figure.
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -176,7 +177,7 @@ def test_the_worker_timeout_of_a_local_cluster_follows_its_measured_start_up(
     t0 = time.monotonic()
     with DaskExecutor(1) as executor:
         took = time.monotonic() - t0
-        assert START_UP_FACTOR * lag <= executor.worker_timeout <= START_UP_FACTOR * took
+        assert START_UP_FACTOR * lag <= executor.worker_timeout <= math.ceil(START_UP_FACTOR * took)  # whole seconds
     assert executor.worker_timeout > MIN_WORKER_TIMEOUT
 
 

@@ -86,7 +86,7 @@ class DaskExecutor(Executor):
             else:
                 self.workers = max(1, workers)
                 started = self._start_local_cluster()
-                self.worker_timeout = start_timeout or max(MIN_WORKER_TIMEOUT, START_UP_FACTOR * started)
+                self.worker_timeout = start_timeout or max(MIN_WORKER_TIMEOUT, math.ceil(START_UP_FACTOR * started))
         except BaseException:
             self.close()
             raise
