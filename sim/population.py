@@ -1,112 +1,28 @@
 """The enterprises of a run: drawn from strata or read from a CSV of real firms.
 
-The population is a struct of arrays (one numpy array per attribute), cheap
-for 100,000 firms. Enterprise i belongs to group ``group[i]`` (its stratum; 0
-for a CSV) at position ``local[i]`` within it; random streams are keyed by
-that pair, so changing one stratum's size does not move the draws of another.
-
-A stratum with ``cohort_size`` k > 1 is simulated in cohorts: each simulated
-enterprise stands for ``members[i]`` (up to k) identical firms that share
-every draw and every event (see README, Performance). :meth:`Population.expand`
-gives one row per firm for the results.
+The population itself is :class:`sim.model.population.Population`, a struct
+of arrays; here it is drawn from the scenario's strata (streams keyed by
+stratum, so changing one stratum's size does not move the draws of another)
+or read from a CSV of real firms. A stratum with ``cohort_size`` k > 1 is
+simulated in cohorts of k identical firms (see README, Performance).
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim.errors import InputError, InputProblem
+from sim.model.firm_classes import PRIORITIES, SIZE_CLASSES, size_code
+from sim.model.population import Population
 from sim.random_streams import Streams
 from sim.scenario.population_schema import MAX_ENTERPRISES
 from sim.scenario.schema import Scenario
 
-SIZE_CLASSES = ("above_scale", "sme", "micro")
-PRIORITIES = ("essential", "normal")
-
-
-@dataclass
-class Population:
-    """Attributes of every enterprise, one array each (length n)."""
-
-    ident: list[str]
-    group: np.ndarray  # int32, stratum index
-    local: np.ndarray  # int32, index within the stratum
-    group_sizes: list[int]
-    group_names: list[str]
-    county: np.ndarray  # int16, index into county_names
-    county_names: list[str]
-    sector: list[str]
-    size_class: np.ndarray  # int8, index into SIZE_CLASSES
-    essential: np.ndarray  # bool
-    high_tech: np.ndarray  # bool
-    gazelle: np.ndarray  # bool
-    new_project: np.ndarray  # bool
-    already_running: np.ndarray  # bool
-    workers: np.ndarray  # int32, >= 1
-    nonlocal_share: np.ndarray  # float
-    readiness: np.ndarray  # float
-    cash0: np.ndarray  # float, yuan
-    fixed_cost_per_day: np.ndarray  # float, yuan/day
-    revenue_per_day: np.ndarray  # float, yuan/day at full capacity
-    margin: np.ndarray  # float
-    members: np.ndarray  # int32, firms each simulated enterprise stands for (1; a cohort's size)
-
-    @property
-    def n(self) -> int:
-        """Simulated enterprises (a cohort counts once)."""
-        return len(self.group)
-
-    @property
-    def firms(self) -> int:
-        """Firms represented (a cohort counts its members)."""
-        return int(self.members.sum())
-
-    @property
-    def has_cohorts(self) -> bool:
-        return bool(len(self.members)) and int(self.members.max()) > 1
-
-    def expand(self) -> Population:
-        """One row per firm: every member of a cohort gets its cohort's attributes.
-
-        A member's id is its stratum's name and its index among the stratum's firms,
-        as it would be if the stratum were simulated firm by firm.
-        """
-        if not self.has_cohorts:
-            return self
-        rep = self.members
-
-        def r(a: np.ndarray) -> np.ndarray:
-            return np.repeat(a, rep)
-
-        ident: list[str] = []
-        sector: list[str] = []
-        start: dict[int, int] = {}
-        for i, m in enumerate(rep.tolist()):
-            g = int(self.group[i])
-            if m == 1:
-                ident.append(self.ident[i])
-            else:
-                first = start.get(g, 0)
-                name = self.ident[i].rsplit("#", 1)[0]
-                ident.extend(f"{name}-{first + k}" for k in range(m))
-            start[g] = start.get(g, 0) + m
-            sector.extend([self.sector[i]] * m)
-        return Population(
-            ident=ident, group=r(self.group), local=r(self.local), group_sizes=list(self.group_sizes),
-            group_names=list(self.group_names), county=r(self.county), county_names=list(self.county_names),
-            sector=sector, size_class=r(self.size_class), essential=r(self.essential), high_tech=r(self.high_tech),
-            gazelle=r(self.gazelle), new_project=r(self.new_project), already_running=r(self.already_running),
-            workers=r(self.workers), nonlocal_share=r(self.nonlocal_share), readiness=r(self.readiness),
-            cash0=r(self.cash0), fixed_cost_per_day=r(self.fixed_cost_per_day),
-            revenue_per_day=r(self.revenue_per_day), margin=r(self.margin),
-            members=np.ones(int(rep.sum()), dtype=np.int32),
-        )
-
+__all__ = ["CSV_COLUMNS", "Population", "build_population", "read_population_csv"]
 
 def build_population(scenario: Scenario, streams_seed: int, replication: int) -> Population:
     """The population of one replication (the same in every variant that keeps the population)."""
@@ -144,7 +60,7 @@ def _from_strata(scenario: Scenario, streams: Streams) -> Population:
             parts["county"].append(np.full(n, counties.index(s.county), dtype=np.int16))
         else:
             parts["county"].append(np.searchsorted(np.cumsum(weights), u[:, 0] * (1 - 1e-12), side="right").astype(np.int16))
-        parts["size"].append(np.full(n, SIZE_CLASSES.index(s.size_class), dtype=np.int8))
+        parts["size"].append(np.full(n, size_code(s.size_class), dtype=np.int8))
         essential = s.priority == "essential"
         parts["ess"].append(np.full(n, essential, dtype=bool))
         parts["ht"].append(u[:, 1] < s.high_tech_share)
@@ -213,8 +129,11 @@ def read_population_csv(path: Path, scenario: Scenario) -> Population:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError.single(file, "the population CSV is not UTF-8 text.", key="population.csv") from None
-    reader = csv.DictReader(text.splitlines())
-    header = reader.fieldnames or []
+    lines = _lines(text)
+    header = _split_line(lines[0]) if lines else []
+    if isinstance(header, tuple):
+        raise InputError.single(file, f"the header cannot be read: column {header[0]}: {header[1]}.", line=1,
+                                column=header[0])
     doubled = sorted({c for c in header if header.count(c) > 1})
     if doubled:
         places = "; ".join(f"'{c}' is column " + " and ".join(str(i + 1) for i, h in enumerate(header) if h == c)
@@ -235,19 +154,27 @@ def read_population_csv(path: Path, scenario: Scenario) -> Population:
     problems: list[InputProblem] = []
     rows: list[dict[str, object]] = []
     seen: set[str] = set()
-    for lineno, row in enumerate(reader, start=2):
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line:
+            continue  # a blank line is no enterprise
         if len(rows) >= MAX_ENTERPRISES:
             raise InputError.single(file, f"more than {MAX_ENTERPRISES:,} enterprises; refused.", line=lineno)
-        if None in row:  # DictReader puts the fields past the header under the key None
-            extra = len(row[None])  # type: ignore[index]
-            problems.append(InputProblem(file, f"the row has {len(header) + extra} fields but the header has "
+        fields = _split_line(line)
+        if isinstance(fields, tuple):
+            col, what = fields
+            name = header[col - 1] if col <= len(header) else None
+            problems.append(InputProblem(file, f"{what}.", key=name, line=lineno, column=col))
+        elif len(fields) > len(header):
+            problems.append(InputProblem(file, f"the row has {len(fields)} fields but the header has "
                                          f"{len(header)} columns (column {len(header) + 1} onwards has no name: "
-                                         f"{row[None][0]!r}…); remove the extra field(s) or a stray comma, or "  # type: ignore[index]
+                                         f"{fields[len(header)]!r}…); remove the extra field(s) or a stray comma, or "
                                          "quote a value that contains a comma.", line=lineno,
                                          column=len(header) + 1))
+        if isinstance(fields, tuple) or len(fields) > len(header):
             if len(problems) >= 20:
                 break
             continue
+        row: dict[str, str | None] = {h: (fields[k] if k < len(fields) else None) for k, h in enumerate(header)}
         rec, errs = _parse_row(row, counties, seen)
         problems.extend(InputProblem(file, msg, key=col, line=lineno) for col, msg in errs)
         if not errs:
@@ -274,6 +201,62 @@ def read_population_csv(path: Path, scenario: Scenario) -> Population:
         fixed_cost_per_day=arr("fixed_cost_per_day", float), revenue_per_day=arr("revenue_per_day", float),
         margin=arr("margin", float), members=np.ones(n, dtype=np.int32),
     )
+
+
+def _lines(text: str) -> list[str]:
+    """The file's lines (``\\n``, ``\\r\\n`` or ``\\r`` ends them): one row of the table each."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def _split_line(line: str) -> list[str] | tuple[int, str]:
+    """The fields of one CSV line, or (1-based column, what is wrong there).
+
+    A population CSV has one enterprise per line and no value spans lines, so each line is read
+    on its own: a quote left open cannot swallow the rest of the file (Python's csv module then
+    stops at its field limit, 128 KiB, with no row), and every malformed line is named.
+    """
+    if "\0" in line:  # the csv module reads it as text; here it means a binary file or UTF-16 text
+        return _malformed(line)
+    try:
+        return next(csv.reader([line], strict=True))
+    except csv.Error:
+        return _malformed(line)
+
+
+def _malformed(line: str) -> tuple[int, str]:
+    """Where and why a line is not CSV: the first field with an open quote, text after a closing quote, a NUL
+    character or a value longer than the csv module's limit."""
+    limit = csv.field_size_limit()
+    col, i, n = 1, 0, len(line)
+    while True:
+        start = i
+        if i < n and line[i] == '"':
+            i += 1
+            while True:
+                j = line.find('"', i)
+                if j < 0:
+                    return col, ("the quote opened here is not closed on its line (a value cannot run over a line "
+                                 'break); close it, or write a quote inside a quoted value as two ("")')
+                if line[j + 1:j + 2] == '"':
+                    i = j + 2
+                    continue
+                i = j + 1
+                break
+            if i < n and line[i] != ",":
+                return col, (f"text after the closing quote ({line[i:i + 12]!r}); quote the whole value, or write "
+                             'a quote inside it as two ("")')
+        else:
+            j = line.find(",", i)
+            i = n if j < 0 else j
+        if "\0" in line[start:i]:
+            return col, "a NUL character (is this a binary file, or text saved as UTF-16?)"
+        if i - start > limit:
+            return col, f"the value is longer than {limit:,} characters"
+        if i >= n:
+            return col, "the line cannot be read as CSV"
+        i += 1
+        col += 1
 
 
 def _parse_row(row: dict[str, str | None], counties: list[str], seen: set[str]) -> tuple[dict[str, object], list[tuple[str, str]]]:
@@ -322,7 +305,7 @@ def _parse_row(row: dict[str, str | None], counties: list[str], seen: set[str]) 
     size = text("size_class")
     if size and size not in SIZE_CLASSES:
         errs.append(("size_class", f"'{size}' is not allowed; allowed: {', '.join(SIZE_CLASSES)}."))
-    rec["size_class"] = SIZE_CLASSES.index(size) if size in SIZE_CLASSES else 0
+    rec["size_class"] = size_code(size) if size in SIZE_CLASSES else 0
     prio = text("priority")
     if prio and prio not in PRIORITIES:
         errs.append(("priority", f"'{prio}' is not allowed; allowed: essential, normal."))

@@ -45,13 +45,16 @@ class Streams:
         # purpose -> per group: (uniforms, row-major as array('d'), draws used per entity)
         self._blocks: dict[str, list[tuple[array, bytearray] | None]] = {}
         self._overflow: dict[tuple[int, int, int], np.random.Generator] = {}
+        self.purposes: set[str] = set()  # every purpose drawn so far (modules declare theirs; a test checks)
 
     def for_purpose(self, purpose: str, group: int) -> np.random.Generator:
         """A generator for a whole-group draw (population attributes, one per stratum)."""
+        self.purposes.add(purpose)
         return generator(self.seed, self.replication, purpose_key(purpose), 1_000_000 + group)
 
     def shared(self, purpose: str, *key: int) -> np.random.Generator:
         """A generator for a city-level entity (an office's arrival stream, say)."""
+        self.purposes.add(purpose)
         return generator(self.seed, self.replication, purpose_key(purpose), 2_000_000, *key)
 
     def uniform(self, purpose: str, group: int, entity: int) -> float:
@@ -74,6 +77,7 @@ class Streams:
         return max(float(ov.random()), 1e-12)  # open interval, as in the block
 
     def _make_block(self, purpose: str, group: int) -> tuple[array, bytearray]:
+        self.purposes.add(purpose)
         n = self.group_sizes[group]
         gen = generator(self.seed, self.replication, purpose_key(purpose), group)
         # (0, 1) open interval: inverse CDFs of unbounded laws need it

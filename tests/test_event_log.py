@@ -109,12 +109,12 @@ def test_cash_runs_out_at_the_computed_moment() -> None:
     # a closed firm pays full wages in the first pay period (30 days), then the living allowance;
     # no tax deferral, no relief: cash covering 2 days of fixed cost lasts 2 days, 40 days lasts
     # 30 + 10 / (1 − 0.65 × (1 − 0.45)) days (wages are 65 % of fixed cost, the allowance 45 % of wages)
-    finance = {"relief": {"tax_deferral_until_day": 0.0, "power_cost_cut": 0.0,
-                          "unemployment_insurance_refund": 0.0, "trained_share": 0.0}}
+    relief = {m: {"enabled": False} for m in ("tax_deferral", "power_cost_cut", "unemployment_insurance_refund",
+                                               "training_subsidy")}
     for runway, expected in ((2.0, 2.0), (40.0, 30.0 + 10.0 / (1.0 - 0.65 * 0.55))):
         sc = tiny(population={"strata": [{"name": "s", "count": 1, "workers": 10, "readiness": 1.0,
                                           "nonlocal_share": 0.0, "cash_runway_days": runway}]},
-                  approval={"review_days": 100.0}, finance=finance, horizon_days=60)
+                  approval={"review_days": 100.0}, policies={"relief": relief}, horizon_days=60)
         o = run_replication(sc, "base", 0).outcomes
         assert math.isclose(o["failure_day"][0], expected), (runway, o["failure_day"][0])
         assert np.isnan(o["restart_day"][0])

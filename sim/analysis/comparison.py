@@ -27,7 +27,7 @@ from sim.analysis.stats import (
     paired_difference,
     t_halfwidth,
 )
-from sim.results.metrics import SUMMARY_COLUMNS
+from sim.model import catalogue
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,7 +43,7 @@ DEFAULT_MAX_REPLICATIONS = 200
 
 def comparable_metrics() -> list[str]:
     """Summary metrics that can be compared (every summary column but counts of enterprises and events)."""
-    return [m for m in SUMMARY_COLUMNS if m not in NOT_METRICS]
+    return [m for m in catalogue.summary_keys() if m not in NOT_METRICS]
 
 
 def metric_columns(summary: pd.DataFrame) -> list[str]:

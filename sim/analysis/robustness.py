@@ -21,7 +21,8 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +31,22 @@ if TYPE_CHECKING:
 
 VARIANT_COLUMNS = ["variant", "points", "best_share", "wins", "ties", "regret_mean", "regret_worst",
                    "rank_best", "rank_worst", "metric_mean", "metric_low", "metric_high"]
+
+
+@dataclass
+class RobustnessOutcome:
+    """What a ``run --robustness`` produced: where, the analysis, the points drawn, what ran."""
+
+    out: Path
+    robustness: Robustness
+    values: Any  # DataFrame: point and the drawn value of each uncertain parameter
+    influence: dict[str, float]
+    runs: int
+    ran: int
+    reused: int
+    failed: int
+    wall_seconds: float
+    workers: int
 
 
 @dataclass

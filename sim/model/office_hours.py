@@ -17,10 +17,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from sim.scenario.schema import Scenario
 
 WEEK = 7
 
@@ -100,12 +96,3 @@ class OfficeHours:
 
 
 ALWAYS_OPEN = OfficeHours()
-
-
-def office_hours(sc: Scenario) -> dict[str, OfficeHours]:
-    """Each office kind's hours, with day 0 on the weekday of the scenario's start date."""
-    first = sc.start_date.weekday()
-    return {kind: OfficeHours(h.hours_per_day, h.days_per_week, h.opens_at_hour, first)
-            for kind, h in (("approval", sc.office_hours.approval), ("inspection", sc.office_hours.inspection),
-                            ("departments", sc.office_hours.departments),
-                            ("registration", sc.office_hours.registration))}

@@ -8,54 +8,34 @@ so that recording costs one append per event, not one per enterprise per day.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
 
-# column -> (dtype, meaning); times in days since start_date
-OUTCOME_COLUMNS: dict[str, tuple[str, str]] = {
-    "application_day": ("f8", "first restart application submitted"),
-    "approval_day": ("f8", "restart approved"),
-    "inspection_day": ("f8", "first passed epidemic-prevention inspection"),
-    "restart_day": ("f8", "first restart (复工)"),
-    "full_production_day": ("f8", "capacity first reached the full-production threshold (达产)"),
-    "failure_day": ("f8", "cash plus credit line could not cover what was owed; closed for good"),
-    "rework_rounds": ("i4", "applications returned for missing documents"),
-    "inspections": ("i4", "inspection visits"),
-    "incidents": ("i4", "outbreak incidents"),
-    "problems": ("i4", "problems that arrived"),
-    "problem_days": ("f8", "total days from a problem's arrival to its resolution"),
-    "problems_resolved": ("i4", "problems resolved"),
-    "loan_intention_day": ("f8", "first loan application"),
-    "loan_disbursed_day": ("f8", "loan money on the account"),
-    "loan_amount": ("f8", "loan disbursed, yuan"),
-    "output_lost": ("f8", "revenue lost against full capacity over the horizon, yuan"),
-    "cash_start": ("f8", "cash at day 0, yuan"),
-    "cash_end": ("f8", "cash at the horizon (at failure for failed firms), yuan"),
-    "income": ("f8", "contribution from production, yuan"),
-    "relief": ("f8", "relief received: refunds, subsidies, power-bill cut, yuan"),
-    "costs": ("f8", "fixed costs paid (wages or living allowance, rent, interest incl. loans', other, taxes due), yuan"),
-    "loans_received": ("f8", "loans received (bank and targeted), yuan"),
-    "repayments": ("f8", "loan principal paid back within the horizon, yuan"),
-    "taxes_repaid": ("f8", "deferred taxes paid back when the deferral ended, yuan"),
-    "taxes_deferred_end": ("f8", "taxes deferred and still unpaid at the end (at failure for failed firms), yuan"),
-    "loan_principal_after": ("f8", "loan principal due after the horizon, yuan"),
-    "loan_interest_after": ("f8", "loan interest due after the horizon until the end of the term, yuan"),
-    "workers_at_post_end": ("i4", "workers at post at the horizon"),
-    "hires": ("i4", "workers hired to fill vacancies"),
-    "postings": ("i4", "online job postings"),
-    "point_to_point_workers": ("i4", "non-local workers carried back point to point (点对点)"),
-    "point_to_point_cost": ("f8", "cost of the point-to-point transport, yuan (NaN: none)"),
-}
+
+@dataclass(frozen=True)
+class Outcome:
+    """One per-firm column of ``enterprises.csv``, declared by the module that fills it
+    (times in days since the start date; NaN: did not happen)."""
+
+    key: str
+    dtype: Literal["f8", "i4"]
+    meaning: str
 
 
 class Outcomes:
-    """Per-enterprise results of one replication."""
+    """Per-enterprise results of one replication: the columns the modules declared (see ``Module.OUTCOMES``)."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, columns: Iterable[Outcome]) -> None:
         self.n = n
         self.columns: dict[str, np.ndarray] = {}
-        for name, (dtype, _) in OUTCOME_COLUMNS.items():
-            fill = np.nan if dtype == "f8" else 0
-            self.columns[name] = np.full(n, fill, dtype=dtype)
+        for col in columns:
+            if col.key in self.columns:
+                raise ValueError(f"outcome column '{col.key}' is declared twice")
+            fill = np.nan if col.dtype == "f8" else 0
+            self.columns[col.key] = np.full(n, fill, dtype=col.dtype)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]

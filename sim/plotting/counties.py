@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model.firm_classes import SIZE_CLASSES
 from sim.plotting.folder import bands
 from sim.plotting.labels import Words
 from sim.plotting.style import pyplot
@@ -22,7 +23,6 @@ from sim.plotting.timeaxis import TimeAxis
 if TYPE_CHECKING:
     import pandas as pd
 
-SIZE_CLASSES = ("above_scale", "sme", "micro")
 RESUMED = "resumed_share_"
 COVERAGE = ("liaison_coverage_", "supervisor_coverage_")
 

@@ -8,20 +8,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.plotting.labels import PERCENT_METRICS, Words
+from sim.model import catalogue
+from sim.plotting.labels import Words
 from sim.plotting.style import pyplot
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# The metrics a planner looks at first; others are in the report's full table.
-FOREST_METRICS = ("mean_restart_day", "day_resumed_50", "day_resumed_90", "restarted_share",
-                  "failed_share", "output_lost_share", "incidents", "loans_disbursed")
 SIGNIFICANT = 0.05
 
 
 def forest_plot(comparison: pd.DataFrame, words: Words, palette: dict[str, Any],
-                metrics: Sequence[str] = FOREST_METRICS, mids: dict[str, float] | None = None) -> Any | None:
+                metrics: Sequence[str] | None = None, mids: dict[str, float] | None = None) -> Any | None:
     """One panel per metric: each variant's mean difference from its reference with the 95 % CI.
 
     Filled markers: Holm-adjusted p < 0.05. Shares are shown in percentage points. A grey band marks
@@ -30,6 +28,8 @@ def forest_plot(comparison: pd.DataFrame, words: Words, palette: dict[str, Any],
     """
     mids = mids or {}
     plt = pyplot()
+    if metrics is None:
+        metrics = catalogue.headline("forest")
     rows = comparison[comparison["metric"].isin(metrics)]
     chosen = [m for m in metrics if m in set(rows["metric"])]
     if not chosen:
@@ -41,7 +41,7 @@ def forest_plot(comparison: pd.DataFrame, words: Words, palette: dict[str, Any],
     fig, axes = plt.subplots(nrows, ncols, figsize=(10, height * nrows + 0.8), squeeze=False)
     for ax, metric in zip(axes.flat, chosen, strict=False):
         sub = rows[rows["metric"] == metric]
-        scale = 100.0 if metric in PERCENT_METRICS else 1.0
+        scale = 100.0 if catalogue.is_share(metric) else 1.0
         for y, (variant, reference) in enumerate(pairs):
             match = sub[(sub["variant"].astype(str) == variant) & (sub["reference"].astype(str) == reference)]
             if match.empty:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model.firm_classes import SIZE_CLASSES
+from sim.model.offices import OFFICE_KINDS
 from sim.plotting.folder import Band, bands
 from sim.plotting.labels import Words
 from sim.plotting.style import pyplot
@@ -20,10 +22,10 @@ from sim.plotting.timeaxis import TimeAxis, line_styles, mark_every
 if TYPE_CHECKING:
     import pandas as pd
 
-QUEUES = ("approval_queue", "inspection_queue", "department_queue", "registration_queue")
+QUEUES = tuple(f"{kind}_queue" for kind in OFFICE_KINDS)
 UTILISATION = ("liaison_utilisation", "supervisor_utilisation")
 SHARE_SERIES = ("resumed_share", "workers_back_share", "production_index")
-BY_SIZE_CLASS = tuple(f"{series}_{size}" for size in ("above_scale", "sme", "micro")
+BY_SIZE_CLASS = tuple(f"{series}_{size}" for size in SIZE_CLASSES
                       for series in ("workers_back_share", "production_index"))
 
 

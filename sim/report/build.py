@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
+from sim.model import catalogue
 from sim.plotting import ResultsFolder, make_plots
 from sim.plotting.counties import county_names
 from sim.plotting.labels import Lang
@@ -20,13 +21,7 @@ from sim.report.decisions import title as section_title
 from sim.report.parameters import load_resolved, parameter_rows, variant_differences
 from sim.report.scorecard import build_scorecard
 from sim.report.scorecard_view import scorecard_view
-from sim.report.tables import (
-    COMPARISON_METRICS,
-    Table,
-    comparison_table,
-    frame_table,
-    headline_table,
-)
+from sim.report.tables import Table, comparison_table, frame_table, headline_table
 from sim.report.text import vocabulary, word
 
 COUNTY_FIGURES = ("county_resumed", "county_coverage")  # shown in the county section, not with the plots
@@ -86,7 +81,7 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
         ctx["headline"] = headline_table(summary, folder.csv("restart_survival.csv"), variants, lang)
         has_comparison = comparison is not None and len(comparison) > 0
         decision = loaded.base.decision if loaded else None
-        ctx["comparison"] = (comparison_table(comparison, lang, COMPARISON_METRICS, decision)
+        ctx["comparison"] = (comparison_table(comparison, lang, catalogue.headline("comparison"), decision)
                              if has_comparison else None)
         ctx["comparison_all"] = comparison_table(comparison, lang, decision=decision) if has_comparison else None
         card = build_scorecard(summary, variants, decision, horizon=folder.horizon())

@@ -19,7 +19,7 @@ from sim.plotting.style import pyplot
 from sim.results.output import write_file, write_text
 
 if TYPE_CHECKING:
-    from sim.experiment.robustness import RobustnessOutcome
+    from sim.analysis.robustness import RobustnessOutcome
     from sim.scenario.schema import Scenario
 
 MARKERS = "os^Dv<>PX*"

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.analysis.stats import paired_difference, t_halfwidth
-from sim.scenario.decision import DIRECTIONS, Decision
+from sim.model import catalogue
+from sim.scenario.decision import Decision
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,13 +38,8 @@ if TYPE_CHECKING:
 Verdict = Literal["better", "worse", "higher", "lower", "negligible", "uncertain", "no_data"]
 CLEAR: frozenset[str] = frozenset({"better", "worse", "higher", "lower"})
 
-SCORECARD_METRICS = ("mean_restart_day", "day_resumed_50", "day_resumed_90", "restarted_share",
-                     "full_production_share", "production_index_end", "failed_share", "jobs_lost",
-                     "output_lost_share", "incidents", "loans_disbursed")
-# Threshold days: empty in summary.csv when a replication never reaches the threshold by the horizon.
-CENSORED_METRICS = ("day_resumed_50", "day_resumed_90")
-# What a variant costs (other model versions may not write all of them).
-COST_METRICS = ("cadre_days_deployed", "reviewer_days", "relief_yuan", "loan_amount")
+# The scorecard's rows, threshold days (empty when never reached) and costs are what the modules
+# declare (sim.model.catalogue); cadre-days are the cost that effectiveness is measured against.
 CADRE_DAYS = "cadre_days_deployed"
 
 
@@ -91,12 +87,12 @@ def compare_cell(values_ref: np.ndarray, values_var: np.ndarray, metric: str, de
     """The paired comparison of one metric, with censoring of threshold days at the horizon."""
     ref = np.asarray(values_ref, dtype=float)
     var = np.asarray(values_var, dtype=float)
-    direction = DIRECTIONS.get(metric, 0)
+    direction = catalogue.direction(metric)
     mid = decision.mid(metric)
     pd_ = paired_difference(ref, var)
     v = verdict(pd_.mean_difference, pd_.ci_low, pd_.ci_high, mid, direction)
     cens_var = cens_ref = 0
-    if metric in CENSORED_METRICS:
+    if catalogue.is_censored(metric):
         cens_var, cens_ref = int(np.sum(~np.isfinite(var))), int(np.sum(~np.isfinite(ref)))
         v = _with_censoring(v, ref, var, mid, direction, horizon)
     return Cell(variant, reference, metric, pd_.n, pd_.mean_difference, pd_.ci_low, pd_.ci_high, mid, v,
@@ -168,7 +164,7 @@ def build_scorecard(summary: pd.DataFrame, variants: list[str], decision: Decisi
     if reference not in variants or len(variants) < 2 or "replication" not in summary.columns:
         return None
     primary = decision.primary_metric
-    metrics = [m for m in dict.fromkeys([primary, *SCORECARD_METRICS]) if m in summary.columns]
+    metrics = [m for m in dict.fromkeys([primary, *catalogue.headline("scorecard")]) if m in summary.columns]
     if primary not in summary.columns:
         return None
     others = [v for v in variants if v != reference]
@@ -193,7 +189,7 @@ def rank_tiers(summary: pd.DataFrame, variants: list[str], metric: str, decision
                horizon: float = math.nan) -> list[Tier]:
     """Variants in tiers on ``metric``: best first; a variant joins the tier whose best member it cannot
     be told apart from (a verdict other than better/worse between them)."""
-    direction = DIRECTIONS.get(metric, 0) or -1
+    direction = catalogue.direction(metric) or -1
 
     def key(v: str) -> tuple[int, float]:
         values = _values(summary, v, metric)
@@ -234,8 +230,9 @@ def clear_winner(summary: pd.DataFrame, tiers: list[Tier], metric: str, decision
 
 def _add_costs(card: Scorecard, summary: pd.DataFrame, variants: list[str], reference: str) -> None:
     """Mean ± half-width of each cost column present, and jobs and firms saved per 1,000 cadre-days."""
-    card.cost_metrics = [m for m in COST_METRICS if m in summary.columns]
-    card.missing_costs = [m for m in COST_METRICS if m not in summary.columns]
+    costs = catalogue.costs()
+    card.cost_metrics = [m for m in costs if m in summary.columns]
+    card.missing_costs = [m for m in costs if m not in summary.columns]
     for v in variants:
         for m in card.cost_metrics:
             values = _values(summary, v, m)

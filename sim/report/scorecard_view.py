@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.plotting.labels import PERCENT_METRICS, Lang, metric_label
-from sim.report.scorecard import CENSORED_METRICS, CLEAR, Cell, Scorecard
-from sim.report.tables import DAY_METRICS, Table
+from sim.model import catalogue
+from sim.plotting.labels import Lang, metric_label
+from sim.report.scorecard import CLEAR, Cell, Scorecard
+from sim.report.tables import Table
 from sim.report.text import word
-
-YUAN_METRICS = ("relief_yuan", "loan_amount", "output_lost")
 
 
 @dataclass(frozen=True)
@@ -35,17 +34,17 @@ class ScorecardView:
 
 
 def _unit(metric: str, lang: Lang) -> str:
-    if metric in PERCENT_METRICS:
+    if catalogue.is_share(metric):
         return word("pp_short", lang)
-    if metric in DAY_METRICS or metric.startswith("day_") or metric.endswith("_day"):
+    if catalogue.is_day(metric):
         return word("days", lang)
-    if metric in YUAN_METRICS:
+    if catalogue.is_yuan(metric):
         return word("yuan", lang)
     return ""
 
 
 def _digits(metric: str, mid: float, value: float) -> int:
-    if metric in PERCENT_METRICS:
+    if catalogue.is_share(metric):
         return 1
     size = max(abs(mid), abs(value) if math.isfinite(value) else 0.0)
     return 0 if size >= 100 else 1
@@ -55,7 +54,7 @@ def number(value: float, metric: str, digits: int, signed: bool = True) -> str:
     """A difference as text; never '-0.0' or '+0.0' (a value that rounds to zero is '0')."""
     if not math.isfinite(value):
         return "–"
-    v = value * 100 if metric in PERCENT_METRICS else value
+    v = value * 100 if catalogue.is_share(metric) else value
     text = f"{v:+,.{digits}f}" if signed else f"{v:,.{digits}f}"
     if float(text.replace(",", "")) == 0:
         return f"{0:.{digits}f}"
@@ -66,7 +65,7 @@ def difference_text(cell: Cell, lang: Lang) -> str:
     """'-5.7 days [-6.8, -4.7]' (a zero-width interval is not repeated)."""
     if not math.isfinite(cell.difference):
         return word("no_pairs", lang)
-    if cell.metric in YUAN_METRICS:
+    if catalogue.is_yuan(cell.metric):
         ci = (f" [{yuan(cell.ci_low, lang, True)}, {yuan(cell.ci_high, lang, True)}]"
               if math.isfinite(cell.ci_low) and cell.ci_low != cell.ci_high else "")
         return yuan(cell.difference, lang, True) + ci
@@ -79,9 +78,9 @@ def difference_text(cell: Cell, lang: Lang) -> str:
 
 
 def mid_text(metric: str, mid: float, lang: Lang) -> str:
-    if metric in YUAN_METRICS:
+    if catalogue.is_yuan(metric):
         return "± " + yuan(mid, lang)
-    shown = mid * 100 if metric in PERCENT_METRICS else mid
+    shown = mid * 100 if catalogue.is_share(metric) else mid
     d = 0 if shown >= 1 and float(round(shown, 9)).is_integer() else _digits(metric, mid, mid)
     unit = _unit(metric, lang)
     if unit == "days" and mid == 1:
@@ -99,7 +98,7 @@ def yuan(value: float, lang: Lang, signed: bool = False, unit: bool = True) -> s
 
 def censored_text(cell: Cell, lang: Lang) -> str:
     """'not reached in 3 of 8 replications (variant); 0 of 8 (base)' when a threshold was missed."""
-    if cell.metric not in CENSORED_METRICS or not (cell.censored_variant or cell.censored_reference):
+    if not catalogue.is_censored(cell.metric) or not (cell.censored_variant or cell.censored_reference):
         return ""
     r = cell.replications
     if lang == "zh":
@@ -169,9 +168,18 @@ def tradeoff_lines(card: Scorecard, lang: Lang) -> list[str]:
 
 
 def _amount(value: float, metric: str, lang: Lang, size: float) -> str:
-    if metric in YUAN_METRICS:
+    if catalogue.is_yuan(metric):
         return yuan(value, lang, unit=False)
     return number(value, metric, 0 if not math.isfinite(size) or abs(size) >= 100 else 1, signed=False)
+
+
+def cost_label(metric: str, lang: Lang) -> str:
+    """A cost's name with the unit its cells are in (money in millions of yuan, 万元 in Chinese)."""
+    label = metric_label(metric, lang)
+    if catalogue.is_yuan(metric):
+        label = label.replace(", yuan", "").replace("（元）", "")
+        return f"{label}, million yuan" if lang == "en" else f"{label}（万元）"
+    return label
 
 
 def cost_table(card: Scorecard, lang: Lang) -> Table | None:
@@ -179,7 +187,7 @@ def cost_table(card: Scorecard, lang: Lang) -> Table | None:
     variants = [card.reference, *card.variants]
     rows = []
     for m in card.cost_metrics:
-        row = [word("cost_" + m, lang)]
+        row = [cost_label(m, lang)]
         for v in variants:
             mean, half = card.costs.get((v, m), (math.nan, math.nan))
             cell = _amount(mean, m, lang, mean)

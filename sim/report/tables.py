@@ -9,24 +9,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.analysis.stats import t_halfwidth
+from sim.model import catalogue
 from sim.plotting.forest import SIGNIFICANT
-from sim.plotting.labels import PERCENT_METRICS, Lang, metric_label
+from sim.plotting.labels import Lang, metric_label
 from sim.report.scorecard import CLEAR, verdict
 from sim.report.text import word
-from sim.scenario.decision import DIRECTIONS, Decision
+from sim.scenario.decision import Decision
 
 if TYPE_CHECKING:
     import pandas as pd
 
-HEADLINE_METRICS = ("restarted_share", "mean_restart_day", "km_median_restart_day", "day_resumed_50",
-                    "day_resumed_90", "full_production_share", "failed_share", "jobs_lost",
-                    "output_lost_share", "incidents", "loans_disbursed", "liaison_coverage")
-COMPARISON_METRICS = ("mean_restart_day", "day_resumed_50", "day_resumed_90", "restarted_share",
-                      "full_production_share", "failed_share", "jobs_lost", "output_lost_share", "incidents",
-                      "loans_disbursed")
-# Lower is better for these, so a negative difference is good news.
-DAY_METRICS = ("mean_restart_day", "median_restart_day", "day_resumed_50", "day_resumed_90",
-               "mean_full_production_day")
 
 
 @dataclass(frozen=True)
@@ -49,7 +41,7 @@ def digits_for(value: float) -> int:
 def fmt(value: float, metric: str, lang: Lang, signed: bool = False, digits: int | None = None) -> str:
     if value is None or not math.isfinite(value):
         return word("never", lang) if metric.startswith("day_") or metric.endswith("_day") else "–"
-    if metric in PERCENT_METRICS:
+    if catalogue.is_share(metric):
         return f"{value * 100:+.1f} pp" if signed else f"{value * 100:.1f} %"
     d = digits_for(value) if digits is None else digits
     return f"{value:+,.{d}f}" if signed else f"{value:,.{d}f}"
@@ -59,7 +51,7 @@ def headline_table(summary: pd.DataFrame, survival: pd.DataFrame | None, variant
                    lang: Lang) -> Table:
     """Mean ± 95 % half-width over replications of the headline metrics: a row per metric, a column per
     variant (so that variants are compared along a row)."""
-    metrics = [m for m in HEADLINE_METRICS if m in summary.columns
+    metrics = [m for m in catalogue.headline("headline") if m in summary.columns
                or (m == "km_median_restart_day" and survival is not None and m in survival.columns)]
     rows: list[list[str]] = []
     notes: dict[tuple[int, int], str] = {}
@@ -78,7 +70,7 @@ def headline_table(summary: pd.DataFrame, survival: pd.DataFrame | None, variant
             cell = fmt(mean, m, lang)
             half = t_halfwidth(finite)
             if math.isfinite(half):
-                cell += " ± " + (f"{half * 100:.1f}" if m in PERCENT_METRICS
+                cell += " ± " + (f"{half * 100:.1f}" if catalogue.is_share(m)
                                  else fmt(half, m, lang, digits=digits_for(mean)))
             if len(finite) < len(values):  # a threshold not reached: censored at the horizon, never dropped
                 # Censoring is at the horizon only, after every observed day, so the Kaplan–Meier median over
@@ -134,7 +126,7 @@ def comparison_table(comparison: pd.DataFrame, lang: Lang, metrics: tuple[str, .
                      f"[{_signed(float(r['ci_low']), m, lang, d)}, {_signed(float(r['ci_high']), m, lang, d)}]",
                      _pairs(r), _p(float(r.get("p_value", math.nan))), _p(p_holm)])
         clear = verdict(float(r["mean_difference"]), float(r["ci_low"]), float(r["ci_high"]), decision.mid(m),
-                        DIRECTIONS.get(m, 0)) in CLEAR
+                        catalogue.direction(m)) in CLEAR
         strong.append(math.isfinite(p_holm) and p_holm < SIGNIFICANT and clear)
     header = [word(k, lang) for k in ("variant", "reference", "metric", "mean_reference", "mean_variant",
                                       "difference", "n_pairs", "p_value", "p_holm")]

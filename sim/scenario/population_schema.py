@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from pydantic import Field, model_validator
 
-from pydantic import BeforeValidator, Field, model_validator
-
-from sim.scenario.distributions import Distribution, coerce_distribution, lognormal
+from sim.model.firm_classes import Priority, SizeClass
+from sim.scenario.distributions import lognormal
 from sim.scenario.params import Strict, param
-
-Dist = Annotated[Distribution, BeforeValidator(coerce_distribution)]
-
-SizeClass = Literal["above_scale", "sme", "micro"]
-Priority = Literal["essential", "normal"]
-Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+from sim.scenario.types import Dist, Probability
 
 MAX_ENTERPRISES = 2_000_000  # simulated enterprises (a cohort counts once)
 MAX_FIRMS = 20_000_000  # firms represented (a cohort counts its members)

@@ -11,24 +11,21 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from sim.model.approval import Approval, Calendar
+from sim.model.cadres.schema import Cadres
+from sim.model.inspection import Inspection
+from sim.model.money.module import Finance
+from sim.model.offices import Office, OfficeHours, Registration
+from sim.model.outbreak import Outbreak
+from sim.model.preparation import Preparation
+from sim.model.problems import Problems
+from sim.model.production import Metrics
+from sim.model.projects import NewProjects
+from sim.model.workforce import Workforce
 from sim.scenario.decision import Decision
 from sim.scenario.params import Strict, param
 from sim.scenario.policies_schema import Policies
 from sim.scenario.population_schema import County, Population, Stratum
-from sim.scenario.preparation_schema import OfficeHours, Preparation
-from sim.scenario.sections import (
-    Approval,
-    Cadres,
-    Calendar,
-    Finance,
-    Inspection,
-    Metrics,
-    NewProjects,
-    Outbreak,
-    Problems,
-    Registration,
-    Workforce,
-)
 from sim.scenario.uncertainty import UncertainParameter
 
 TIELING_COUNTIES: list[tuple[str, float]] = [
@@ -71,6 +68,8 @@ class Scenario(Strict):
     approval: Approval = Field(default_factory=Approval)
     preparation: Preparation = Field(default_factory=Preparation)
     office_hours: OfficeHours = Field(default_factory=OfficeHours)
+    offices: dict[str, Office] = Field(default_factory=dict, description="offices besides the built-in ones (a special "
+                                       "desk, a separate office for new projects …), by name")
     inspection: Inspection = Field(default_factory=Inspection)
     cadres: Cadres = Field(default_factory=Cadres)
     workforce: Workforce = Field(default_factory=Workforce)
@@ -79,7 +78,7 @@ class Scenario(Strict):
     outbreak: Outbreak = Field(default_factory=Outbreak)
     new_projects: NewProjects = Field(default_factory=NewProjects)
     registration: Registration = Field(default_factory=Registration)
-    metrics: Metrics = Field(default_factory=Metrics)
+    metrics: Metrics = Field(default_factory=Metrics, description="what counts as full production")
     policies: Policies = Field(default_factory=Policies)
     decision: Decision = Field(default_factory=Decision, description="the report's primary metric and minimal important differences")
     uncertainty: list[UncertainParameter] = Field(
@@ -95,17 +94,22 @@ class Scenario(Strict):
         for s in self.population.strata:
             if s.county is not None and s.county not in known:
                 raise ValueError(f"stratum '{s.name}' names county '{s.county}'; known counties: {sorted(known)}")
-        for t in self.finance.targeted:
+        for t in self.policies.relief.targeted.grants:
             if t.county is not None and t.county not in known:
                 raise ValueError(f"targeted loan names county '{t.county}'; known counties: {sorted(known)}")
+        for step in self.new_projects.steps:
+            if step.office is not None and step.office not in self.offices:
+                raise ValueError(f"new-project step '{step.name}' names office '{step.office}'; offices: "
+                                 f"{sorted(self.offices) or 'none (add it under offices:)'}")
         if sum(c.weight for c in self.counties) <= 0:
             raise ValueError("at least one county needs a positive weight")
         if self.cadres.dispatch_day > self.horizon_days:
             raise ValueError(f"cadres.dispatch_day ({self.cadres.dispatch_day}) is after the horizon ({self.horizon_days} days)")
         if self.calendar.restart_ban_until_day > self.horizon_days:
             raise ValueError(f"calendar.restart_ban_until_day ({self.calendar.restart_ban_until_day}) is after the horizon")
-        if self.policies.loans.window_opens_day > self.horizon_days:  # as the ban and dispatch days above
-            raise ValueError(f"policies.loans.window_opens_day ({self.policies.loans.window_opens_day}) is after the "
+        opens = self.policies.loans.window_opens_day
+        if self.policies.loans.enabled and opens > self.horizon_days:  # as the ban and dispatch days above
+            raise ValueError(f"policies.loans.window_opens_day ({opens}) is after the "
                              f"horizon ({self.horizon_days} days); to model no bank window, set policies.loans.enabled: false")
         return self
 

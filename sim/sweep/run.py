@@ -38,7 +38,7 @@ from sim.experiment.failures import FailureLog
 from sim.experiment.fingerprint import Populations, scenario_identity
 from sim.experiment.runner import Task, evaluate_summary, run_jobs
 from sim.experiment.store import ResultStore, RunRecord, run_keys
-from sim.results.metrics import SUMMARY_COLUMNS
+from sim.model import catalogue
 from sim.results.output import atomic_write, build_info, write_manifest_json
 from sim.scenario.messages import data_path
 from sim.scenario.paths import expand_path, set_value
@@ -101,7 +101,7 @@ class ScenarioModel:
         return evaluate_summary
 
     def outcome_names(self) -> Collection[str]:
-        return SUMMARY_COLUMNS
+        return catalogue.summary_keys()
 
     def prepare(self, point: int, values: Mapping[str, Scalar]) -> tuple[Any, dict[str, Any]]:
         data = copy.deepcopy(self._data)

@@ -31,14 +31,13 @@ def compute() -> pd.DataFrame:
 
 
 def differences(stored: pd.DataFrame, new: pd.DataFrame) -> list[str]:
-    """Every difference: exact for whole numbers, relative 1e-9 for other floats, NaN equals NaN."""
+    """Every difference in what the baseline stores: exact for whole numbers, relative 1e-9 for other floats,
+    NaN equals NaN. A column the model no longer produces is a difference; a new column (a module's new
+    metric) is not: it changes nothing that was there (see :func:`new_columns`)."""
     out: list[str] = []
     gone = [c for c in stored.columns if c not in new.columns]
-    added = [c for c in new.columns if c not in stored.columns]
     if gone:
         out.append(f"columns no longer produced: {', '.join(gone)}")
-    if added:
-        out.append(f"new columns: {', '.join(added)}")
     if len(stored) != len(new):
         out.append(f"{len(new)} rows instead of {len(stored)}")
         return out
@@ -48,6 +47,11 @@ def differences(stored: pd.DataFrame, new: pd.DataFrame) -> list[str]:
                 where = f"{stored['variant'][i]} replication {stored['replication'][i]}"
                 out.append(f"{where}: {col} {a!r} -> {b!r}")
     return out
+
+
+def new_columns(stored: pd.DataFrame, new: pd.DataFrame) -> list[str]:
+    """Columns the model produces that the stored baseline lacks (stored by the next refresh)."""
+    return [c for c in new.columns if c not in stored.columns]
 
 
 def same(a: object, b: object) -> bool:
@@ -64,8 +68,12 @@ def same(a: object, b: object) -> bool:
 def main() -> int:
     new = compute()
     if SUMMARY.exists():
-        changes = differences(pd.read_csv(SUMMARY), new)
+        stored = pd.read_csv(SUMMARY)
+        changes = differences(stored, new)
         print("\n".join(changes) if changes else "no change against the stored baseline.")
+        added = new_columns(stored, new)
+        if added:
+            print(f"new columns: {', '.join(added)}")
     else:
         print("no stored baseline yet.")
     new.to_csv(SUMMARY, index=False)

@@ -46,15 +46,21 @@ import heapq
 import math
 from collections.abc import Generator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import simpy
 from simpy.core import NORMAL
 
+from sim.model.cadres.coverage import Assignment, NoCoverage, OnePlusOnePlusOne
+from sim.model.cadres.schema import Cadres
+from sim.model.enterprise import OPEN
+from sim.model.module import City, Metric, Module, ResultView, Series
+
 if TYPE_CHECKING:
     from sim.model.enterprise import Enterprise
-    from sim.model.world import City
+    from sim.model.servers import ServicePoint
+    from sim.scenario.population_schema import County
 
 LIAISON, SUPERVISOR = "liaison", "supervisor"
 ROLES = (LIAISON, SUPERVISOR)
@@ -121,15 +127,70 @@ class Team:
         return sum(self.clocks)
 
 
-class CadreService:
-    """Every team of the city and its daily allocation of hours (``city.cadres``)."""
+class Dispatch(Protocol):
+    """The daily dispatch of problems (日调度), kept by the problems module."""
 
-    def __init__(self, city: City) -> None:
-        self.city = city
-        sc = city.sc
-        self.hours = sc.cadres.hours_per_day
-        self.days_per_week = sc.cadres.days_per_week
-        self.start_day = int(math.ceil(sc.cadres.dispatch_day - EPS))
+    def enqueue(self, problem: Any) -> None: ...
+    def meet(self) -> list[Any]: ...
+    def submit(self, problem: Any, priority: int = 1) -> None: ...
+
+
+class Teams(Protocol):
+    def inspection_team(self, county: int) -> ServicePoint: ...
+
+
+class CadresModule(Module):
+    """Every cadre team of the city and its daily allocation of hours; the 1+1+1 coverage."""
+
+    name = "cadres"
+    SECTIONS = {"config": "cadres", "coverage": "policies.coverage", "counties": "counties"}
+    STREAMS = ("liaison_visit", "supervisor_guidance", "followup", "assignment_tie", "checkin_phase")
+    METRICS = (
+        Metric("cadre_days", "busy cadre-days: hours worked by liaisons and supervisors ÷ hours a day",
+               ("busy cadre-days", "干部工作人日"), "cadre-days", "days"),
+        Metric("cadre_days_deployed", "cadres in service × days from the dispatch day to the horizon, busy or not",
+               ("cadre-days deployed", "干部派驻人日"), "cadre-days", "days", cost=1),
+        Metric("liaison_busy_share", "liaisons' hours worked ÷ their working hours",
+               ("liaisons' busy share", "联络员工作时间占比"), "share", "share"),
+        Metric("supervisor_busy_share", "supervisors' hours worked ÷ their working hours",
+               ("supervisors' busy share", "监督指导员工作时间占比"), "share", "share"),
+        Metric("checkins_done", "liaison check-ins (日检查) done, firm-days", ("check-ins done (日检查)", "已完成日检查"),
+               "firm-days", "count"),
+        Metric("checkins_missed", "liaison check-ins owed but not done for lack of hours, firm-days",
+               ("check-ins missed (日检查)", "未完成日检查"), "firm-days", "count"),
+        Metric("prevention_checks_done", "supervisors' daily prevention checks done, firm-days",
+               ("prevention checks done", "已完成防疫检查"), "firm-days", "count"),
+        Metric("prevention_checks_missed", "prevention checks owed but not done for lack of hours, firm-days",
+               ("prevention checks missed", "未完成防疫检查"), "firm-days", "count"),
+        Metric("mean_cadre_wait", "mean days from asking a cadre for a task (visit, inspection, follow-up) to its end",
+               ("days waiting for a cadre", "等待干部天数"), "days", "days"),
+        Metric("liaison_coverage", "share of enterprises with a liaison (by county: liaison_coverage_<county>)",
+               ("with a liaison (帮扶联络员)", "有帮扶联络员的企业占比"), "share", "share", "higher", 0.01, by=("county",),
+               rank=12, views=("headline",)),
+        Metric("supervisor_coverage", "share of enterprises with a supervisor (by county: supervisor_coverage_<county>)",
+               ("with a supervisor (卫生防疫监督指导员)", "有卫生防疫监督指导员的企业占比"), "share", "share", "higher", 0.01, by=("county",)),
+    )
+    SERIES = (
+        Series("liaison_utilisation", "liaisons' busy share of the day's working hours",
+               ("liaisons (帮扶联络员)", "帮扶联络员"), "share", kind="average"),
+        Series("supervisor_utilisation", "supervisors' busy share of the day's working hours",
+               ("supervisors (卫生防疫监督指导员)", "卫生防疫监督指导员"), "share", kind="average"),
+    )
+
+    def __init__(self, city: City, config: Cadres, coverage: NoCoverage | OnePlusOnePlusOne,
+                 counties: list[County]) -> None:
+        super().__init__(city)
+        self.config = config
+        self.hours = config.hours_per_day
+        self.days_per_week = config.days_per_week
+        self.dispatch_day = config.dispatch_day
+        self.start_day = int(math.ceil(config.dispatch_day - EPS))
+        liaisons, supervisors = config.liaisons, config.supervisors
+        self.preparation_factor = liaisons.preparation_factor
+        self._rework_factor = liaisons.rework_factor
+        self.readiness_gain = supervisors.readiness_gain
+        self.prevention_effect = supervisors.prevention_effect
+        self.n_counties = len(counties)
         days = int(math.ceil(city.horizon)) + 1
         self.busy = {r: np.zeros(days) for r in ROLES}  # hours worked on day d
         self.available = {r: np.zeros(days) for r in ROLES}  # hours of working time on day d
@@ -143,17 +204,20 @@ class CadreService:
         self.pending: dict[str, list[Team]] = {r: [] for r in ROLES}
         # a steady day of all steady teams of a role: routine hours, hours available, checks done, missed
         self.steady_sum = {r: [0.0, 0.0, 0, 0] for r in ROLES}
-        cov = sc.policies.coverage
-        self.organisation = getattr(cov, "organisation", "dedicated")
-        self.help_inspection = bool(getattr(cov, "supervisors_help_inspection", False))
-        self.travel = float(getattr(cov, "travel_overhead_hours", 0.0))
+        self.organisation = coverage.organisation
+        self.help_inspection = coverage.supervisors_help_inspection
+        self.travel = coverage.travel_overhead_hours
+        self.grid_overhead = coverage.grid_overhead_hours
         self.phase = self._phases()
+        self.assignment: Assignment = coverage.build().assign(city.pop, config, counties, self._tie_breaks())
         self.teams: dict[str, list[Team]] = {}
         self.team_of: dict[str, list[Team | None]] = {}
         for role in ROLES:
             self.teams[role], self.team_of[role] = self._build(role)
             for k, team in enumerate(self.teams[role]):
                 team.index = k
+        self.liaison_of = self.team_of[LIAISON]  # each firm's liaison team (None: no liaison)
+        self.supervisor_of = self.team_of[SUPERVISOR]
         self.heads = {r: sum(t.size for t in self.teams[r]) for r in ROLES}
         if any(self.teams.values()) and self.start_day < city.horizon:
             city.env.process(self._days())
@@ -165,8 +229,14 @@ class CadreService:
         parts = [city.streams.for_purpose("checkin_phase", g).random(size) for g, size in enumerate(city.pop.group_sizes)]
         return np.concatenate(parts) if parts else np.zeros(0)
 
+    def _tie_breaks(self) -> np.ndarray:
+        """A random draw per firm, breaking ties in the assignment order."""
+        city = self.city
+        parts = [city.streams.for_purpose("assignment_tie", g).random(size) for g, size in enumerate(city.pop.group_sizes)]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
     def _build(self, role: str) -> tuple[list[Team], list[Team | None]]:
-        a = self.city.assignment
+        a = self.assignment
         pop = self.city.pop
         cadre = a.liaison if role == LIAISON else a.supervisor
         team_of: list[Team | None] = [None] * pop.n
@@ -188,8 +258,7 @@ class CadreService:
             return teams, team_of
         in_county = a.liaison_in_county if role == LIAISON else a.supervisor_in_county
         assert in_county is not None
-        cov = self.city.sc.policies.coverage
-        for c in range(len(self.city.sc.counties)):
+        for c in range(self.n_counties):
             k = int(in_county[c])
             if k == 0:
                 continue
@@ -208,7 +277,7 @@ class CadreService:
             for j in range(k):
                 sizes[order[j % n_grids]] += 1
             grid_team: list[Team | None] = [
-                Team(role, c, s, float(getattr(cov, "grid_overhead_hours", 0.0)), self.pending[role]) if s else None
+                Team(role, c, s, self.grid_overhead, self.pending[role]) if s else None
                 for s in sizes]
             staffed = [g for g in range(n_grids) if sizes[g]]
             for g in range(n_grids):
@@ -220,27 +289,60 @@ class CadreService:
                 team_of[i] = grid_team[int(a.grid[i])]
         return teams, team_of
 
-    def attach(self, ent: Enterprise) -> None:
-        """Register a built enterprise with its teams."""
-        if ent.liaison is not None:
-            ent.liaison.members.append(ent)
-            ent.liaison.active += ent.members
-        if ent.supervisor is not None:
-            ent.supervisor.members.append(ent)
-            ent.supervisor.active += ent.members
+    def connect(self, problems: Dispatch, offices: Teams) -> None:
+        self.dispatch = problems
+        self.offices = offices
 
-    # -- state changes the enterprises report ------------------------------------
+    def add_firm(self, ent: Enterprise) -> None:
+        """Register a firm with its teams."""
+        liaison = self.liaison_of[ent.i]
+        if liaison is not None:
+            liaison.members.append(ent)
+            liaison.active += ent.members
+        supervisor = self.supervisor_of[ent.i]
+        if supervisor is not None:
+            supervisor.members.append(ent)
+            supervisor.active += ent.members
 
-    def firm_failed(self, ent: Enterprise) -> None:
-        for team in (ent.liaison, ent.supervisor):
+    # -- state changes the firms report ------------------------------------------
+
+    def failed(self, ent: Enterprise) -> None:
+        for team in (self.liaison_of[ent.i], self.supervisor_of[ent.i]):
             if team is not None:
                 team.active -= ent.members
                 self.unsteady(team)
 
-    def open_changed(self, team: Team, change: int) -> None:
+    def open_changed(self, ent: Enterprise, change: int) -> None:
         """A covered firm opened (+1) or closed (-1): prevention checks are owed to open firms."""
-        team.open += change
-        self.unsteady(team)
+        team = self.supervisor_of[ent.i]
+        if team is not None:
+            team.open += change * ent.members
+            self.unsteady(team)
+
+    # -- the declared interface: what a firm gets from its cadres ------------------------
+
+    def has_liaison(self, ent: Enterprise) -> bool:
+        return self.liaison_of[ent.i] is not None
+
+    def has_supervisor(self, ent: Enterprise) -> bool:
+        return self.supervisor_of[ent.i] is not None
+
+    def rework_factor(self, ent: Enterprise) -> float:
+        """Rework chance with a liaison's first visit done ÷ without (1 without a liaison or the visit)."""
+        if self.liaison_of[ent.i] is not None and self.visited[ent.i]:
+            return self._rework_factor
+        return 1.0
+
+    def prevention_cut(self, ent: Enterprise) -> float | None:
+        """Share of the outbreak hazard a firm's supervisor removes (None: no supervisor).
+
+        The effect is scaled by the share of its team's open firms it checked on its last working day
+        (0 before the cadres arrive).
+        """
+        team = self.supervisor_of[ent.i]
+        if team is None:
+            return None
+        return self.prevention_effect * team.share
 
     def unsteady(self, team: Team) -> None:
         if team.steady:
@@ -295,36 +397,59 @@ class CadreService:
     def capacity(self, team: Team) -> float:
         return team.size * self.hours
 
-    def first_visit(self, ent: Enterprise) -> simpy.Event:
-        assert ent.liaison is not None
-        hours = self.city.sc.cadres.liaisons.first_visit_hours.quantile(ent.u("liaison_visit"))
-        done = self.request(ent.liaison, ent, hours, FIRST_VISIT)
+    def first_visit(self, ent: Enterprise) -> simpy.Event | None:
+        """The liaison's first visit, on its working day (None: no liaison). Ask once per firm."""
+        team = self.liaison_of[ent.i]
+        if team is None:
+            return None
+        hours = self.config.liaisons.first_visit_hours.quantile(ent.u("liaison_visit"))
+        done = self.request(team, ent, hours, FIRST_VISIT)
         done.callbacks.append(lambda _ev: self._visited(ent))
         return done
 
     def _visited(self, ent: Enterprise) -> None:
         self.visited[ent.i] = True
 
-    def inspection(self, ent: Enterprise, after_incident: bool) -> simpy.Event:
-        assert ent.supervisor is not None
-        hours = self.city.sc.cadres.supervisors.inspection_hours.quantile(ent.u("inspection_visit"))
-        return self.request(ent.supervisor, ent, hours, REINSPECTION if after_incident else INSPECTION)
+    def inspection(self, ent: Enterprise, u: float, after_incident: bool) -> simpy.Event:
+        """The supervisor's inspection visit (``u``: the firm's draw for the visit's length)."""
+        team = self.supervisor_of[ent.i]
+        assert team is not None
+        hours = self.config.supervisors.inspection_hours.quantile(u)
+        return self.request(team, ent, hours, REINSPECTION if after_incident else INSPECTION)
 
-    def guidance(self, ent: Enterprise) -> simpy.Event:
-        assert ent.supervisor is not None
-        hours = self.city.sc.cadres.supervisors.guidance_hours.quantile(ent.u("supervisor_guidance"))
-        return self.request(ent.supervisor, ent, hours, GUIDANCE)
+    def guidance(self, ent: Enterprise) -> simpy.Event | None:
+        """The supervisor's guidance visit on the prevention plan (None: no supervisor). Ask once per firm."""
+        team = self.supervisor_of[ent.i]
+        if team is None:
+            return None
+        hours = self.config.supervisors.guidance_hours.quantile(ent.u("supervisor_guidance"))
+        return self.request(team, ent, hours, GUIDANCE)
+
+    def ask_liaison(self, ent: Enterprise, hours: float, priority: int = HELP) -> simpy.Event | None:
+        """Ask ``ent``'s liaison for ``hours`` of help (a loan application, job postings …).
+
+        Returns None when the firm has no liaison; otherwise an event that succeeds
+        (value: days from the request to the end of the help) once the liaison's
+        team has worked those hours on its working day, after first visits and
+        follow-ups (priority ``HELP``). Use the firm's own stream for the hours,
+        e.g. ``hours = dist.quantile(ent.u("loan_help"))``, to keep common random numbers.
+        """
+        team = self.liaison_of[ent.i]
+        if team is None:
+            return None
+        return self.request(team, ent, hours, priority)
 
     def follow_up(self, problem: tuple[Enterprise, int, float]) -> simpy.Event | None:
         ent = problem[0]
-        if ent.liaison is None or ent.failed:
+        team = self.liaison_of[ent.i]
+        if team is None or ent.failed:
             return None
-        hours = self.city.sc.cadres.liaisons.followup_hours.quantile(ent.u("followup"))
-        return self.request(ent.liaison, ent, hours, FOLLOW_UP)
+        hours = self.config.liaisons.followup_hours.quantile(ent.u("followup"))
+        return self.request(team, ent, hours, FOLLOW_UP)
 
     def carry(self, ent: Enterprise, problem: Any) -> None:
         """A problem waits at the firm until the rotation of check-ins reaches it."""
-        team = ent.liaison
+        team = self.liaison_of[ent.i]
         assert team is not None
         self.unsteady(team)  # brings its rotation up to date first
         f = float(self.phase[ent.i])
@@ -353,15 +478,17 @@ class CadreService:
 
     def _dispatch_meeting(self) -> None:
         """The daily dispatch (日调度): yesterday's collected problems get a deadline and a follow-up."""
-        for problem in self.city.dispatch.meet():
+        for problem in self.dispatch.meet():
             ev = self.follow_up(problem)
             if ev is not None:
-                ev.callbacks.append(partial(_submit_followed_up, problem))
+                ev.callbacks.append(partial(self._submit_followed_up, problem))
+
+    def _submit_followed_up(self, problem: Any, _ev: simpy.Event) -> None:
+        self.dispatch.submit(problem, priority=0)
 
     def _working_day(self, d: int) -> None:
-        city = self.city
-        liaisons = city.sc.cadres.liaisons
-        supervisors = city.sc.cadres.supervisors
+        liaisons = self.config.liaisons
+        supervisors = self.config.supervisors
         checkin = liaisons.checkin_hours.mean
         check = supervisors.prevention_check_hours.mean
         for role in ROLES:
@@ -379,7 +506,7 @@ class CadreService:
             if owed:
                 team.counter += 1.0 if done == owed else done / owed
             while team.uncollected and team.uncollected[0][0] <= team.counter + EPS:
-                city.dispatch.enqueue(heapq.heappop(team.uncollected)[2])
+                self.dispatch.enqueue(heapq.heappop(team.uncollected)[2])
             self._close_day(team, d, done, owed, had_tasks)
         for team in self._take_pending(SUPERVISOR):
             had_tasks = bool(team.queue)
@@ -451,11 +578,11 @@ class CadreService:
         if share != team.share:
             team.share = share
             for ent in team.members:
-                if ent.state == 1:  # OPEN: its hazard changes now
+                if ent.state == OPEN:  # its hazard changes now
                     ent.update()
 
     def _help_county(self, team: Team, d: int) -> None:
-        point = self.city.teams[team.county]
+        point = self.offices.inspection_team(team.county)
         env = self.city.env
         while point.queue_length:
             # the county team's visit is in inspector-days; a supervisor from another firm travels
@@ -502,8 +629,8 @@ class CadreService:
 
     # -- results -----------------------------------------------------------------
 
-    def summary(self) -> dict[str, float]:
-        deployed_days = max(0.0, self.city.horizon - self.city.sc.cadres.dispatch_day)
+    def summary(self, view: ResultView) -> dict[str, float]:
+        deployed_days = max(0.0, self.city.horizon - self.dispatch_day)
         out: dict[str, float] = {
             "cadre_days_deployed": float((self.heads[LIAISON] + self.heads[SUPERVISOR]) * deployed_days),
             "cadre_days": float((self.busy[LIAISON].sum() + self.busy[SUPERVISOR].sum()) / self.hours),
@@ -515,6 +642,37 @@ class CadreService:
             out[k] = float(self.counts[k])
         tasks = self.counts["tasks_done"]
         out["mean_cadre_wait"] = self.wait_sum / tasks if tasks else math.nan
+        n = max(view.pop.n, 1)
+        liaison, supervisor = self.firm_teams(view)
+        out["liaison_coverage"] = float((liaison >= 0).sum() / n)
+        out["supervisor_coverage"] = float((supervisor >= 0).sum() / n)
+        for role, cadre in (("liaison", liaison), ("supervisor", supervisor)):
+            for name, members in view.groups(("county",)):
+                count = int(members.sum())
+                out[f"{role}_coverage_{name}"] = float((cadre[members] >= 0).sum() / count) if count else math.nan
+        return out
+
+    def firm_teams(self, view: ResultView) -> tuple[np.ndarray, np.ndarray]:
+        """Each firm's liaison and supervisor cadre (−1: none), one row per firm."""
+        cols = self.firm_columns(view)
+        return cols["liaison"], cols["supervisor"]
+
+    def firm_columns(self, view: ResultView) -> dict[str, np.ndarray]:
+        """Each firm's liaison cadre, supervisor cadre (−1: none) and grid (−1: not gridded)."""
+        a = self.assignment
+        cols = {"liaison": a.liaison, "supervisor": a.supervisor, "grid": a.grid}
+        if len(view.members) and int(view.members.max()) > 1:
+            return {k: np.repeat(v, view.members) for k, v in cols.items()}
+        return cols
+
+    def daily(self, view: ResultView) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for role in ROLES:
+            # busy share of day d's working hours, in row d + 1 like the other time averages
+            u = self.utilisation(role)[: view.days + 1]
+            shifted = np.zeros_like(u)
+            shifted[1:] = u[:-1]
+            out[f"{role}_utilisation"] = shifted
         return out
 
     def utilisation(self, role: str) -> np.ndarray:
@@ -527,21 +685,3 @@ def _by_index(team: Team) -> int:
     return team.index
 
 
-def _submit_followed_up(problem: Any, _ev: simpy.Event) -> None:
-    from sim.model.problems import submit
-
-    submit(problem, priority=0)
-
-
-def ask_liaison(ent: Enterprise, hours: float, priority: int = HELP) -> simpy.Event | None:
-    """Ask ``ent``'s liaison for ``hours`` of help (a loan application, job postings …).
-
-    Returns None when the firm has no liaison; otherwise an event that succeeds
-    (value: days from the request to the end of the help) once the liaison's
-    team has worked those hours on its working day, after first visits and
-    follow-ups (priority ``HELP``). Use the firm's own stream for the hours,
-    e.g. ``hours = dist.quantile(ent.u("loan_help"))``, to keep common random numbers.
-    """
-    if ent.liaison is None:
-        return None
-    return ent.city.cadres.request(ent.liaison, ent, hours, priority)

@@ -17,12 +17,66 @@ those units is :mod:`sim.model.cadres`' business.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
-from sim.population import SIZE_CLASSES, Population
-from sim.scenario.policies_schema import NoCoverage, OnePlusOnePlusOne
-from sim.scenario.schema import Scenario
+from sim.model.firm_classes import FLAGS
+from sim.model.firm_classes import key_flags as _key_flags
+from sim.scenario.params import Strict, param
+
+if TYPE_CHECKING:
+    from sim.model.cadres.schema import Cadres
+    from sim.model.population import Population
+    from sim.scenario.population_schema import County
+
+
+# -- the policies' settings (policies.coverage) ---------------------------------------------
+
+
+class NoCoverage(Strict):
+    """No cadres assigned: every firm uses the county's shared inspection team and finds offices itself."""
+
+    name: Literal["none"] = "none"
+
+    # what the cadres' working day asks of any coverage policy; with no cadres, nothing
+    organisation: ClassVar[str] = "dedicated"
+    supervisors_help_inspection: ClassVar[bool] = False
+    travel_overhead_hours: ClassVar[float] = 0.0
+    grid_overhead_hours: ClassVar[float] = 0.0
+
+    def build(self) -> NoCoveragePolicy:
+        return NoCoveragePolicy(self)
+
+
+Organisation = Literal["dedicated", "pooled", "grid"]
+
+
+class OnePlusOnePlusOne(Strict):
+    """一户企业、一名帮扶企业联络员、一名卫生防疫监督指导员, and how the cadres are organised."""
+
+    name: Literal["one_plus_one_plus_one"] = "one_plus_one_plus_one"
+    liaisons: bool = param(True, unit="yes/no", meaning="assign liaison cadres", provenance="source: 1+1+1 mechanism")
+    supervisors: bool = param(True, unit="yes/no", meaning="assign epidemic-prevention supervisors", provenance="source: 1+1+1 mechanism")
+    organisation: Organisation = param("dedicated", unit="mode",
+                                       meaning="dedicated: each firm its own cadres (1+1+1); pooled: a county team takes the next task of any covered firm; grid: cadres pooled within grids and zones (调兵山)",
+                                       provenance="source: Tieling's 1+1+1 is dedicated; 调兵山 used grids")
+    travel_overhead_hours: float = param(0.5, unit="cadre-hours per task", meaning="travel and familiarisation added to every task of a pooled county team",
+                                         provenance="assumption: a trip across the county and reading the firm's file", ge=0, le=24, allow_inf_nan=False)
+    grid_overhead_hours: float = param(0.15, unit="cadre-hours per task", meaning="travel added to every task of a grid team (a grid is a few streets)",
+                                       provenance="assumption", ge=0, le=24, allow_inf_nan=False)
+    firms_per_grid: int = param(6, unit="enterprises", meaning="grid size for counties without their own grid layout, under grid organisation",
+                                provenance="source: 调兵山 64 firms in 11 grids", ge=1, le=100_000)
+    grids_per_zone: int = param(4, unit="grids", meaning="grids in a zone for counties without their own grid layout, under grid organisation",
+                                provenance="source: 调兵山 11 grids in 3 zones", ge=1, le=100_000)
+    supervisors_help_inspection: bool = param(False, unit="yes/no",
+                                              meaning="supervisors' spare hours take waiting inspections of uncovered firms from the county team's queue",
+                                              provenance="assumption: in 2020 supervisors stayed with their own firms")
+
+    def build(self) -> OnePlusOnePlusOnePolicy:
+        return OnePlusOnePlusOnePolicy(self)
+
+
 
 
 @dataclass
@@ -45,14 +99,7 @@ class Assignment:
 
 def key_flags(pop: Population, key: str) -> np.ndarray:
     """Boolean array: which enterprises have an assignment/priority key."""
-    if key in SIZE_CLASSES:
-        return pop.size_class == SIZE_CLASSES.index(key)
-    return {
-        "high_tech": pop.high_tech,
-        "gazelle": pop.gazelle,
-        "essential": pop.essential,
-        "new_project": pop.new_project,
-    }[key]
+    return _key_flags(key, pop.size_class, {flag: getattr(pop, flag) for flag in FLAGS})
 
 
 def assignment_rank(pop: Population, order: list[str], tie: np.ndarray) -> np.ndarray:
@@ -77,9 +124,9 @@ class NoCoveragePolicy:
     def __init__(self, config: NoCoverage) -> None:
         self.config = config
 
-    def assign(self, pop: Population, scenario: Scenario, tie: np.ndarray) -> Assignment:
+    def assign(self, pop: Population, cadres: Cadres, counties: list[County], tie: np.ndarray) -> Assignment:
         none = np.full(pop.n, -1, dtype=np.int32)
-        zero = np.zeros(len(scenario.counties), dtype=np.int64)
+        zero = np.zeros(len(counties), dtype=np.int64)
         return Assignment(none, none.copy(), none.copy(), 0, 0, none.copy(), zero, zero.copy(), zero.copy(), zero.copy())
 
 
@@ -87,15 +134,14 @@ class OnePlusOnePlusOnePolicy:
     def __init__(self, config: OnePlusOnePlusOne) -> None:
         self.config = config
 
-    def assign(self, pop: Population, scenario: Scenario, tie: np.ndarray) -> Assignment:
-        cadres = scenario.cadres
+    def assign(self, pop: Population, cadres: Cadres, counties: list[County], tie: np.ndarray) -> Assignment:
         config = self.config
         rank = assignment_rank(pop, cadres.assignment_order, tie)
         liaison = np.full(pop.n, -1, dtype=np.int32)
         supervisor = np.full(pop.n, -1, dtype=np.int32)
         grid = np.full(pop.n, -1, dtype=np.int32)
         zone = np.full(pop.n, -1, dtype=np.int32)
-        n_counties = len(scenario.counties)
+        n_counties = len(counties)
         per_county = np.bincount(pop.county, weights=pop.members, minlength=n_counties).astype(np.int64)  # firms
         block = {"liaison": np.ones(pop.n, dtype=np.int32), "supervisor": np.ones(pop.n, dtype=np.int32)}
         in_county = {"liaison": np.zeros(n_counties, np.int64), "supervisor": np.zeros(n_counties, np.int64)}
@@ -105,7 +151,7 @@ class OnePlusOnePlusOnePolicy:
 
         def pools(role: str, city_total: int) -> np.ndarray:
             own = np.array([getattr(c, role + "s") if getattr(c, role + "s") is not None else -1
-                            for c in scenario.counties], dtype=np.int64)
+                            for c in counties], dtype=np.int64)
             if cadres.county_pools == "add":
                 return split_pool(city_total, per_county) + np.maximum(own, 0)
             shared = own < 0
@@ -115,7 +161,7 @@ class OnePlusOnePlusOnePolicy:
 
         liaison_pool = pools("liaison", cadres.liaisons.count)
         supervisor_pool = pools("supervisor", cadres.supervisors.count)
-        for c, county in enumerate(scenario.counties):
+        for c, county in enumerate(counties):
             members = rank[pop.county[rank] == c]
             if config.organisation == "grid" and len(members):
                 if county.grid is not None:
@@ -180,13 +226,3 @@ def _deal_with_cohorts(ranked: np.ndarray, members: np.ndarray, pool: int, per: 
     if singles:
         target[np.asarray(singles)] = next_id + (np.arange(len(singles)) % shared).astype(np.int32)
     return cohort_cadres + min(shared, len(singles))
-
-
-COVERAGE_POLICIES: dict[str, type[NoCoveragePolicy] | type[OnePlusOnePlusOnePolicy]] = {
-    "none": NoCoveragePolicy,
-    "one_plus_one_plus_one": OnePlusOnePlusOnePolicy,
-}
-
-
-def make_coverage(config: NoCoverage | OnePlusOnePlusOne) -> NoCoveragePolicy | OnePlusOnePlusOnePolicy:
-    return COVERAGE_POLICIES[config.name](config)  # type: ignore[arg-type]

@@ -1,0 +1,280 @@
+"""Cash of an enterprise: piecewise linear between known breakpoints, crossings computed.
+
+Cash changes at a rate ``income + relief − costs`` that is constant between
+breakpoints the account knows in advance:
+
+- costs are their components: wages (full while open and in the first pay
+  period of a stoppage, then the living allowance), rent, interest on existing
+  debt, other fixed costs, taxes, and the interest of loans taken;
+- a relief measure may cut a component for a while (a :class:`Window`: rent
+  waived for three months, taxes deferred until a day); a deferred part is
+  owed and paid back in one sum when the window ends;
+- income is the contribution of production; relief is a share of revenue
+  (the power-bill cut on power actually used, so only while producing).
+
+Known jumps: deferred costs paid back when their window ends, a loan's
+principal at the end of its term; lump sums (loans, refunds, subsidies) jump
+the balance when paid. The moment cash falls to a level (the failure level:
+minus the credit line; a loan application ahead of it) is solved for, not
+polled. Every yuan is booked, so that
+
+    start + income + relief + loans − costs − repayments − deferred repaid = balance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+INF = math.inf
+Component = Literal["wages", "rent", "interest", "other", "taxes"]
+COMPONENTS: tuple[Component, ...] = ("wages", "rent", "interest", "other", "taxes")
+
+
+@dataclass(frozen=True)
+class CostRates:
+    """A firm's fixed cost per day, by component, and the wage rule of a stoppage."""
+
+    wages: float
+    allowance: float  # living allowance after the first pay period of a stoppage
+    rent: float
+    interest: float
+    other: float
+    taxes: float
+    pay_period: float
+
+
+@dataclass(frozen=True)
+class Window:
+    """From day ``start`` to ``end`` a cost component is paid at ``factor`` of its rate.
+
+    With ``deferred``, the part not paid is owed and, with ``repaid``, paid back in one sum at
+    ``end`` (a deferral moves a due date, it does not forgive); otherwise it is relieved for good.
+    """
+
+    component: Component
+    factor: float
+    start: float
+    end: float
+    deferred: bool = False
+    repaid: bool = True
+
+
+class CashAccount:
+    """Balance, rates, known breakpoints and books of one enterprise."""
+
+    __slots__ = ("balance", "t", "rates", "windows", "lo", "hi", "edges", "ends", "owed", "waived", "is_open",
+                 "stopped_since", "income_rate", "relief_rate", "loans", "start", "income", "relief", "costs",
+                 "loans_in", "repayments", "deferred_repaid")
+
+    def __init__(self, start: float, rates: CostRates, windows: tuple[Window, ...] = ()) -> None:
+        self.balance = start
+        self.start = start
+        self.t = 0.0
+        self.rates = rates
+        self.windows = windows
+        # Most bookings fall outside every window (after the tax deferral, say): the span the windows
+        # cover and their edges, kept apart, let those skip the windows at once.
+        self.lo = min((w.start for w in windows), default=INF)
+        self.hi = max((w.end for w in windows), default=-INF)
+        self.edges = tuple(sorted({w.start for w in windows} | {w.end for w in windows}))
+        self.ends = frozenset(w.end for w in windows if w.deferred and w.repaid)
+        self.owed = [0.0] * len(windows)  # deferred and not yet paid back, per window
+        self.waived = [0.0] * len(windows)  # relieved for good, per window
+        self.is_open = False
+        self.stopped_since = 0.0  # a stoppage since day 0 (the lockdown)
+        self.income_rate = 0.0
+        self.relief_rate = 0.0
+        self.loans: list[tuple[float, float, float]] = []  # (due day, principal, interest per day)
+        self.income = 0.0
+        self.relief = 0.0
+        self.costs = 0.0
+        self.loans_in = 0.0
+        self.repayments = 0.0
+        self.deferred_repaid = 0.0
+
+    @property
+    def deferred(self) -> float:
+        """Costs deferred and not yet paid back."""
+        return sum(self.owed)
+
+    # -- the rate and the breakpoints ------------------------------------------
+
+    def set_open(self, now: float, is_open: bool) -> None:
+        """Open/closed changes the wage rule; the caller has advanced to ``now``."""
+        if self.is_open and not is_open:
+            self.stopped_since = now
+        self.is_open = is_open
+
+    def _wage(self, t: float) -> float:
+        r = self.rates
+        if self.is_open or t < self.stopped_since + r.pay_period:
+            return r.wages
+        return r.allowance
+
+    def _cost_rate(self, t: float) -> float:
+        """Costs paid per day on the segment starting at ``t`` (deferred and relieved parts excluded)."""
+        r = self.rates
+        # most firms never borrow: skip the generator (sum of nothing is 0, as here)
+        loan_interest = sum(i for due, _, i in self.loans if due > t) if self.loans else 0
+        wage = r.wages if self.is_open or t < self.stopped_since + r.pay_period else r.allowance  # _wage, inlined
+        rent, interest, other, taxes = r.rent, r.interest, r.other, r.taxes
+        if not self.lo <= t < self.hi:
+            return wage + rent + interest + other + taxes + loan_interest
+        for w in self.windows:
+            if w.start <= t < w.end:
+                c = w.component
+                if c == "taxes":
+                    taxes *= w.factor
+                elif c == "rent":
+                    rent *= w.factor
+                elif c == "wages":
+                    wage *= w.factor
+                elif c == "interest":
+                    interest *= w.factor
+                else:
+                    other *= w.factor
+        return wage + rent + interest + other + taxes + loan_interest
+
+    def _component(self, c: Component, t: float) -> float:
+        """The full rate of a component on the segment starting at ``t`` (the wage rule applied)."""
+        r = self.rates
+        if c == "taxes":
+            return r.taxes
+        if c == "rent":
+            return r.rent
+        if c == "wages":
+            return self._wage(t)
+        return r.interest if c == "interest" else r.other
+
+    def _next_break(self, t: float) -> float:
+        """First breakpoint strictly after ``t`` (inf if none)."""
+        r = self.rates
+        nxt = INF
+        if not self.is_open:
+            wage_end = self.stopped_since + r.pay_period
+            if wage_end > t:
+                nxt = wage_end
+        for edge in self.edges:  # sorted: the first one after t
+            if edge > t:
+                if edge < nxt:
+                    nxt = edge
+                break
+        for due, _, _ in self.loans:
+            if t < due < nxt:
+                nxt = due
+        return nxt
+
+    def _jump(self, b: float, owed: list[float]) -> tuple[float, float, float]:
+        """Change of balance at breakpoint ``b``: (total, deferred costs repaid, principal repaid)."""
+        repaid = 0.0
+        if b in self.ends:
+            for k, w in enumerate(self.windows):
+                if b == w.end and w.deferred and w.repaid:
+                    repaid += owed[k]
+        principal = sum(p for due, p, _ in self.loans if due == b)
+        return -(repaid + principal), repaid, principal
+
+    def _accrue(self, owed: list[float], t0: float, dt: float, waived: list[float] | None = None) -> None:
+        """The part of a component each window covering ``t0`` leaves unpaid over ``dt`` days: owed when
+        deferred, else (``waived`` given) relieved for good. The caller checks ``lo <= t0 < hi``."""
+        for k, w in enumerate(self.windows):
+            if w.start <= t0 < w.end:
+                c = w.component
+                rate = self.rates.taxes if c == "taxes" else self._component(c, t0)
+                if w.deferred:
+                    owed[k] += rate * (1.0 - w.factor) * dt
+                elif waived is not None:
+                    waived[k] += rate * (1.0 - w.factor) * dt
+
+    # -- booking ----------------------------------------------------------------
+
+    def advance(self, now: float) -> None:
+        """Book every flow and jump from the last update up to ``now`` (jumps at ``now`` included)."""
+        while True:
+            b = self._next_break(self.t)
+            end = min(b, now)
+            self._book(end)
+            if b > now:
+                return
+            self._cross(b)
+
+    def _book(self, end: float) -> None:
+        dt = end - self.t
+        if dt <= 0:
+            return
+        t0 = self.t
+        income = self.income_rate * dt
+        relief = self.relief_rate * dt
+        cost = self._cost_rate(t0) * dt
+        if self.lo <= t0 < self.hi:
+            self._accrue(self.owed, t0, dt, self.waived)
+        self.income += income
+        self.relief += relief
+        self.costs += cost
+        self.balance += income + relief - cost
+        self.t = end
+
+    def _cross(self, b: float) -> None:
+        jump, repaid, principal = self._jump(b, self.owed)
+        if repaid:
+            for k, w in enumerate(self.windows):
+                if b == w.end and w.deferred and w.repaid:
+                    self.owed[k] = 0.0
+            self.deferred_repaid += repaid
+        if principal:
+            self.repayments += principal
+        self.balance += jump
+        self.t = b
+
+    def receive_relief(self, now: float, amount: float) -> None:
+        self.advance(now)
+        self.balance += amount
+        self.relief += amount
+
+    def take_loan(self, now: float, amount: float, annual_rate: float, term_days: float) -> None:
+        """Principal now; interest runs as a cost until the term ends, the principal is paid back then."""
+        self.advance(now)
+        self.balance += amount
+        self.loans_in += amount
+        self.loans.append((now + term_days, amount, amount * annual_rate / 365.0))
+
+    def owed_after(self, horizon: float) -> tuple[float, float]:
+        """Principal and interest of loans still due after ``horizon`` (recorded, not ignored)."""
+        principal = sum(p for due, p, _ in self.loans if due > horizon)
+        interest = sum(i * (due - horizon) for due, _, i in self.loans if due > horizon)
+        return principal, interest
+
+    # -- looking ahead ----------------------------------------------------------
+
+    def slope_now(self) -> float:
+        return self.income_rate + self.relief_rate - self._cost_rate(self.t)
+
+    def time_to_reach(self, level: float) -> float:
+        """Earliest time >= self.t at which the balance falls to ``level`` on the present path (inf if never)."""
+        balance = self.balance
+        if balance <= level:
+            return self.t
+        t = self.t
+        owed = list(self.owed) if self.windows else self.owed
+        gain = self.income_rate + self.relief_rate
+        while True:
+            b = self._next_break(t)
+            slope = gain - self._cost_rate(t)
+            if slope < 0 and (b == INF or balance + slope * (b - t) <= level):
+                return t + (balance - level) / -slope
+            if b == INF:
+                return INF
+            if self.lo <= t < self.hi:
+                self._accrue(owed, t, b - t)
+            balance += slope * (b - t)
+            jump, repaid, _ = self._jump(b, owed)
+            if repaid:
+                for k, w in enumerate(self.windows):
+                    if b == w.end and w.deferred and w.repaid:
+                        owed[k] = 0.0
+            balance += jump
+            if balance <= level:
+                return b
+            t = b
