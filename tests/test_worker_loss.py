@@ -100,6 +100,7 @@ print(sorted(got.items()))
 
 
 @needs_proc
+@pytest.mark.slow
 def test_a_worker_killed_while_sending_its_result_has_its_job_rerun(tmp_path: Path) -> None:
     marker = tmp_path / "marker"
     try:
