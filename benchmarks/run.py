@@ -472,7 +472,8 @@ def short_run(values: Any, replication: int) -> dict[str, float]:
 
 def short_runs(points: int) -> None:
     """``points`` × 4 runs of :func:`short_run` through the sweep machinery on each executor."""
-    from sim.experiment.executors import DaskExecutor, Executor, LocalExecutor
+    from sim.experiment.dask_executor import DaskExecutor
+    from sim.experiment.executors import Executor, LocalExecutor
     from sim.sweep.run import FunctionModel, run_sweep
     from sim.sweep.spec import GridDesign, Parameter, SweepSpec
 

@@ -1,9 +1,11 @@
 """Shared helpers: tiny scenarios built in code, small scenario files for command-line tests, batches of a
-chosen size, the text a figure's SVG draws; the Hypothesis profiles (fixed examples in CI, free exploration elsewhere)."""
+chosen size, the text a figure's SVG draws; the Hypothesis profiles (fixed examples in CI, free exploration elsewhere);
+Ctrl-C for the commands tests start."""
 
 from __future__ import annotations
 
 import os
+import signal
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,31 @@ variants:
     policies:
       approval: {name: fast_track}
 """
+
+# Ten replications of about a second each: a run long enough to be interrupted, or to lose a worker, midway.
+BIGGER = """
+name: bigger
+horizon_days: 60
+replications: 5
+population:
+  strata:
+    - {name: firms, count: 300}
+variants:
+  fast:
+    policies:
+      approval: {name: fast_track}
+"""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the commands the tests start, however pytest itself was started.
+
+    A command started in the background by a non-interactive shell (`pytest &` in a script) begins with
+    SIGINT ignored, and its children inherit that: the tests that send SIGINT to a run would then see it
+    finish instead of stop. With a handler of its own here, a child starts with the default instead.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def tiny(**overrides: Any) -> Scenario:

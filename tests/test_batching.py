@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from sim.cli import main
 from sim.experiment.batching import BATCH_SECONDS, BATCHES_PER_WORKER, MAX_BATCH, Batches
-from sim.experiment.executors import DaskExecutor, LocalExecutor
+from sim.experiment.dask_executor import DaskExecutor
+from sim.experiment.executors import LocalExecutor
 from sim.sweep.run import FunctionModel, run_sweep
 from sim.sweep.spec import GridDesign, Parameter, Scalar, SweepSpec
 from tests.conftest import SMALL_TWO_STRATA, batches_of

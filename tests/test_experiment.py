@@ -313,7 +313,7 @@ def test_the_local_dask_cluster_runs_its_workers_without_the_profiler_and_the_fa
     """Both take the GIL from a running replication dozens of times a second; this process's settings stay."""
     import distributed  # noqa: F401  (loads Dask's distributed settings)
 
-    from sim.experiment.executors import DaskExecutor
+    from sim.experiment.dask_executor import DaskExecutor
 
     before = _worker_settings()
     with DaskExecutor(1) as executor:
@@ -329,9 +329,7 @@ def test_a_scheduler_without_workers_is_a_clear_error_not_a_hang(
 
     from distributed import LocalCluster
 
-    import sim.experiment.executors
-
-    monkeypatch.setattr(sim.experiment.executors, "DASK_WORKERS_TIMEOUT", 2.0)
+    monkeypatch.setenv("SIM_WORKER_START_TIMEOUT", "2")
     with LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=logging.ERROR) as cluster:
         assert _run(small, tmp_path / "out", "--scheduler", cluster.scheduler_address) == 2
     err = capsys.readouterr().err

@@ -16,6 +16,7 @@ import sim.experiment.runner
 from sim.cli import main
 from sim.experiment.run_state import PARTIAL, STATE
 from sim.experiment.store import STORE_NAME, ResultStore
+from tests.conftest import BIGGER
 from tests.conftest import SMALL_TWO_STRATA as SMALL
 
 ROOT = Path(__file__).parent.parent
@@ -116,19 +117,6 @@ def test_resume_needs_a_folder_with_an_unfinished_run(tmp_path: Path, capsys: py
     assert "no interrupted run to resume" in capsys.readouterr().err
     assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
 
-
-BIGGER = """
-name: bigger
-horizon_days: 60
-replications: 5
-population:
-  strata:
-    - {name: firms, count: 300}
-variants:
-  fast:
-    policies:
-      approval: {name: fast_track}
-"""
 
 
 @pytest.mark.slow

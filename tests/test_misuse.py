@@ -4,7 +4,9 @@ Each test reproduces one way a careless or hostile user (or the machine) can bre
 promise: a one-paragraph message naming the file, line or key and what is allowed, exit 2 for bad input
 or an unusable environment, never a traceback, and no finished work lost. (The folder lock, the resume
 command, fingerprints, the watchdog and --force are tested in tests/test_experiment.py; interruptions in
-tests/test_interrupt.py; disk-full while writing a run's files in tests/test_faults.py.)
+tests/test_interrupt.py; disk-full while writing a run's files in tests/test_faults.py; workers lost while
+sending a result, and Ctrl-C with stopped workers, in tests/test_worker_loss.py; frozen Dask workers, a lost
+scheduler and the waits for workers in tests/test_dask_faults.py.)
 """
 
 from __future__ import annotations
@@ -295,8 +297,8 @@ def _sweep_with(function: Any, executor: Any, out: Path) -> Any:
 
 
 @pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
-def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_pool(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], batch: int) -> None:
     from sim.experiment.executors import LocalExecutor
 
     monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
@@ -308,6 +310,8 @@ def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_pool(
     assert report.failed == 0 and report.ran == 8
     results = pd.read_csv(tmp_path / "out" / "results.csv")
     assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
+    assert (f"note: a worker process was killed (SIGKILL, e.g. by the out-of-memory killer) before its result was "
+            f"back; its {batch} job(s) are run again.") in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
@@ -329,7 +333,7 @@ def test_a_run_that_kills_its_worker_every_time_fails_alone(
 @pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
 def test_dask_workers_killed_mid_sweep_have_their_runs_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                              batch: int) -> None:
-    from sim.experiment.executors import DaskExecutor
+    from sim.experiment.dask_executor import DaskExecutor
 
     monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
     batches_of(monkeypatch, batch)
@@ -344,7 +348,7 @@ def test_dask_workers_killed_mid_sweep_have_their_runs_rerun(tmp_path: Path, mon
 @pytest.mark.slow
 def test_a_dask_batch_that_kills_its_workers_is_split_and_only_the_guilty_run_fails(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sim.experiment.executors import DaskExecutor
+    from sim.experiment.dask_executor import DaskExecutor
 
     sizes = batches_of(monkeypatch, 3)
     with DaskExecutor(2) as executor:
@@ -372,13 +376,11 @@ def test_a_dask_cluster_that_loses_every_worker_is_exit_2_not_a_hang(
     import sys
     import time
 
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
-    import sim.experiment.executors
     from sim.errors import ClusterError
-    from sim.experiment.executors import DaskExecutor
+    from sim.experiment.dask_executor import DaskExecutor
 
-    monkeypatch.setattr(sim.experiment.executors, "DASK_WORKERS_TIMEOUT", 3.0)
     root = Path(__file__).parent.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
     with LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster:
@@ -387,6 +389,9 @@ def test_a_dask_cluster_that_loses_every_worker_is_exit_2_not_a_hang(
                                      "--no-nanny", "--nthreads", "1", "--no-dashboard"], cwd=root, env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
         try:
+            with Client(cluster) as client:  # both up (slow on a loaded machine) before the short wait applies
+                client.wait_for_workers(2, timeout=300)
+            monkeypatch.setenv("SIM_WORKER_START_TIMEOUT", "3")  # the wait once they are all gone
             with DaskExecutor(1, cluster.scheduler_address) as executor:
                 t0 = time.monotonic()
                 with pytest.raises(ClusterError, match="has had no worker") as caught:
@@ -442,9 +447,9 @@ def test_a_scheduler_address_that_never_answers_is_exit_2_in_bounded_time(
         small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import time
 
-    import sim.experiment.executors
+    import sim.experiment.dask_executor
 
-    monkeypatch.setattr(sim.experiment.executors, "DASK_CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(sim.experiment.dask_executor, "CONNECT_TIMEOUT", 1.0)
     listener, port = _silent_listener()
     try:
         t0 = time.monotonic()
