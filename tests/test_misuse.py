@@ -263,9 +263,11 @@ def test_a_truncated_store_file_is_a_clear_error(small: Path, tmp_path: Path,
 # -- worker processes that die --------------------------------------------------------------------------
 
 def _grid_spec() -> Any:
-    from sim.sweep.spec import GridDesign, Parameter, SweepSpec
+    from sim.experiment.designs import GridDesign
+    from sim.scenario.ranges import Parameter
+    from sim.sweep.spec import SweepSpec
 
-    return SweepSpec("function", Path("-"), [Parameter("x", "uncertainty", levels=(1, 2, 3, 4))],
+    return SweepSpec("function", Path("-"), [Parameter(paths=["x"], levels=[1, 2, 3, 4])],
                      GridDesign(name="grid"), 2, ["y"])
 
 

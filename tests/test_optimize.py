@@ -16,12 +16,13 @@ import pandas as pd
 import pytest
 
 from sim.cli import main as cli_main
+from sim.experiment.designs import GridDesign
 from sim.experiment.executors import LocalExecutor
 from sim.optimize.budget import Budget, Constraint
 from sim.optimize.run import run_optimization
-from sim.optimize.spec import Decision, OptimizeSpec, SearchSpec, SelectionSpec
+from sim.optimize.spec import OptimizeSpec, SearchSpec, SelectionSpec
+from sim.scenario.ranges import Parameter, Scalar
 from sim.sweep.run import FunctionModel
-from sim.sweep.spec import GridDesign, Scalar
 from tests.conftest import drawn_text
 
 # f1 = (x1 − 6)² + (x2 − 5)² + (x3 − 4)² is least at (6, 5, 4), which needs 15 people; with
@@ -41,7 +42,7 @@ def bowl(values: Mapping[str, Scalar], replication: int) -> dict[str, float]:
 
 
 def spec(tmp_path: Path, generations: int = 12, refine: int = 3) -> OptimizeSpec:
-    decisions = [Decision(f"x{i}", 0, 10) for i in (1, 2, 3)]
+    decisions = [Parameter(paths=[f"x{i}"], group="lever", low=0, high=10, integer=True) for i in (1, 2, 3)]
     budget = Budget([Constraint("people", 12, {"x1": 1, "x2": 1, "x3": 1})])
     return OptimizeSpec("function", tmp_path / "-", decisions, budget, {"f1": "minimize", "f2": "minimize"}, "f1",
                         [], GridDesign(name="grid"), SearchSpec(population=16, generations=generations, seed=5,
@@ -211,6 +212,6 @@ def test_bundled_optimization_files_are_valid(path: Path) -> None:
 
     spec = load_optimize(path)
     model = ScenarioModel(load_scenario(spec.scenario_path).base, spec.sweep)
-    first = {d.path: d.low for d in spec.decisions}
-    first.update({p.path: (p.levels[0] if p.levels else p.low) for p in spec.uncertainties})
+    first = {d.label: d.values()[0] for d in spec.decisions}
+    first.update({p.label: (p.levels[0] if p.levels else p.low) for p in spec.uncertainties})
     model.prepare(0, first)  # a valid scenario at the lowest decisions

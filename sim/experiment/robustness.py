@@ -1,7 +1,8 @@
 """``run --robustness N``: every variant at N points of the declared uncertainty, then the robustness figures.
 
 The points are a Latin hypercube over the scenario's ``uncertainty:`` section,
-seeded from the scenario seed. At each point every variant is the scenario
+drawn by the sweeps' sampler (:mod:`sim.experiment.designs`) from the scenario
+seed. At each point every variant is the scenario
 with the drawn values applied (:func:`sim.scenario.uncertainty.apply`), and
 replication r uses the scenario seed and index r at every point and variant
 (common random numbers), so the variants differ only by the policy and the
@@ -29,6 +30,7 @@ from pydantic import ValidationError
 
 from sim.analysis.robustness import Robustness, RobustnessOutcome, analyse, influence, point_means
 from sim.errors import InputError
+from sim.experiment.designs import LatinHypercubeDesign, design_points
 from sim.experiment.executors import Completed, Executor, Job, make_executor
 from sim.experiment.failures import FailureLog
 from sim.experiment.fingerprint import Populations, experiment_fingerprint, scenario_identity
@@ -45,6 +47,7 @@ from sim.results.output import (
     write_text,
 )
 from sim.scenario.loader import LoadedScenario
+from sim.scenario.ranges import plausible_parameters
 from sim.scenario.schema import Scenario
 from sim.scenario.uncertainty import UncertainParameter, apply
 
@@ -80,11 +83,10 @@ class RobustnessInterrupted(Exception):
 
 
 def draw_points(parameters: list[UncertainParameter], n: int, seed: int) -> np.ndarray:
-    """(n, parameters) values: a Latin hypercube in the unit cube mapped to each range, seeded."""
-    from scipy.stats import qmc
-
-    unit = qmc.LatinHypercube(d=len(parameters), rng=np.random.default_rng(seed)).random(n)
-    return np.array([[p.from_unit(float(u)) for p, u in zip(parameters, row, strict=True)] for row in unit])
+    """(n, parameters) values: a Latin hypercube of ``n`` points over the ranges, seeded (every digit kept)."""
+    design = LatinHypercubeDesign(name="latin_hypercube", samples=n)
+    columns = design_points(parameters, design, seed, digits=None).columns
+    return np.array(columns, dtype=float).reshape(len(parameters), n).T
 
 
 def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tuple[str, Scenario]]]:
@@ -92,9 +94,12 @@ def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tup
     file = str(loaded.path)
     params = loaded.base.uncertainty
     if not params:
+        declared = ", ".join(f"{p.label} {p.low:g}–{p.high:g}" for p in plausible_parameters(loaded.base))
         raise InputError.single(file, "the scenario declares no uncertainty: section, so there is nothing to draw "
                                 "for --robustness; list the uncertain parameters with ranges and provenance "
-                                "(see the README, Robustness).", key="uncertainty")
+                                "(see the README, Robustness)" + (f". The schema declares plausible ranges for "
+                                f"values nobody published: {declared}" if declared else "") + ".",
+                                key="uncertainty")
     # the section's paths, types and ends were checked when the file was loaded (sim.scenario.loader)
     variants = [(name, sc.model_dump(mode="json", by_alias=True)) for name, sc in loaded.all_variants()]
     out: list[list[tuple[str, Scenario]]] = []
