@@ -23,19 +23,9 @@ from sim.scenario.paths import expand_path
 from sim.scenario.ranges import Parameter
 from sim.sweep.run import ScenarioModel
 from sim.sweep.spec import load_sweep
+from tests.conftest import TWO_COUNTIES, edit_file, refused
 
 ROOT = Path(__file__).parent.parent
-SCENARIO = """
-name: sweep-small
-horizon_days: {horizon}
-replications: 3
-counties:
-  - {{name: a, weight: 0.5, approval_reviewers: 2, inspectors: 2}}
-  - {{name: b, weight: 0.5, approval_reviewers: 2, inspectors: 2}}
-population:
-  strata:
-    - {{name: firms, count: {count}}}
-"""
 SWEEP = """# a small sweep
 scenario: small.yaml
 levers:
@@ -50,7 +40,7 @@ outcomes: [mean_restart_day, failed_share, day_resumed_50]
 
 
 def write_sweep(folder: Path, design: str, count: int = 30, horizon: int = 40) -> Path:
-    (folder / "small.yaml").write_text(SCENARIO.format(count=count, horizon=horizon))
+    (folder / "small.yaml").write_text(TWO_COUNTIES.format(count=count, horizon=horizon))
     path = folder / "sweep.yaml"
     path.write_text(SWEEP.replace("DESIGN", design))
     return path
@@ -144,7 +134,7 @@ def test_one_worker_two_workers_and_dask_give_identical_tables(tmp_path: Path) -
 
 def test_common_random_numbers_across_points(tmp_path: Path) -> None:
     """A lever that cannot act (loans window when no firm is short of cash) leaves every replication unchanged."""
-    (tmp_path / "small.yaml").write_text(SCENARIO.format(count=20, horizon=30))
+    (tmp_path / "small.yaml").write_text(TWO_COUNTIES.format(count=20, horizon=30))
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text("scenario: small.yaml\nlevers:\n  policies.loans.enabled: {levels: [false, true]}\n"
                      "uncertainties:\n  population.strata[0].cash_runway_days: {levels: [5000, 6000]}\n"
@@ -169,14 +159,9 @@ def test_common_random_numbers_across_points(tmp_path: Path) -> None:
 def test_bad_sweep_file_exits_2_with_file_line_and_key(tmp_path: Path, edit: tuple[str, str], line: int,
                                                       words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     sweep = write_sweep(tmp_path, "grid")
-    text = sweep.read_text()
-    assert edit[0] in text
-    sweep.write_text(text.replace(*edit))
-    assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet", "--no-report"]) == 2
-    err = capsys.readouterr().err
-    assert f"sweep.yaml:{line}:" in err, err
-    for word in words:
-        assert word in err, err
+    edit_file(sweep, *edit)
+    refused(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet", "--no-report"], capsys,
+            f"sweep.yaml:{line}:", *words)
     assert not (tmp_path / "o" / "results.csv").exists()
 
 
