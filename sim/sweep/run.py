@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 import math
 import sys
 import time
@@ -32,13 +31,14 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim.analysis.stats import t_halfwidth
-from sim.errors import InputError, InputProblem, OutputError
+from sim.errors import InputError, InputProblem
 from sim.experiment.designs import DesignPoints, design_points, point_count
-from sim.experiment.executors import Completed, Evaluate, Executor, Job
+from sim.experiment.executors import Evaluate, Executor
 from sim.experiment.failures import FailureLog
 from sim.experiment.fingerprint import Populations, scenario_identity
-from sim.experiment.runner import Task, evaluate_summary, run_jobs
-from sim.experiment.store import ResultStore, RunRecord, run_keys
+from sim.experiment.points import Points, run_points
+from sim.experiment.runner import Task, evaluate_summary
+from sim.experiment.store import ResultStore
 from sim.model import catalogue
 from sim.results.output import atomic_write, build_info, write_manifest_json
 from sim.scenario.messages import scenario_problem_text
@@ -195,63 +195,26 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
         say(f"Sweep '{Path(spec.file).name}': preparing {total:,} run(s) ({len(design):,} point(s) × {reps:,} "
             "replication(s)) …")
     prepared = [model.prepare(i, values) for i, values in enumerate(design.values)]
-    keys = [run_keys(identity, range(reps)) for _, identity in prepared]
-    seed = model.seed
-    where: dict[str, tuple[int, int]] = {}  # first (point, replication) of each distinct run
-    for i, row in enumerate(keys):
-        for r, key in enumerate(row):
-            where.setdefault(key, (i, r))
+    points = Points.of(prepared, reps, design.values)
+
     with ResultStore(out, durable) as store:
-        stored = store.finished(where)
-        if store.damaged:
-            say(f"note: {store.damaged} run(s) in {store.path} could not be read back (a damaged entry); "
-                "they are run again.")
-        todo = [Job(k, i, r, prepared[i][0], model.evaluate) for k, (i, r) in where.items() if k not in stored]
-        dup = total - len(where)
-        say(f"Sweep '{Path(spec.file).name}': {spec.design.name} design, {len(design)} point(s) × {reps} "
-            f"replication(s) = {total} run(s)" + (f" ({dup} repeat an identical point)" if dup else "")
-            + f"; {len(stored)} already in the store (skipped), {len(todo)} to run on "
-            f"{min(executor.workers, max(1, len(todo)))} {executor.name} worker(s) → {out}")
-        sweep_id = store.start_sweep(str(Path(spec.file).resolve()), spec.design.name, len(design), len(where), len(stored),
-                                     executor.name, executor.workers)
-        status = "interrupted"
-        failed = 0
-        log = FailureLog(out / "sweep.log")
 
-        def finished(result: Completed) -> None:
-            nonlocal failed
-            i, r = where[result.key]
-            summary = {} if result.error is not None else {k: float(v) for k, v in result.value.items()}
-            record = RunRecord(result.key, i, r, seed, dict(design.values[i]), summary, result.wall_seconds)
-            if result.error is not None:
-                failed += 1
-                store.put_error(record, result.error, sweep_id)
-                log.write(f"run failed: point {i}, replication {r}, seed {seed}, parameters "
-                          f"{json.dumps(record.parameters)}", result.error)
-            else:
-                store.put(record, sweep_id)
+        def announce(stored: int, todo: int) -> None:
+            if store.damaged:
+                say(f"note: {store.damaged} run(s) in {store.path} could not be read back (a damaged entry); "
+                    "they are run again.")
+            dup = total - len(points.where)
+            say(f"Sweep '{Path(spec.file).name}': {spec.design.name} design, {len(design)} point(s) × {reps} "
+                f"replication(s) = {total} run(s)" + (f" ({dup} repeat an identical point)" if dup else "")
+                + f"; {stored} already in the store (skipped), {todo} to run on "
+                f"{min(executor.workers, max(1, todo))} {executor.name} worker(s) → {out}")
 
-        try:
-            run_jobs(executor, todo, finished, progress, desc="sweep", group=store.group)
-            status = "finished" if not failed else "finished with errors"
-        except Exception:
-            status = "failed"
-            raise
-        finally:
-            try:
-                store.finish_sweep(sweep_id, status)
-            except OutputError:
-                if status != "failed":  # else the first error (e.g. a full disk) is the one to report
-                    raise
-        summaries = store.summaries(where)
-    missing = [k for k in where if k not in summaries]
-    if len(missing) > failed:  # cannot happen unless the store was changed underneath us
-        raise RuntimeError(f"{len(missing) - failed} run(s) missing from the store after the sweep")
+        ran = run_points(points, model.evaluate, store, executor, FailureLog(out / "sweep.log"), model.seed,
+                         (str(Path(spec.file).resolve()), spec.design.name), announce, progress, "sweep")
     # a failed run's outcomes are NaN in the tables; a rerun into the same folder tries it again
-    grid = [[summaries.get(k, {}) for k in row] for row in keys]
-    notes = write_tables(out, spec, design, grid, model.seed)
+    notes = write_tables(out, spec, design, ran.grid, model.seed)
     wall = time.perf_counter() - t0
-    report = SweepReport(out, len(design), total, len(stored), len(todo), wall, notes, failed)
+    report = SweepReport(out, len(design), total, ran.stored, ran.ran, wall, notes, ran.failed)
     write_manifest(out, spec, report, executor, reps, command)
     return report
 
@@ -330,5 +293,5 @@ def manifest_entry(p: Parameter) -> dict[str, Any]:
     return entry
 
 
-__all__ = ["FunctionModel", "PointModel", "ScenarioModel", "SweepReport", "check_outcomes",
-           "point_count", "run_sweep"]
+__all__ = ["FunctionModel", "PointModel", "ScenarioModel", "SweepReport", "check_outcomes", "point_count",
+           "run_sweep"]
