@@ -71,6 +71,18 @@ def test_finds_the_optimum_under_the_budget_and_selects_it(tmp_path: Path) -> No
     assert report.ran > 0 and report.failed == 0
 
 
+@pytest.mark.parametrize("initial", ["latin_hypercube", "random"])
+def test_a_latin_hypercube_first_generation_takes_every_value_of_every_decision(tmp_path: Path, initial: str) -> None:
+    """22 strata of a Latin hypercube, each half as wide as one of a decision's 11 values, put every value in the
+    first generation; NSGA-II's own 22 random draws (the default) miss some with this seed, as they would for most."""
+    s = spec(tmp_path, generations=1, refine=0)
+    s.search = s.search.model_copy(update={"population": 22, "initial": initial})
+    run(tmp_path, s)
+    first = pd.read_csv(tmp_path / "candidates.csv").query("origin == 'generation 1/1'")
+    covered = all(set(first[x]) == set(range(11)) for x in ("x1", "x2", "x3"))
+    assert covered == (initial == "latin_hypercube")
+
+
 def test_a_second_run_reuses_every_run_from_the_store(tmp_path: Path) -> None:
     first = run(tmp_path, spec(tmp_path, generations=3, refine=1))
     again = run(tmp_path, spec(tmp_path, generations=3, refine=1))

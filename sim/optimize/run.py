@@ -85,7 +85,7 @@ def run_optimization(spec: OptimizeSpec, model: PointModel, out: Path, executor:
             found = search(spec.decisions, spec.budget, directions, primary, evaluator, reps,
                            spec.search.population, spec.search.generations,
                            spec.search.seed if spec.search.seed is not None else model.seed, spec.search.refine, say,
-                           _start(spec, base_data))
+                           _start(spec, base_data), spec.search.initial)
             feasible = found.feasible()
             if not feasible:
                 raise InputError([spec.problem("no feasible candidate could be evaluated (every one was over the "

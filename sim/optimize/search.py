@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.experiment.designs import LatinHypercubeDesign, design_points
 from sim.optimize.budget import Budget
 from sim.optimize.evaluate import Candidate, Evaluator
 from sim.optimize.spec import Direction
-from sim.scenario.ranges import Parameter
+from sim.scenario.ranges import Parameter, Scalar
 
 
 @dataclass
@@ -54,19 +55,25 @@ class SearchResult:
 
 def search(decisions: list[Parameter], budget: Budget, directions: list[Direction], primary: int,
            evaluator: Evaluator, replications: int, population: int, generations: int, seed: int, refine: int,
-           say: Callable[[str], None], start: list[Candidate] | None = None) -> SearchResult:
+           say: Callable[[str], None], start: list[Candidate] | None = None,
+           initial: str = "random") -> SearchResult:
     """NSGA-II generations, then the refinement; every candidate's means on the search replications.
 
-    ``start``: candidates put in the first generation (e.g. the base scenario's own decisions), the
-    rest of it drawn at random.
+    ``start``: candidates put in the first generation (e.g. the base scenario's own decisions); the
+    rest of it drawn at random by NSGA-II, or (``initial="latin_hypercube"``) a Latin hypercube over
+    the decisions from the sweeps' sampler, seeded like the search.
     """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
     study = optuna.create_study(directions=list(directions), sampler=sampler)
-    for cand in start or []:
-        study.enqueue_trial({d.label: v for d, v in zip(decisions, cand, strict=True)})
+    first: list[dict[str, Scalar]] = [dict(zip((d.label for d in decisions), cand, strict=True)) for cand in start or []]
+    if initial == "latin_hypercube" and population > len(first):
+        design = LatinHypercubeDesign(name="latin_hypercube", samples=population - len(first))
+        first += design_points(decisions, design, seed).values
+    for values in first:
+        study.enqueue_trial(values)
     result = SearchResult()
     worst = [math.inf if d == "minimize" else -math.inf for d in directions]
 

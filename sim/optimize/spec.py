@@ -87,6 +87,9 @@ class SearchSpec(_Strict):
                                                      "candidate of the primary objective")
     start_from_base: bool = Field(True, description="put the base scenario's own decisions in the first generation "
                                                     "(when they lie on the decisions' grid)")
+    initial: Literal["random", "latin_hypercube"] = Field(
+        "random", description="the rest of the first generation: NSGA-II's own random draws, or a Latin hypercube "
+                              "over the decisions drawn by the sweeps' sampler from the search seed")
 
 
 class SelectionSpec(_Strict):
