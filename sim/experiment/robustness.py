@@ -49,6 +49,7 @@ from sim.results.output import (
     write_text,
 )
 from sim.scenario.loader import LoadedScenario
+from sim.scenario.messages import scenario_problem_text
 from sim.scenario.ranges import plausible_parameters
 from sim.scenario.schema import Scenario
 from sim.scenario.uncertainty import UncertainParameter, apply
@@ -108,13 +109,17 @@ def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tup
     for i, row in enumerate(values):
         here = []
         for name, data in variants:
+            setting = ", ".join(f"{p.label}={v:g}" for p, v in zip(params, row, strict=True))
             try:
-                here.append((name, Scenario.model_validate(apply(data, params, list(row)))))
-            except (ValidationError, ValueError) as exc:
-                setting = ", ".join(f"{p.label}={v:g}" for p, v in zip(params, row, strict=True))
-                first = exc.errors(include_url=False)[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-                raise InputError.single(file, f"point {i} ({setting}) makes variant '{name}' invalid: {first}. "
-                                        "Narrow the uncertainty ranges.", key="uncertainty") from None
+                changed = apply(data, params, [float(v) for v in row])
+                here.append((name, Scenario.model_validate(changed)))
+            except ValidationError as exc:
+                key, why = scenario_problem_text(exc.errors(include_url=False)[0], changed)
+                raise InputError.single(file, f"point {i} ({setting}) makes variant '{name}' invalid: "
+                                        f"{key or 'the scenario'} {why} Narrow the uncertainty ranges.",
+                                        key="uncertainty") from None
+            except ValueError as exc:  # a path that does not fit this variant (the loader checks them all)
+                raise InputError.single(file, f"variant '{name}': {exc}.", key="uncertainty") from None
         out.append(here)
     return out
 
