@@ -21,8 +21,10 @@ import sim.population
 from sim.cli import main
 from sim.experiment.lock import FolderLock
 from sim.experiment.run_state import PARTIAL
+from tests.conftest import SMALL_SWEEP as SWEEP
 from tests.conftest import SMALL_TWO_STRATA as SMALL
 from tests.conftest import assert_workers_end_when_killed
+from tests.conftest import interrupt_after as _interrupt_after
 
 FIRMS = """id,county,size_class,priority,workers,cash_yuan,fixed_cost_per_day,revenue_per_day,margin
 a,east,above_scale,essential,120,5000000,20000,300000,0.1
@@ -44,27 +46,11 @@ variants:
     policies:
       approval: {name: fast_track}
 """
-RUN_TASK = sim.experiment.runner.run_task
 TABLES = ("summary.csv", "timeseries.csv", "enterprises.csv", "comparison.csv", "restart_km.csv")
 
 
 def _run(scen: Path, out: Path, *extra: str) -> int:
     return main(["run", str(scen), "--out", str(out), "-q", "--no-report", *extra])
-
-
-def _interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> list[tuple[str, int]]:
-    """The in-process runner raises KeyboardInterrupt (as Ctrl-C does) once ``finished`` runs are done."""
-    real = RUN_TASK
-    calls: list[tuple[str, int]] = []
-
-    def run_task(task: Any) -> Any:
-        if len(calls) == finished:
-            raise KeyboardInterrupt
-        calls.append((task.variant, task.replication))
-        return real(task)
-
-    monkeypatch.setattr(sim.experiment.runner, "run_task", run_task)
-    return calls
 
 
 def _same_tables(a: Path, b: Path) -> None:
@@ -194,16 +180,6 @@ def test_run_gives_identical_tables_on_every_executor(small: Path, tmp_path: Pat
     assert _run(small, tmp_path / "ref", "--workers", "1") == 0
     assert _run(small, tmp_path / "out", *executor) == 0
     _same_tables(tmp_path / "out", tmp_path / "ref")
-
-
-SWEEP = """
-scenario: small.yaml
-levers:
-  counties[*].approval_reviewers: {levels: [1, 3]}
-design: {name: grid}
-replications: 2
-outcomes: [mean_restart_day, restarted_share]
-"""
 
 
 @pytest.mark.slow

@@ -11,7 +11,6 @@ scheduler and the waits for workers in tests/test_dask_faults.py.)
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
 import sqlite3
@@ -31,28 +30,22 @@ from sim.results.output import resolved_scenario
 from sim.scenario import yaml_source
 from sim.scenario.loader import load_scenario
 from tests.conftest import SMALL_ONE_STRATUM as SMALL
-from tests.conftest import assert_workers_end_when_killed, batches_of, tiny
+from tests.conftest import SMALL_SWEEP as SWEEP
+from tests.conftest import (
+    assert_workers_end_when_killed,
+    batches_of,
+    disk_full_for,
+    tiny,
+    write_small,
+)
+from tests.conftest import run_quietly as _run
 
-SWEEP = """
-scenario: small.yaml
-levers:
-  counties[*].approval_reviewers: {levels: [1, 3]}
-design: {name: grid}
-replications: 2
-outcomes: [mean_restart_day, restarted_share]
-"""
 TABLES = ("summary.csv", "timeseries.csv", "enterprises.csv", "comparison.csv")
 
 
 @pytest.fixture
 def small(tmp_path: Path) -> Path:
-    path = tmp_path / "small.yaml"
-    path.write_text(SMALL)
-    return path
-
-
-def _run(scen: Path, out: Path, *extra: str) -> int:
-    return main(["run", str(scen), "--out", str(out), "--workers", "1", "-q", "--no-report", *extra])
+    return write_small(tmp_path, SMALL)
 
 
 def _clean(err: str) -> None:
@@ -180,14 +173,7 @@ def test_disk_full_during_a_sweep_is_exit_2_and_keeps_the_finished_runs(
 
 def test_disk_full_in_a_sweeps_tables_is_exit_2(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    real = os.replace
-
-    def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
-        if str(dst).endswith("results.csv"):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
-        real(src, dst, *args, **kwargs)
-
-    monkeypatch.setattr(os, "replace", replace)
+    disk_full_for(monkeypatch, "results.csv")
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text(SWEEP)
     assert main(["sweep", str(sweep), "--out", str(tmp_path / "out"), "-q", "--no-report", "--workers", "1"]) == 2
@@ -265,9 +251,11 @@ def test_a_truncated_store_file_is_a_clear_error(small: Path, tmp_path: Path,
 # -- worker processes that die --------------------------------------------------------------------------
 
 def _grid_spec() -> Any:
-    from sim.sweep.spec import GridDesign, Parameter, SweepSpec
+    from sim.experiment.designs import GridDesign
+    from sim.scenario.ranges import Parameter
+    from sim.sweep.spec import SweepSpec
 
-    return SweepSpec("function", Path("-"), [Parameter("x", "uncertainty", levels=(1, 2, 3, 4))],
+    return SweepSpec("function", Path("-"), [Parameter(paths=["x"], levels=[1, 2, 3, 4])],
                      GridDesign(name="grid"), 2, ["y"])
 
 
