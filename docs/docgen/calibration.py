@@ -33,21 +33,16 @@ PROFILE: tuple[tuple[str, tuple[float, ...]], ...] = (
 
 
 def profile(ws: Workspace) -> Json:
-    from sim.calibration.fit import (
-        DEFAULT_SERIES,
-        FitParam,
-        Objective,
-        check_targets,
-        resolve_params,
-    )
+    from sim.calibration.fit import DEFAULT_SERIES, Objective, check_targets, resolve_params
     from sim.calibration.targets import read_targets
     from sim.experiment.executors import LocalExecutor
     from sim.scenario.loader import load_scenario
+    from sim.scenario.ranges import Parameter
 
     file = ws.root / "scenarios" / "tieling-2020.yaml"
     base = load_scenario(file).base
     targets = read_targets(ROOT / TARGETS, REGIONS)
-    slots = resolve_params(base, [FitParam(p, 0.0, 1e9) for p, _ in PROFILE], str(file))
+    slots = resolve_params(base, [Parameter(paths=[p], low=0.0, high=1e9) for p, _ in PROFILE], str(file))
     start = [s.start for s in slots]
     replications = ws.replications(REPLICATIONS)
     executor = LocalExecutor(min(2, os.cpu_count() or 1))
