@@ -60,10 +60,12 @@ def steps(ws: Workspace) -> list[tuple[str, str]]:
     ]
 
 
-# what the closing paragraph quotes, read once the step that wrote it has run (compare rewrites
-# comparison.csv, so the differences from the base are read before it)
-READ_AFTER = {"fast_track": ("fast_track", "fast-track"), "compare": ("against_fast_track", "fast-track"),
-              "my_run": ("my_city", "my-city")}
+# what the closing paragraph quotes, read once the step that wrote it has run: (record key, folder, the
+# reference variant of its differences). compare rewrites comparison.csv against fast-track, so the
+# differences from the base are read before it, and those from fast-track after.
+READ_AFTER = {"fast_track": ("fast_track", "fast-track", "base"),
+              "compare": ("against_fast_track", "fast-track", "fast-track"),
+              "my_run": ("my_city", "my-city", "base")}
 
 
 def tutorial(ws: Workspace) -> Json:
@@ -77,7 +79,7 @@ def tutorial(ws: Workspace) -> Json:
         out["commands"].append({"command": command.splitlines()[0] + (" …" if "\n" in command else ""),
                                 "seconds": round(captured.seconds, 1)})
         if key in READ_AFTER:
-            name, folder = READ_AFTER[key]
-            out[name] = run_figures(results / folder, COMMON)
+            name, folder, reference = READ_AFTER[key]
+            out[name] = run_figures(results / folder, COMMON, (reference,))
     out["robustness"] = robustness(results / "fast-track-robustness")
     return out
