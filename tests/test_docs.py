@@ -97,6 +97,17 @@ def test_a_findings_page_shows_its_runs() -> None:
                 assert f"seed {scenario['seed']}" in text, page.path
 
 
+def test_every_difference_the_tutorial_quotes_was_recorded() -> None:
+    """The tutorial quotes each variant against the base, and approval on commitment against fast-track after
+    `compare --reference fast-track`: a record without the pair makes the page print '—' for it."""
+    data = json.loads((RECORDS / "tutorial.json").read_text(encoding="utf-8"))["data"]
+    days = "mean_restart_day"
+    assert "fast-track-commitment|fast-track" in data["against_fast_track"]["diffs"].get(days, {})
+    assert "ordinary-approval|base" in data["my_city"]["diffs"].get(days, {})
+    base_pairs = set(data["fast_track"]["diffs"][days])
+    assert base_pairs == {f"{v}|base" for v in data["fast_track"]["variants"] if v != "base"}
+
+
 # -- the README and the hand-written pages ------------------------------------------------------------------
 
 def test_the_readme_is_short_and_keeps_its_two_commands() -> None:
