@@ -24,6 +24,8 @@ from sim.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.scenario.labels import Labels
+
 RUN_FILES = ("summary.csv", "timeseries.csv")
 SWEEP_FILES = ("points.csv", "summary.csv")
 
@@ -109,6 +111,18 @@ class ResultsFolder:
         except (OSError, yaml.YAMLError):
             return {}
         return data if isinstance(data, dict) else {}
+
+    @cached_property
+    def labels(self) -> Labels:
+        """The scenario's display labels of variants and counties (none when the folder does not say)."""
+        from pydantic import ValidationError
+
+        from sim.scenario.labels import Labels
+
+        try:
+            return Labels.model_validate(self.resolved.get("labels") or {})
+        except ValidationError:
+            return Labels()
 
     def county_order(self) -> list[str]:
         """County names in the scenario's order ([] when the folder does not say)."""

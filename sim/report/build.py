@@ -21,7 +21,7 @@ from sim.report.decisions import title as section_title
 from sim.report.parameters import load_resolved, parameter_rows, variant_differences
 from sim.report.scorecard import build_scorecard
 from sim.report.scorecard_view import scorecard_view
-from sim.report.tables import Table, comparison_table, frame_table, headline_table
+from sim.report.tables import Table, blocks, comparison_table, frame_table, headline_table, renamed
 from sim.report.text import vocabulary, word
 
 COUNTY_FIGURES = ("county_resumed", "county_coverage")  # shown in the county section, not with the plots
@@ -61,7 +61,7 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
     description = loaded.base.description.strip() if loaded else ""
     variants = folder.variants() if folder.is_run else []
     ctx: dict[str, Any] = {
-        "lang": lang, "w": vocabulary(lang), "name": name, "description": description, "variants": variants,
+        "lang": lang, "w": vocabulary(lang), "title": word("title", lang), "variant_names": {}, "name": name, "description": description, "variants": variants,
         "is_run": folder.is_run, "is_sweep": folder.is_sweep, "version": __version__,
         "figures": [embed(f.key, f.title, f.png.read_bytes()) for f in plots.figures
                     if f.key not in COUNTY_FIGURES],
@@ -78,17 +78,23 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
         summary = folder.csv("summary.csv")
         comparison = folder.csv("comparison.csv")
         assert summary is not None  # is_run guarantees it
-        ctx["headline"] = headline_table(summary, folder.csv("restart_survival.csv"), variants, lang)
+        names = {v: folder.labels.variant(v, lang) for v in variants}
+        ctx["variant_names"] = names
+        ctx["headline"] = blocks(renamed(headline_table(summary, folder.csv("restart_survival.csv"), variants,
+                                                        lang), names))
         has_comparison = comparison is not None and len(comparison) > 0
         decision = loaded.base.decision if loaded else None
-        ctx["comparison"] = (comparison_table(comparison, lang, catalogue.headline("comparison"), decision)
-                             if has_comparison else None)
-        ctx["comparison_all"] = comparison_table(comparison, lang, decision=decision) if has_comparison else None
+        ctx["comparison"] = (renamed(comparison_table(comparison, lang, catalogue.headline("comparison"), decision),
+                                     names, (0, 1)) if has_comparison else None)
+        ctx["comparison_all"] = (renamed(comparison_table(comparison, lang, decision=decision), names, (0, 1))
+                                 if has_comparison else None)
         card = build_scorecard(summary, variants, decision, horizon=folder.horizon())
-        ctx["scorecard"] = scorecard_view(card, lang) if card is not None else None
+        ctx["scorecard"] = scorecard_view(card, lang, folder.labels) if card is not None else None
         timeseries = folder.csv("timeseries.csv")
         counties = county_names(timeseries, folder.county_order()) if timeseries is not None else []
-        ctx["county_table"] = (county_table(timeseries, summary, counties, variants, folder.start_date(), lang)
+        county_labels = {c: folder.labels.county(c, lang) for c in counties}
+        ctx["county_table"] = (blocks(renamed(county_table(timeseries, summary, counties, variants,
+                                                           folder.start_date(), lang), {**names, **county_labels}, (0,)))
                                if timeseries is not None and len(counties) > 1 else None)
     if folder.is_sweep:
         ctx.update(_sweep_context(folder, lang))
@@ -162,11 +168,13 @@ def _sweep_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
     }
 
 
-def render(context: dict[str, Any]) -> str:
-    """The report's HTML from the template (autoescaped)."""
+def render(context: dict[str, Any], template: str = "report.html.j2") -> str:
+    """A report page's HTML from its template (autoescaped; every page extends templates/base.html.j2)."""
     import jinja2
 
-    source = resources.files("sim.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True)
-    return env.from_string(source).render(**context)
+    def source(name: str) -> str:
+        return resources.files("sim.report").joinpath("templates", name).read_text(encoding="utf-8")
+
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(source), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return env.get_template(template).render(**context)

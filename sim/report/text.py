@@ -8,13 +8,14 @@ _WORDS: dict[str, tuple[str, str]] = {
     "title": ("Reopening-policy simulation report", "复工复产政策仿真报告"),
     "question": ("The question", "研究问题"),
     "scorecard": ("Decision scorecard", "决策记分卡"),
-    "scorecard_note": ("Each variant minus the base, replication by replication on common random numbers "
+    "scorecard_note": ("Each variant minus its reference (the base unless the scenario's decision: section names "
+                       "another), replication by replication on common random numbers "
                        "({n} pairs): mean difference [95 % CI]. Verdict: better or worse when the CI excludes "
                        "zero and the difference is at least the minimal important difference (MID); negligible "
                        "when the whole CI lies within ± MID; otherwise uncertain (more replications may tell). "
                        "★ primary metric. The primary metric and the MIDs are set in the scenario's decision: "
                        "section.",
-                       "各方案减去基准，按共同随机数逐次配对（{n}对）：均值差［95%置信区间］。结论：置信区间不含零且差值"
+                       "各方案减去其参照方案（除非情景文件 decision: 部分另行指定，即基准），按共同随机数逐次配对（{n}对）：均值差［95%置信区间］。结论：置信区间不含零且差值"
                        "不小于最小重要差异（MID）时为“更好”或“更差”；置信区间完全落在 ± MID 之内为“可忽略”；其余为"
                        "“不确定”（增加重复次数或可判断）。★ 为主要指标。主要指标与MID在情景文件的 decision: 部分设定。"),
     "mid": ("MID", "最小重要差异"),
@@ -25,6 +26,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "verdict_negligible": ("negligible", "可忽略"),
     "verdict_uncertain": ("uncertain", "不确定"),
     "verdict_no_data": ("no data", "无数据"),
+    "verdict_not_reached": ("not reached by either", "两者均未达到"),
+    "not_reached_either": ("neither reached it in any of the {n} replications: no difference to measure",
+                           "{n}次重复中两者均未达到：无差异可言"),
     "no_pairs": ("no replication where both reached it", "两者均达到的重复运行为零"),
     "answer_winner": ("On {metric}, {variant} is best: {diff} against {base}, and better than every other variant "
                       "by at least the minimal important difference ({mid}).",
@@ -42,8 +46,8 @@ _WORDS: dict[str, tuple[str, str]] = {
                        "按{metric}排序（花括号内的方案无法区分）：{ranking}。"),
     "answer_tie": ("Cannot be told apart on {metric}: {variants} (within {mid} or uncertain).",
                    "按{metric}无法区分：{variants}（差值在{mid}以内或不确定）。"),
-    "tradeoffs": ("Trade-offs: where each variant is better and worse than the base",
-                  "权衡：各方案相对基准在哪些指标更好、哪些更差"),
+    "tradeoffs": ("Trade-offs: where each variant is better and worse than its reference",
+                  "权衡：各方案相对其参照方案在哪些指标更好、哪些更差"),
     "tradeoff_better": ("better", "更好"),
     "tradeoff_worse": ("worse", "更差"),
     "tradeoff_changed": ("changed", "有变化"),
@@ -51,13 +55,37 @@ _WORDS: dict[str, tuple[str, str]] = {
     "tradeoff_none": ("no clear difference from {base} on any metric", "与{base}相比在任何指标上都没有明确差异"),
     "costs": ("What each variant costs", "各方案的成本"),
     "cost": ("cost", "成本"),
-    "saved_per_cadre_days_jobs": ("jobs saved per 1,000 cadre-days (vs base)", "每千干部人日保住的岗位（相对基准）"),
-    "saved_per_cadre_days_firms": ("firms saved per 1,000 cadre-days (vs base)", "每千干部人日保住的企业（相对基准）"),
+    "compared_with": ("compared with", "参照方案"),
+    "public_cost": ("public cost, million yuan (at the unit costs below)", "公共成本（万元，按下列单位成本计）"),
+    "extra_cadre_days": ("extra cadre-days deployed (vs its reference) [95 % CI]", "比参照方案多派干部人日［95%置信区间］"),
+    "extra_yuan": ("extra public cost, million yuan (vs its reference) [95 % CI]",
+                   "比参照方案多花公共成本（万元）［95%置信区间］"),
+    "jobs_saved": ("jobs saved", "多保住的岗位"),
+    "firms_saved": ("firms saved", "多保住的企业"),
+    "gain_of": ("{metric}, gain", "{metric}改善"),
+    "per_cadre_days": ("per 1,000 extra cadre-days [95 % CI]", "（每多投入1000干部人日）［95%置信区间］"),
+    "per_yuan": ("per million extra yuan [95 % CI]", "（每多花100万元）［95%置信区间］"),
+    "ce_dominated": ("costs more, does no better", "成本更高，效果不更好"),
+    "ce_dominates": ("costs less, does no worse", "成本更低，效果不更差"),
+    "ce_no_extra_cost": ("no extra cost", "无额外成本"),
+    "ce_unbounded": ("[open: the extra cost could be zero]", "［区间无界：额外成本可能为零］"),
+    "ce_less_for_less": ("costs less and does worse: the figure is what is given up per unit saved",
+                         "成本更低但效果更差：该数字为每节省一个单位所放弃的效果"),
+    "unit_costs_note": ("Public cost: what each variant uses, valued at the scenario's unit costs (decision.unit_costs; "
+                        "their sources are under Every parameter): a cadre-day {cadre} yuan, a reviewer-day {reviewer} "
+                        "yuan, point-to-point transport × {transport}, relief paid × {relief}, and the interest "
+                        "subsidy on green-channel loan money, {rate} a year for {years} year(s) (loan money itself is "
+                        "lent, not spent). Deferred taxes that are forgiven are not counted. Extra: the variant minus "
+                        "its reference, mean [95 % CI]. Per extra cadre-day or yuan: the mean gain over the mean extra "
+                        "cost, with Fieller's 95 % interval; shown only where it reads as a price.",
+                        "公共成本：各方案所用资源按情景文件的单位成本（decision.unit_costs，来源见“全部参数”）计价：干部每人日{cadre}元，"
+                        "审批人员每工作日{reviewer}元，点对点运输 × {transport}，纾困补贴 × {relief}，绿色通道贷款贴息每年{rate}、"
+                        "共{years}年（贷款本身是借出而非花费）。豁免的缓缴税款未计入。额外成本：方案减参照方案，均值［95%置信区间］。"
+                        "每多投入的干部人日或元：平均效果除以平均额外成本，附Fieller 95%区间；仅在可理解为“价格”时显示。"),
     "costs_missing": ("Not recorded by the model version that wrote this run's summary.csv: {columns}.",
                       "生成本次 summary.csv 的模型版本未记录：{columns}。"),
-    "no_effectiveness": ("Without cadre-days deployed, no cost-effectiveness (jobs and firms saved per 1,000 "
-                         "cadre-days) is shown.",
-                         "缺少派出干部人日，无法给出成本效益（每千干部人日保住的岗位和企业）。"),
+    "no_effectiveness": ("Without cadre-days deployed, no cost-effectiveness per extra cadre-day is shown.",
+                         "缺少派出干部人日，无法给出每多投入干部人日的成本效益。"),
     "no_costs": ("No cost column in this run's summary.csv.", "本次 summary.csv 中没有成本列。"),
     "pp_short": ("pp", "个百分点"),
     "counties": ("By county", "分县（市、区）情况"),
