@@ -6,7 +6,7 @@ it could not draw and why; the report embeds them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,7 @@ def save(fig: Any, folder: Path, key: str, title: str) -> Figure:
 
 def make_plots(folder: ResultsFolder, lang: Lang = "en", out: Path | None = None) -> Plots:
     """Draw every plot the folder's files allow into ``out`` (default ``<folder>/plots``)."""
-    words = use_language(lang)
+    words = replace(use_language(lang), names=folder.labels)
     target = out or folder.path / "plots"
     figures: list[Figure] = []
     notes: list[str] = []

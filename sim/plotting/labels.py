@@ -10,10 +10,11 @@ here are the other words of the plots.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sim.model import catalogue
+from sim.scenario.labels import Labels
 
 Lang = Literal["en", "zh"]
 LANGUAGES: tuple[Lang, ...] = ("en", "zh")
@@ -75,10 +76,12 @@ def without_cjk(label: str) -> str:
 
 @dataclass(frozen=True)
 class Words:
-    """Labels in one language; ``cjk`` says whether Chinese characters can be drawn."""
+    """Labels in one language; ``cjk`` says whether Chinese characters can be drawn; ``names`` are the
+    scenario's display labels of its variants and counties."""
 
     lang: Lang = "en"
     cjk: bool = True
+    names: Labels = field(default_factory=Labels)
 
     def _fit(self, label: str) -> str:
         return label if self.cjk else without_cjk(label)
@@ -88,3 +91,11 @@ class Words:
 
     def metric(self, metric: str) -> str:
         return self._fit(metric_label(metric, self.lang))
+
+    def variant(self, name: str) -> str:
+        """A variant's display label (its name when it has none, or none that can be drawn)."""
+        return self._fit(self.names.variant(name, self.lang)) or name
+
+    def county(self, name: str) -> str:
+        """A county's display label (its name when it has none, or none that can be drawn)."""
+        return self._fit(self.names.county(name, self.lang)) or name
