@@ -213,13 +213,13 @@ def test_fieller_with_a_fixed_extra_cost_is_the_gains_interval_scaled() -> None:
                                                             (gain.mean() + half) / 4))
 
 
-def test_fieller_is_open_when_the_extra_cost_could_be_zero() -> None:
+def test_no_price_when_the_extra_cost_could_be_zero() -> None:
     inc = incremental([5.0, 6.0, 4.0, 5.5], [1.0, -1.2, 0.8, -0.3])
-    assert not inc.bounded
-    assert ratio_cell(inc, "en")[0].endswith("[open: the extra cost could be zero]")
+    assert not inc.bounded and inc.case == "unclear_cost"
+    assert ratio_cell(inc, "en")[0] == "extra cost not clearly different from zero"
     assert incremental([3.0, 4.0], [0.0, 0.0]).case == "no_extra_cost"
-    assert incremental([-3.0, -4.0], [2.0, 2.5]).case == "dominated"
-    assert incremental([3.0, 4.0], [-2.0, -2.5]).case == "dominates"
+    assert incremental([-3.0, -4.0, -3.5], [2.0, 2.5, 2.2]).case == "dominated"
+    assert incremental([3.0, 4.0, 3.5], [-2.0, -2.5, -2.2]).case == "dominates"
 
 
 def test_public_cost_in_yuan_at_the_declared_unit_costs() -> None:
@@ -290,18 +290,18 @@ def test_each_variant_is_compared_with_its_declared_reference() -> None:
     assert card is not None and card.cells[("base", "mean_restart_day")].reference == "green-for-all"
 
 
-def test_thirteen_variants_wrap_in_blocks_grouped_by_reference() -> None:
-    """No table wider than four variants: 12 columns come as blocks, those sharing a reference together."""
+def test_thirteen_variants_wrap_in_blocks_grouped_by_family() -> None:
+    """No table wider than four variants: 12 columns come as blocks, a variant with those compared with it."""
     names = ["base", *[f"v{i}" for i in range(12)]]
     summary = _summary({v: {"mean_restart_day": list(np.array(BASE_DAYS) - i * 0.3),
                             "cadre_days_deployed": [1000.0 + i] * 6} for i, v in enumerate(names)})
-    refs = {"v9": "v8", "v10": "v8", "v11": "v8"}
+    refs = {"v2": "v9", "v10": "v9", "v11": "v10"}  # v9's family: v2 and v10 against it, v11 against v10
     card = build_scorecard(summary, names, Decision(references=refs))
     assert card is not None
     view = scorecard_view(card, "en")
     assert len(view.header) == 2 + 12
-    assert [len(b.header) - 2 for b in view.blocks] == [3, 3, 3, 3]
-    assert [h.split(" − ")[0] for h in view.blocks[-1].header[2:]] == ["v9", "v10", "v11"]
+    assert [[h.split(" − ")[0] for h in b.header[2:]] for b in view.blocks] == [
+        ["v0", "v1", "v3", "v4"], ["v2", "v9", "v10", "v11"], ["v5", "v6", "v7", "v8"]]
     assert all(len(t.header) - 1 <= 4 for t in view.costs) and len(view.costs) >= 4
     for block in view.blocks:  # every block carries every metric row
         assert [r[0] for r in block.rows] == [r[0] for r in view.rows]

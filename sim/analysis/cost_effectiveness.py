@@ -17,7 +17,9 @@ The ratio means different things by quadrant: a variant that costs more and
 does better buys its gain at that rate; one that costs less and does worse
 gives up that much per unit saved; one that costs more and does no better is
 dominated, one that costs less and does no worse dominates (no ratio is shown
-for those two, as a negative ratio would read as a price).
+for those two, as a negative ratio would read as a price). When the extra cost
+is not clearly different from zero, neither the ratio nor the quadrant can be
+told.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from numpy.typing import ArrayLike
 
 from sim.analysis.stats import CONFIDENCE
 
-Case = Literal["more_for_more", "less_for_less", "dominates", "dominated", "no_extra_cost", "no_data"]
+Case = Literal["more_for_more", "less_for_less", "dominates", "dominated", "no_extra_cost", "unclear_cost",
+               "no_data"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,9 @@ def incremental(effect: ArrayLike, cost: ArrayLike, confidence: float = CONFIDEN
         return Incremental(n, mean_e, mean_c, math.nan, math.nan, math.nan, "no_extra_cost")
     ratio = mean_e / mean_c
     low, high = fieller(e, c, confidence)
+    if n > 1 and not (math.isfinite(low) and math.isfinite(high)):
+        # the extra cost's interval holds zero: neither a price nor a quadrant can be told
+        return Incremental(n, mean_e, mean_c, ratio, low, high, "unclear_cost")
     if mean_c > 0:
         case: Case = "more_for_more" if mean_e > 0 else "dominated"
     else:

@@ -66,14 +66,12 @@ def ratio_cell(inc: Incremental, lang: Lang) -> tuple[str, str]:
     """(cell, note) of an incremental ratio: the price where it is one, else the quadrant in words."""
     if inc.case == "no_data":
         return "–", ""
-    if inc.case in ("dominated", "dominates", "no_extra_cost"):
+    if inc.case in ("dominated", "dominates", "no_extra_cost", "unclear_cost"):
         return word("ce_" + inc.case, lang), ""
     d = _ratio_digits(inc.ratio)
     text = number(inc.ratio, "", d, signed=False)
     if inc.bounded:
         text += f" [{number(inc.low, '', d, signed=False)}, {number(inc.high, '', d, signed=False)}]"
-    else:
-        text += " " + word("ce_unbounded", lang)
     return text, (word("ce_less_for_less", lang) if inc.case == "less_for_less" else "")
 
 
@@ -88,8 +86,8 @@ def cost_tables(card: Scorecard, lang: Lang, labels: Labels | None = None,
     if costs is None or not (costs.metrics or costs.public):
         return []
     name: Callable[[str], str] = (lambda v: labels.variant(v, lang)) if labels is not None else (lambda v: v)
-    variants = list(dict.fromkeys([card.reference, *card.references.values(), *card.variants]))
-    order = [v for v in variants if v in {k for k, _ in costs.means} | set(costs.public)]
+    shown = {k for k, _ in costs.means} | set(costs.public)
+    order = [v for v in dict.fromkeys([card.reference, *card.variants]) if v in shown]
     rows: list[list[str]] = [[word("compared_with", lang), *[name(card.references[v]) if v in card.references
                                                              else "–" for v in order]]]
     strong = [False]
@@ -112,6 +110,9 @@ def cost_tables(card: Scorecard, lang: Lang, labels: Labels | None = None,
         strong.append(False)
     for m in costs.effects:
         for basis in costs.bases():
+            found = [costs.ratios.get((v, m, basis)) for v in order]
+            if all(inc is None or inc.case in ("no_extra_cost", "no_data") for inc in found):
+                continue  # no variant spends more or less of it than its reference: nothing to price
             row = [f"{effect_name(m, lang)} {_per(basis, lang)}"]
             for v in order:
                 inc = costs.ratios.get((v, m, basis))
@@ -122,7 +123,7 @@ def cost_tables(card: Scorecard, lang: Lang, labels: Labels | None = None,
             rows.append(row)
             strong.append(m == card.primary)
     table = Table([word("cost", lang), *map(name, order)], rows, strong, notes=notes)
-    return blocks(table, per_block, [card.references.get(v, "") for v in order])
+    return blocks(table, per_block, [card.family(v) for v in order])
 
 
 def _extra_cell(extra: tuple[float, float, float], metric: str, lang: Lang) -> str:

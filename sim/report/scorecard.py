@@ -160,6 +160,16 @@ class Scorecard:
     def reference_of(self, variant: str) -> str:
         return self.references.get(variant, self.reference)
 
+    def family(self, variant: str) -> str:
+        """The variant that ``variant``'s chain of references starts from, below the default reference
+        (green-for-all-day-40 → green-for-all-day-0 → green-for-all): the report shows a family together."""
+        seen = {variant}
+        while variant in self.references and self.references[variant] != self.reference \
+                and self.references[variant] not in seen:
+            variant = self.references[variant]
+            seen.add(variant)
+        return variant
+
 
 def build_scorecard(summary: pd.DataFrame, variants: list[str], decision: Decision | None = None,
                     reference: str | None = None, horizon: float = math.nan) -> Scorecard | None:

@@ -163,8 +163,8 @@ def tradeoff_lines(card: Scorecard, lang: Lang, labels: Labels | None = None) ->
 
 def scorecard_view(card: Scorecard, lang: Lang, labels: Labels | None = None,
                    per_block: int = BLOCK_COLUMNS) -> ScorecardView:
-    """The scorecard in ``lang``, its table cut into blocks of at most ``per_block`` variants (those that
-    share a reference together)."""
+    """The scorecard in ``lang``, its table cut into blocks of at most ``per_block`` variants (a policy and
+    the variants compared with it together)."""
     name = _namer(labels, lang)
     rows: list[ScoreRow] = []
     for m in card.metrics:
@@ -173,7 +173,7 @@ def scorecard_view(card: Scorecard, lang: Lang, labels: Labels | None = None,
         rows.append((label, mid_text(m, mid, lang), [score_cell(card.cell(v, m), lang) for v in card.variants]))
     header = [word("metric", lang), word("mid", lang),
               *[f"{name(v)} − {name(card.reference_of(v))}" for v in card.variants]]
-    groups = column_groups([card.reference_of(v) for v in card.variants], per_block)
+    groups = column_groups([card.family(v) for v in card.variants], per_block)
     shown = [ScoreBlock(header[:2] + [header[2 + i] for i in g],
                         [(label, mid, [cells[i] for i in g]) for label, mid, cells in rows]) for g in groups]
     cost_note, unit_note = cost_notes(card, lang)

@@ -38,16 +38,27 @@ BLOCK_COLUMNS = 4
 
 
 def column_groups(keys: list[str], per_block: int = BLOCK_COLUMNS) -> list[list[int]]:
-    """Indices of value columns in blocks of at most ``per_block``: columns of the same key together
-    (in the order keys first appear), each key's columns cut into blocks of even size."""
+    """Indices of value columns in blocks of at most ``per_block``.
+
+    Columns of the same key (a family of variants: a policy and its timing variants) stay together,
+    in the order keys first appear; a family goes into the first block with room for it (so small
+    families share blocks), and a family larger than a block is cut into blocks of even size.
+    """
     by_key: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         by_key.setdefault(key, []).append(i)
     out: list[list[int]] = []
     for members in by_key.values():
-        count = math.ceil(len(members) / per_block)
-        size = math.ceil(len(members) / count)
-        out += [members[i:i + size] for i in range(0, len(members), size)]
+        if len(members) > per_block:
+            count = math.ceil(len(members) / per_block)
+            size = math.ceil(len(members) / count)
+            out += [members[i:i + size] for i in range(0, len(members), size)]
+            continue
+        room = next((block for block in out if len(block) + len(members) <= per_block), None)  # first fit
+        if room is None:
+            out.append(list(members))
+        else:
+            room += members
     return out
 
 

@@ -68,7 +68,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "ce_dominated": ("costs more, does no better", "成本更高，效果不更好"),
     "ce_dominates": ("costs less, does no worse", "成本更低，效果不更差"),
     "ce_no_extra_cost": ("no extra cost", "无额外成本"),
-    "ce_unbounded": ("[open: the extra cost could be zero]", "［区间无界：额外成本可能为零］"),
+    "ce_unclear_cost": ("extra cost not clearly different from zero", "额外成本与零无明显差别"),
     "ce_less_for_less": ("costs less and does worse: the figure is what is given up per unit saved",
                          "成本更低但效果更差：该数字为每节省一个单位所放弃的效果"),
     "unit_costs_note": ("Public cost: what each variant uses, valued at the scenario's unit costs (decision.unit_costs; "
