@@ -18,11 +18,14 @@ from sim.plotting.labels import Lang
 from sim.report.counties import county_table
 from sim.report.decisions import discovery_section, optimization_section
 from sim.report.decisions import title as section_title
+from sim.report.depends import depends_section, find_robustness
+from sim.report.held_back import held_back_section
 from sim.report.parameters import load_resolved, parameter_rows, variant_differences
 from sim.report.scorecard import build_scorecard
 from sim.report.scorecard_view import scorecard_view
 from sim.report.tables import Table, blocks, comparison_table, frame_table, headline_table, renamed
 from sim.report.text import vocabulary, word
+from sim.scenario.loader import LoadedScenario
 
 COUNTY_FIGURES = ("county_resumed", "county_coverage")  # shown in the county section, not with the plots
 
@@ -50,8 +53,9 @@ def embed(key: str, title: str, png: bytes) -> EmbeddedFigure:
                           width, height)
 
 
-def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
-    """Everything the template shows, as plain values."""
+def build_context(folder: ResultsFolder, lang: Lang, robustness: Path | None = None) -> dict[str, Any]:
+    """Everything the template shows, as plain values (``robustness``: a robustness run's folder to merge
+    into a run's report; by default the latest one beside it made from the same scenario)."""
     plots = make_plots(folder, lang)
     manifest = folder.manifest
     loaded = load_resolved(folder.path)
@@ -61,7 +65,8 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
     description = loaded.base.description.strip() if loaded else ""
     variants = folder.variants() if folder.is_run else []
     ctx: dict[str, Any] = {
-        "lang": lang, "w": vocabulary(lang), "title": word("title", lang), "variant_names": {}, "name": name, "description": description, "variants": variants,
+        "lang": lang, "w": vocabulary(lang), "title": word("title", lang), "variant_names": {},
+        "depends": None, "held_back": None, "name": name, "description": description, "variants": variants,
         "is_run": folder.is_run, "is_sweep": folder.is_sweep, "version": __version__,
         "figures": [embed(f.key, f.title, f.png.read_bytes()) for f in plots.figures
                     if f.key not in COUNTY_FIGURES],
@@ -75,34 +80,16 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
         "subtitle": _subtitle(folder, lang),
     }
     if folder.is_run:
-        summary = folder.csv("summary.csv")
-        comparison = folder.csv("comparison.csv")
-        assert summary is not None  # is_run guarantees it
-        names = {v: folder.labels.variant(v, lang) for v in variants}
-        ctx["variant_names"] = names
-        ctx["headline"] = blocks(renamed(headline_table(summary, folder.csv("restart_survival.csv"), variants,
-                                                        lang), names))
-        has_comparison = comparison is not None and len(comparison) > 0
-        decision = loaded.base.decision if loaded else None
-        ctx["comparison"] = (renamed(comparison_table(comparison, lang, catalogue.headline("comparison"), decision),
-                                     names, (0, 1)) if has_comparison else None)
-        ctx["comparison_all"] = (renamed(comparison_table(comparison, lang, decision=decision), names, (0, 1))
-                                 if has_comparison else None)
-        card = build_scorecard(summary, variants, decision, horizon=folder.horizon())
-        ctx["scorecard"] = scorecard_view(card, lang, folder.labels) if card is not None else None
-        timeseries = folder.csv("timeseries.csv")
-        counties = county_names(timeseries, folder.county_order()) if timeseries is not None else []
-        county_labels = {c: folder.labels.county(c, lang) for c in counties}
-        ctx["county_table"] = (blocks(renamed(county_table(timeseries, summary, counties, variants,
-                                                           folder.start_date(), lang), {**names, **county_labels}, (0,)))
-                               if timeseries is not None and len(counties) > 1 else None)
+        ctx.update(_run_context(folder, loaded, variants, lang, robustness))
     if folder.is_sweep:
         ctx.update(_sweep_context(folder, lang))
-    ids = (["scorecard", "headline", "comparison", "counties"] if folder.is_run else ["question", "sweep-design"])
+    ids = (["scorecard", *(["depends"] if ctx.get("depends") else []), *(["held-back"] if ctx.get("held_back") else []),
+            "headline", "comparison", "counties"] if folder.is_run else ["question", "sweep-design"])
     ids += ["plots"] + (["sweep-summary"] if folder.is_sweep else [])
     ids += (["sensitivity"] if folder.is_sweep and ctx.get("sensitivity") else [])
     ids += (["variants"] if folder.is_run else []) + ["parameters", "reproduce"]
-    labels = {"question": "question", "scorecard": "scorecard", "counties": "counties", "headline": "headline", "comparison": "comparison",
+    labels = {"question": "question", "scorecard": "scorecard", "depends": "depends", "held-back": "held_back",
+              "counties": "counties", "headline": "headline", "comparison": "comparison",
               "sweep-design": "sweep_design", "plots": "plots", "sweep-summary": "sweep_summary",
               "sensitivity": "sensitivity", "variants": "variants", "parameters": "parameters",
               "reproduce": "reproduce"}
@@ -114,6 +101,39 @@ def build_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
             ctx[key]["title"] = section_title(key, lang)
             figure = ctx[key]["figure"]
             ctx[key]["figure"] = embed(figure[0], figure[1], figure[2].read_bytes()) if figure else None
+    return ctx
+
+
+def _run_context(folder: ResultsFolder, loaded: LoadedScenario | None, variants: list[str], lang: Lang,
+                 robustness: Path | None) -> dict[str, Any]:
+    """The sections of a run's report: scorecard, what the answer depends on, headline, comparison, counties."""
+    summary = folder.csv("summary.csv")
+    comparison = folder.csv("comparison.csv")
+    assert summary is not None  # is_run guarantees it
+    ctx: dict[str, Any] = {}
+    names = {v: folder.labels.variant(v, lang) for v in variants}
+    ctx["variant_names"] = names
+    ctx["headline"] = blocks(renamed(headline_table(summary, folder.csv("restart_survival.csv"), variants, lang),
+                                     names))
+    has_comparison = comparison is not None and len(comparison) > 0
+    decision = loaded.base.decision if loaded else None
+    ctx["comparison"] = (renamed(comparison_table(comparison, lang, catalogue.headline("comparison"), decision),
+                                 names, (0, 1)) if has_comparison else None)
+    ctx["comparison_all"] = (renamed(comparison_table(comparison, lang, decision=decision), names, (0, 1))
+                             if has_comparison else None)
+    card = build_scorecard(summary, variants, decision, horizon=folder.horizon())
+    ctx["scorecard"] = scorecard_view(card, lang, folder.labels) if card is not None else None
+    found, notes = find_robustness(folder.path, robustness)
+    ctx["depends"] = depends_section(folder.path, card, loaded.base.uncertainty if loaded else [], lang,
+                                     folder.labels, str(folder.manifest.get("scenario_file") or "FILE"), found,
+                                     notes)
+    timeseries = folder.csv("timeseries.csv")
+    ctx["held_back"] = held_back_section(timeseries, lang) if timeseries is not None else None
+    counties = county_names(timeseries, folder.county_order()) if timeseries is not None else []
+    county_labels = {c: folder.labels.county(c, lang) for c in counties}
+    ctx["county_table"] = (blocks(renamed(county_table(timeseries, summary, counties, variants, folder.start_date(),
+                                                       lang), {**names, **county_labels}, (0,)))
+                           if timeseries is not None and len(counties) > 1 else None)
     return ctx
 
 

@@ -88,6 +88,57 @@ _WORDS: dict[str, tuple[str, str]] = {
                          "缺少派出干部人日，无法给出每多投入干部人日的成本效益。"),
     "no_costs": ("No cost column in this run's summary.csv.", "本次 summary.csv 中没有成本列。"),
     "pp_short": ("pp", "个百分点"),
+    "depends": ("What this answer depends on", "本结论取决于什么"),
+    "depends_no_uncertainty": ("The scenario declares no uncertain figures (its uncertainty: section is empty), so "
+                               "nothing says whether this answer holds if head-counts or rates nobody published "
+                               "differ. List them with ranges and provenance, then run --robustness.",
+                               "情景文件未声明不确定参数（uncertainty: 部分为空），因此无法判断当无人公布的人员数或比率不同时本结论"
+                               "是否成立。请列出这些参数及其范围和来源，再运行 --robustness。"),
+    "depends_not_checked": ("Not checked yet: this answer may depend on {k} figures nobody published ({names}). "
+                            "Whether it holds across their ranges is not known until `python -m sim run {file} "
+                            "--robustness 40` has run; `python -m sim report {folder}` then merges its results here "
+                            "(a robustness folder beside this one is found; or name it with --robustness DIR).",
+                            "尚未检验：本结论可能取决于{k}个无人公布的数字（{names}）。在运行 `python -m sim run {file} "
+                            "--robustness 40` 之前，无法知道结论在其范围内是否成立；之后运行 `python -m sim report {folder}` "
+                            "即可把结果并入本报告（会自动找到本目录旁的稳健性结果目录，或用 --robustness DIR 指定）。"),
+    "depends_holds": ("Checked across what nobody published: at all {n} points drawn from the ranges of {k} "
+                      "uncertain figures ({names}), {leaders} stays best on {metric} (or within {mid} of the best). "
+                      "Within these ranges the answer does not depend on them.",
+                      "已在无人公布的数字上检验：在{k}个不确定数字（{names}）范围内抽取的全部{n}个点上，按{metric}"
+                      "{leaders}始终最好（或与最好者相差不超过{mid}）。在这些范围内，结论不取决于它们。"),
+    "depends_flips": ("This answer depends on figures nobody published: at {f} of the {n} points drawn across their "
+                      "ranges, {leaders} is not best on {metric} (by more than {mid}); best there instead (points): "
+                      "{instead}.",
+                      "本结论取决于无人公布的数字：在其范围内抽取的{n}个点中有{f}个点，按{metric}{leaders}不是最好"
+                      "（差距超过{mid}）；这些点上最好的方案（点数）：{instead}。"),
+    "depends_threshold": ("It flips where {name} is {side}: {hits} of the {f} points where it flips lie there, and "
+                          "{there} of the {inside} points there flip. Nobody published this figure ({provenance}).",
+                          "当{name} {side} 时结论改变：结论改变的{f}个点中有{hits}个落在此处，此处{inside}个点中有{there}个"
+                          "改变。此数字无人公布（{provenance}）。"),
+    "depends_prim": ("PRIM finds the region {limits}: it holds {coverage} of the points where the answer flips, "
+                     "and {density} of its points flip.",
+                     "PRIM 找到的区域为 {limits}：包含结论改变之点的{coverage}，区域内{density}的点结论改变。"),
+    "depends_no_prim": ("PRIM is not installed (pip install -e \".[discovery]\"): only single-parameter thresholds "
+                        "are given.", "未安装 PRIM（pip install -e \".[discovery]\"）：仅给出单个参数的阈值。"),
+    "depends_no_single": ("No single figure separates the points where it flips: it depends on several together.",
+                          "没有单个数字能区分结论改变的点：结论取决于几个数字的组合。"),
+    "depends_reversals": ("Across the ranges, {r} pair(s) of variants swap order by more than {mid} (see the "
+                          "robustness page).", "在这些范围内，有{r}对方案的排序互换且差距超过{mid}（见稳健性页面）。"),
+    "depends_other_metric": ("The robustness run ranks the variants on {theirs}, this report on {ours}: its points "
+                             "do not say on what this answer depends. Rerun it with the same decision: section.",
+                             "稳健性运行按{theirs}排序，本报告按{ours}：其结果不能说明本结论取决于什么。请用相同的 decision: "
+                             "部分重新运行。"),
+    "depends_link": ("Robustness page", "稳健性页面"),
+    "one_of": ("one of {variants} (this run cannot tell them apart)", "{variants}之一（本次运行无法区分它们）"),
+    "uncertain_figure": ("uncertain figure (nobody published it)", "不确定数字（无人公布）"),
+    "where_it_flips": ("where the answer flips", "结论改变之处"),
+    "flips_where": ("{side} ({there} of {f} points)", "{side}（{f}个点中{there}个）"),
+    "never_flips": ("never within the range", "范围内从不改变"),
+    "influence": ("influence on regret, |ρ|", "对遗憾值的影响 |ρ|"),
+    "held_back": ("What holds firms back", "是什么拖住了企业"),
+    "held_back_note": ("This run recorded, day by day, what holds each firm back (timeseries.csv): the view of "
+                       "why the leading variant wins, against its reference, is drawn from these series.",
+                       "本次运行逐日记录了拖住每家企业的约束（timeseries.csv）：领先方案为何胜出（相对其参照方案）的分析即基于这些序列。"),
     "counties": ("By county", "分县（市、区）情况"),
     "counties_note": ("Per county and variant: the mean date its resumption rate (复工率) first reaches 90 % (over the "
                       "replications that reach it; the others are counted as not reached by the horizon), the rate at "
