@@ -93,7 +93,7 @@ def robustness_context(out: Path, base: Scenario, outcome: RobustnessOutcome, pn
     return {
         "w": vocabulary("en"), "lang": "en", "title": "Robustness", "name": base.name, "version": __version__,
         "subtitle": f"{out} · {len(outcome.values)} points · {base.replications} replication(s) · seed {base.seed}",
-        "contents": [("robustness", "Does the ranking survive?"), ("uncertain", "Uncertain parameters"),
+        "contents": [("robustness", "Ranking under uncertainty"), ("uncertain", "Uncertain parameters"),
                      ("influence", "Influence"), ("reproduce", "How to reproduce")],
         "description": base.description.strip(), "metric": metric_label(metric, "en"), "mid": f"{rob.mid:g}",
         "direction": "lower" if rob.direction < 0 else "higher", "points": len(outcome.values),
