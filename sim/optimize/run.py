@@ -260,6 +260,7 @@ def _write_manifest(out: Path, spec: OptimizeSpec, report: OptimizeReport, execu
     manifest = {
         "kind": "optimize",
         "optimize_file": spec.file,
+        "description": spec.description,  # the question, for the report
         "scenario_file": str(spec.scenario_path),
         "parameters": [{"path": d.path, "group": "lever", "low": d.low, "high": d.high, "integer": True,
                         "step": d.step} for d in spec.decisions]

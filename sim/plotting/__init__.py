@@ -6,6 +6,7 @@ it could not draw and why; the report embeds them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,10 @@ def save(fig: Any, folder: Path, key: str, title: str) -> Figure:
     return Figure(key, title, png, svg)
 
 
-def make_plots(folder: ResultsFolder, lang: Lang = "en", out: Path | None = None) -> Plots:
-    """Draw every plot the folder's files allow into ``out`` (default ``<folder>/plots``)."""
+def make_plots(folder: ResultsFolder, lang: Lang = "en", out: Path | None = None,
+               names: Callable[[str], str] = str) -> Plots:
+    """Draw every plot the folder's files allow into ``out`` (default ``<folder>/plots``); ``names`` gives a
+    swept parameter's path in words (sim.plotting.names.readable)."""
     words = replace(use_language(lang), names=folder.labels)
     target = out or folder.path / "plots"
     figures: list[Figure] = []
@@ -83,7 +86,7 @@ def make_plots(folder: ResultsFolder, lang: Lang = "en", out: Path | None = None
     if folder.is_run:
         _run_plots(folder, words, keep, notes)
     if folder.is_sweep or folder.has("sensitivity.csv"):
-        _sweep_plots(folder, words, keep, notes)
+        _sweep_plots(folder, words, keep, notes, names)
     return Plots(figures, notes, words)
 
 
@@ -146,20 +149,21 @@ def _county_plots(folder: ResultsFolder, ts: Any, words: Words, palette: dict[st
                      "by county (the model version that wrote this run did not record it).")
 
 
-def _sweep_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str]) -> None:
+def _sweep_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str],
+                 names: Callable[[str], str] = str) -> None:
     summary = folder.csv("summary.csv")
     if summary is not None and folder.is_sweep:
         params = sweep_parameters(folder.manifest, summary)
         outcomes = sweep_outcomes(folder.manifest, summary)
         varying = [p for p, _ in params if summary[p].nunique() > 1]
         if len(varying) >= 2:
-            keep(surface_plot(summary, varying[0], varying[1], outcomes, words), "sweep_surface",
+            keep(surface_plot(summary, varying[0], varying[1], outcomes, words, names), "sweep_surface",
                  words.t("surface"))
         else:
             notes.append("fewer than two swept parameters vary: no outcome surface.")
     sensitivity = folder.csv("sensitivity.csv")
     if sensitivity is not None and len(sensitivity):
-        keep(sensitivity_plot(sensitivity, words), "sensitivity", words.t("sensitivity"))
+        keep(sensitivity_plot(sensitivity, words, names), "sensitivity", words.t("sensitivity"))
     elif folder.is_sweep:
         notes.append("no sensitivity.csv (the design has no sensitivity indices): no sensitivity bars.")
 

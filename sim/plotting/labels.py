@@ -83,19 +83,20 @@ class Words:
     cjk: bool = True
     names: Labels = field(default_factory=Labels)
 
-    def _fit(self, label: str) -> str:
+    def fit(self, label: str) -> str:
+        """``label`` as it can be drawn (without its Chinese glosses when no CJK font is installed)."""
         return label if self.cjk else without_cjk(label)
 
     def t(self, key: str) -> str:
-        return self._fit(text(key, self.lang))
+        return self.fit(text(key, self.lang))
 
     def metric(self, metric: str) -> str:
-        return self._fit(metric_label(metric, self.lang))
+        return self.fit(metric_label(metric, self.lang))
 
     def variant(self, name: str) -> str:
         """A variant's display label (its name when it has none, or none that can be drawn)."""
-        return self._fit(self.names.variant(name, self.lang)) or name
+        return self.fit(self.names.variant(name, self.lang)) or name
 
     def county(self, name: str) -> str:
         """A county's display label (its name when it has none, or none that can be drawn)."""
-        return self._fit(self.names.county(name, self.lang)) or name
+        return self.fit(self.names.county(name, self.lang)) or name

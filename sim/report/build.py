@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import struct
 from dataclasses import dataclass
 from importlib import resources
@@ -23,7 +22,15 @@ from sim.report.held_back import held_back_section
 from sim.report.parameters import load_resolved, parameter_rows, variant_differences
 from sim.report.scorecard import build_scorecard
 from sim.report.scorecard_view import scorecard_view
-from sim.report.tables import Table, blocks, comparison_table, frame_table, headline_table, renamed
+from sim.report.secondary import (
+    Source,
+    design_sentence,
+    design_table,
+    outcome_table,
+    sensitivity_table,
+    sweep_source,
+)
+from sim.report.tables import blocks, comparison_table, headline_table, renamed
 from sim.report.text import vocabulary, word
 from sim.scenario.loader import LoadedScenario
 
@@ -56,17 +63,17 @@ def embed(key: str, title: str, png: bytes) -> EmbeddedFigure:
 def build_context(folder: ResultsFolder, lang: Lang, robustness: Path | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain values (``robustness``: a robustness run's folder to merge
     into a run's report; by default the latest one beside it made from the same scenario)."""
-    plots = make_plots(folder, lang)
     manifest = folder.manifest
     loaded = load_resolved(folder.path)
-    sweep_file = manifest.get("sweep_file")
+    source = sweep_source(folder.path, manifest) if folder.is_sweep else None
+    plots = make_plots(folder, lang, names=(lambda path: source.name_of(path, lang)) if source else str)
     name = ((loaded.base.name if loaded else None) or manifest.get("scenario")
-            or (Path(str(sweep_file)).stem if sweep_file else None) or folder.path.name)
-    description = loaded.base.description.strip() if loaded else ""
+            or (source.name if source else None) or folder.path.name)
+    description = loaded.base.description.strip() if loaded else (source.description if source else "")
     variants = folder.variants() if folder.is_run else []
     ctx: dict[str, Any] = {
         "lang": lang, "w": vocabulary(lang), "title": word("title", lang), "variant_names": {},
-        "depends": None, "held_back": None, "name": name, "description": description, "variants": variants,
+        "depends": None, "held_back": None, "base_file": None, "name": name, "description": description, "variants": variants,
         "is_run": folder.is_run, "is_sweep": folder.is_sweep, "version": __version__,
         "figures": [embed(f.key, f.title, f.png.read_bytes()) for f in plots.figures
                     if f.key not in COUNTY_FIGURES],
@@ -81,8 +88,8 @@ def build_context(folder: ResultsFolder, lang: Lang, robustness: Path | None = N
     }
     if folder.is_run:
         ctx.update(_run_context(folder, loaded, variants, lang, robustness))
-    if folder.is_sweep:
-        ctx.update(_sweep_context(folder, lang))
+    if source is not None:
+        ctx.update(_sweep_context(folder, source, lang))
     ids = (["scorecard", *(["depends"] if ctx.get("depends") else []), *(["held-back"] if ctx.get("held_back") else []),
             "headline", "comparison", "counties"] if folder.is_run else ["question", "sweep-design"])
     ids += ["plots"] + (["sweep-summary"] if folder.is_sweep else [])
@@ -94,7 +101,8 @@ def build_context(folder: ResultsFolder, lang: Lang, robustness: Path | None = N
               "sensitivity": "sensitivity", "variants": "variants", "parameters": "parameters",
               "reproduce": "reproduce"}
     ctx["contents"] = [(i, word(labels[i], lang)) for i in ids]
-    ctx["optimization"], ctx["discovery"] = optimization_section(folder.path), discovery_section(folder.path)
+    ctx["optimization"] = optimization_section(folder.path, source, lang) if source is not None else None
+    ctx["discovery"] = discovery_section(folder.path, source, lang)
     for key in ("optimization", "discovery"):
         if ctx[key] is not None:
             ctx["contents"].insert(1, (key, section_title(key, lang)))
@@ -165,26 +173,21 @@ def _reproduce(folder: ResultsFolder, lang: Lang) -> list[tuple[str, str]]:
     return rows
 
 
-def _sweep_context(folder: ResultsFolder, lang: Lang) -> dict[str, Any]:
+def _sweep_context(folder: ResultsFolder, source: Source, lang: Lang) -> dict[str, Any]:
+    """The design, outcomes and sensitivity of a sweep (or of an optimisation's search), in words."""
     m = folder.manifest
-    design_rows = []
-    for p in m.get("parameters", []):
-        if isinstance(p, dict):
-            span = (", ".join(str(v) for v in p["levels"]) if "levels" in p
-                    else f"{p.get('low')} – {p.get('high')}" + (" (integer)" if p.get("integer") else ""))
-            design_rows.append([str(p.get("path")), str(p.get("group", "")), span])
-    header = [word("parameter", lang), word("group", lang), word("range", lang)]
-    design = m.get("design", {})
-    design_text = json.dumps(design, ensure_ascii=False) if design else ""
-    if m.get("outcomes"):
-        design_text += f" · {word('outcome', lang)}: {', '.join(str(o) for o in m['outcomes'])}"
+    params = [p for p in m.get("parameters", []) if isinstance(p, dict)]
+    paths = [str(p.get("path")) for p in params]
+    outcomes = [str(o) for o in m.get("outcomes") or []]
     summary = folder.csv("summary.csv")
     sensitivity = folder.csv("sensitivity.csv")
     return {
-        "sweep_design": Table(header, design_rows, [False] * len(design_rows), text_columns=3),
-        "design_text": design_text,
-        "sweep_summary": frame_table(summary) if summary is not None else None,
-        "sensitivity": frame_table(sensitivity) if sensitivity is not None and len(sensitivity) else None,
+        "sweep_design": design_table(params, source, lang),
+        "design_text": design_sentence(m.get("design") or {}, outcomes, lang),
+        "base_file": source.base_file,
+        "sweep_summary": outcome_table(summary, paths, outcomes, source, lang) if summary is not None else None,
+        "sensitivity": (sensitivity_table(sensitivity, source, lang)
+                        if sensitivity is not None and len(sensitivity) else None),
     }
 
 

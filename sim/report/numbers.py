@@ -50,3 +50,39 @@ def yuan(value: float, lang: Lang, signed: bool = False, unit: bool = True) -> s
         return "–"
     scaled, digits, name = (value / 1e4, 0, "万元") if lang == "zh" else (value / 1e6, 1, " million yuan")
     return number(scaled, "", digits, signed) + (name if unit else "")
+
+
+def plain(value: float) -> str:
+    """A number of no declared metric: three significant digits, thousands separated, never an exponent."""
+    if not math.isfinite(value):
+        return "–"
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    digits = min(max(0, 2 - magnitude), 6)
+    text = f"{round(value, digits):,.{digits}f}"
+    return "0" if float(text.replace(",", "")) == 0 else text
+
+
+def amount(value: float, metric: str, lang: Lang = "en", unit: bool = True) -> str:
+    """A value of ``metric`` as its declaration says: a share in percent, money in millions of yuan (万元),
+    days with one decimal, counts with thousands separated; an undeclared column as :func:`plain`."""
+    if not math.isfinite(value):
+        return "–"
+    if catalogue.is_yuan(metric):
+        return yuan(value, lang, unit=unit)
+    if catalogue.is_share(metric):
+        return f"{value * 100:.1f}" + (" %" if unit else "")
+    declared = catalogue.metric(metric)
+    if declared is None:
+        return plain(value)
+    whole = abs(value) >= 1000 or declared.fmt == "count" and abs(value) >= 10
+    return number(value, metric, 0 if whole else 1, signed=False)
+
+
+def interval(mean: float, low: float, high: float, metric: str, lang: Lang = "en") -> str:
+    """'9.4 [8.7, 10.1]', '2.2 % [-4.1, 8.5]', '15.7 million yuan [15.1, 16.3]' (no interval when it is not known)."""
+    text = amount(mean, metric, lang)
+    if math.isfinite(low) and math.isfinite(high):
+        text += f" [{amount(low, metric, lang, unit=False)}, {amount(high, metric, lang, unit=False)}]"
+    return text
