@@ -77,20 +77,16 @@ class Results:
         """
         import warnings
 
-        from sim.results.output import (
-            export_tables,
-            missing_engine,
-            run_tables,
-            too_long_for_a_sheet,
-        )
+        from sim.plotting.folder import ResultsFolder
+        from sim.results.output import export_tables, missing_engine, too_long_for_a_sheet
 
-        missing = missing_engine("xlsx", "Results.to_excel()", "read the tables as DataFrames (res.summary, res.series, …)")
+        missing = missing_engine("xlsx", "Results.to_excel()", "read the tables as DataFrames (res.summary, …)")
         if missing is not None:
             raise ImportError(missing)
         target = Path(path) if path is not None else self.out / "export" / "results.xlsx"
         if target.suffix.lower() != ".xlsx":
             raise ValueError(f"path={str(path)!r}: an Excel workbook's name ends in .xlsx.")
-        tables = run_tables(self.out)
+        tables = ResultsFolder(self.out).run_tables()
         written, left_out = export_tables(tables, target.parent, "xlsx", workbook=target.stem)
         for name in left_out:
             warnings.warn(too_long_for_a_sheet(name, len(tables[name]), f"its CSV is {self.out / name}.csv"),

@@ -14,6 +14,7 @@ import pytest
 
 import sim
 from sim.cli import main as cli
+from sim.plotting.folder import RUN_TABLES
 from sim.results import output
 from sim.results.folder_record import RECORD
 
@@ -98,7 +99,7 @@ def test_a_table_too_long_for_a_sheet_is_left_out_with_a_note(results: sim.Resul
     assert list(pd.read_excel(written[0], sheet_name=None)) == ["summary"]
     with pytest.warns(UserWarning) as warned:
         results.to_excel(tmp_path / "warned.xlsx")
-    too_long = {name for name in output.RUN_TABLES if (results.out / f"{name}.csv").is_file()
+    too_long = {name for name in RUN_TABLES if (results.out / f"{name}.csv").is_file()
                 and len(pd.read_csv(results.out / f"{name}.csv")) > 70}
     assert "enterprises" in too_long
     assert sorted(str(w.message).split(":")[0] for w in warned) == sorted(too_long)

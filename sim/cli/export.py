@@ -15,12 +15,12 @@ from sim.cli.arguments import path_arg
 from sim.errors import InputError, OutputError
 from sim.experiment.folder import reading
 from sim.experiment.store import STORE_NAME, ResultStore
+from sim.plotting.folder import ResultsFolder
 from sim.results.folder_record import FINISHED, KINDS
 from sim.results.output import (
     EXPORT_FORMATS,
     export_tables,
     missing_engine,
-    run_tables,
     too_long_for_a_sheet,
 )
 
@@ -68,7 +68,7 @@ def _export(args: argparse.Namespace, folder: Path) -> int:
         raise OutputError(f"--out {out} is a file; export writes into a folder. Give a folder (it is created if "
                           f"missing), e.g. --out {out.parent / 'export'}.")
     if is_run:
-        tables = run_tables(folder)
+        tables = ResultsFolder(folder).run_tables()
     else:
         with ResultStore(folder) as store:
             tables = store.tables()

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 RUN_FILES = ("summary.csv", "timeseries.csv")
 SWEEP_FILES = ("points.csv", "summary.csv")
+# a run's tables, in the order a planner reads them (what `sim export` and Results.to_excel() write)
+RUN_TABLES = ("summary", "comparison", "timeseries", "enterprises", "restart_survival", "restart_km")
 
 
 @dataclass
@@ -78,6 +80,11 @@ class ResultsFolder:
                 raise InputError.single(file, f"cannot be read as a results table: {exc}.") from None
         self._frames[key] = frame
         return frame
+
+    def run_tables(self) -> dict[str, pd.DataFrame]:
+        """A run's tables by name (those in the folder), read afresh; InputError for one that cannot be read."""
+        tables = {name: self.csv(f"{name}.csv") for name in RUN_TABLES}
+        return {name: frame for name, frame in tables.items() if frame is not None}
 
     @cached_property
     def manifest(self) -> dict[str, Any]:

@@ -214,19 +214,8 @@ def _json_default(value: Any) -> Any:
 # -- exporting tables (sim export, Results.to_excel) ---------------------------------------------
 
 EXPORT_FORMATS = ("csv", "parquet", "xlsx")
-# a run folder's tables, in the order a planner reads them (those present are exported)
-RUN_TABLES = ("summary", "comparison", "timeseries", "enterprises", "restart_survival", "restart_km")
 EXCEL_ROWS = 1_048_576 - 1  # an Excel sheet's rows, less the header
 _ENGINES = {"parquet": ("pyarrow", "parquet"), "xlsx": ("openpyxl", "excel")}
-
-
-def run_tables(folder: Path) -> dict[str, Any]:
-    """The tables of a run's folder, by name (those present); InputError for one that cannot be read."""
-    from sim.plotting.folder import ResultsFolder
-
-    found = ResultsFolder(folder)
-    tables = {name: found.csv(f"{name}.csv") for name in RUN_TABLES}
-    return {name: frame for name, frame in tables.items() if frame is not None}
 
 
 def missing_engine(fmt: str, what: str | None = None, instead: str = "export with --format csv") -> str | None:
