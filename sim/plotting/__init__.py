@@ -15,6 +15,7 @@ from sim.errors import OutputError
 from sim.plotting.counties import county_names, county_plot, coverage_columns, coverage_plot
 from sim.plotting.folder import ResultsFolder
 from sim.plotting.forest import forest_plot
+from sim.plotting.held_back import held_back_plot
 from sim.plotting.labels import Lang, Words
 from sim.plotting.runs import (
     BY_SIZE_CLASS,
@@ -98,6 +99,7 @@ def _run_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str])
         for column in SHARE_SERIES:
             if column in ts.columns:
                 keep(share_plot(ts, column, words, palette, axis), column, words.t(column))
+        keep(held_back_plot(ts, words, axis, folder.variants()), "held_back", words.t("constraints_title"))
     km = folder.csv("restart_km.csv")
     horizon = folder.horizon()
     if km is None and folder.has("enterprises.csv"):

@@ -48,6 +48,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "pairs_of": ("{n}/{total} pairs", "{n}/{total}对"),
     "county_resumed": ("Resumption rate (复工率) by county", "各县（市、区）复工率"),
     "county_coverage": ("\"1+1+1\" coverage by county: share of firms with a cadre", "各县（市、区）“1+1+1”覆盖率"),
+    "constraints_title": ("What holds firms back: share of firms by the constraint that binds each day (mean over "
+                  "replications)", "是什么拖住了企业：每日按制约因素划分的企业占比（重复运行均值）"),
+    "constraints_share": ("share of firms", "企业占比"),
 }
 
 

@@ -35,6 +35,7 @@ from sim.report.text import vocabulary, word
 from sim.scenario.loader import LoadedScenario
 
 COUNTY_FIGURES = ("county_resumed", "county_coverage")  # shown in the county section, not with the plots
+HELD_FIGURE = "held_back"  # shown in the section on what holds firms back
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,9 @@ def build_context(folder: ResultsFolder, lang: Lang, robustness: Path | None = N
         "depends": None, "held_back": None, "base_file": None, "name": name, "description": description, "variants": variants,
         "is_run": folder.is_run, "is_sweep": folder.is_sweep, "version": __version__,
         "figures": [embed(f.key, f.title, f.png.read_bytes()) for f in plots.figures
-                    if f.key not in COUNTY_FIGURES],
+                    if f.key not in (*COUNTY_FIGURES, HELD_FIGURE)],
+        "held_figure": next((embed(f.key, f.title, f.png.read_bytes()) for f in plots.figures
+                             if f.key == HELD_FIGURE), None),
         "county_figures": [embed(f.key, f.title, f.png.read_bytes()) for f in plots.figures
                            if f.key in COUNTY_FIGURES],
         "plot_notes": [n for n in plots.notes if "county" not in n],
@@ -136,7 +139,8 @@ def _run_context(folder: ResultsFolder, loaded: LoadedScenario | None, variants:
                                      folder.labels, str(folder.manifest.get("scenario_file") or "FILE"), found,
                                      notes)
     timeseries = folder.csv("timeseries.csv")
-    ctx["held_back"] = held_back_section(timeseries, lang) if timeseries is not None else None
+    ctx["held_back"] = (held_back_section(timeseries, card, variants, lang, folder.labels, folder.start_date())
+                        if timeseries is not None else None)
     counties = county_names(timeseries, folder.county_order()) if timeseries is not None else []
     county_labels = {c: folder.labels.county(c, lang) for c in counties}
     ctx["county_table"] = (blocks(renamed(county_table(timeseries, summary, counties, variants, folder.start_date(),

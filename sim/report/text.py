@@ -136,9 +136,35 @@ _WORDS: dict[str, tuple[str, str]] = {
     "never_flips": ("never within the range", "范围内从不改变"),
     "influence": ("influence on regret, |ρ|", "对遗憾值的影响 |ρ|"),
     "held_back": ("What holds firms back", "是什么拖住了企业"),
-    "held_back_note": ("This run recorded, day by day, what holds each firm back (timeseries.csv): the view of "
-                       "why the leading variant wins, against its reference, is drawn from these series.",
-                       "本次运行逐日记录了拖住每家企业的约束（timeseries.csv）：领先方案为何胜出（相对其参照方案）的分析即基于这些序列。"),
+    "held_back_note": ("Each day the model counts every firm under the one constraint that binds it (timeseries.csv, "
+                       "the held_* columns): the shares add up to 100 % every day, firms at full production being "
+                       "held back by nothing. Figure and tables: means over replications.",
+                       "模型每日将每家企业归入当日制约它的唯一因素（timeseries.csv 中的 held_* 列）：各占比每日合计100%，"
+                       "已达产企业不受任何制约。图表均为各次重复运行的均值。"),
+    "held_why": ("Why {leader} leads on {metric}: compared with {other}, on {day}, when their firms differ most in "
+                 "what holds them back,",
+                 "{leader}为何在{metric}上领先：与{other}相比，在两者企业所受制约差别最大的{day}，"),
+    "held_lower": ("{pp} pp fewer firms are held back by “{label}” (95 % CI {low} to {high})",
+                   "受“{label}”制约的企业少{pp}个百分点（95%置信区间{low}至{high}）"),
+    "held_higher": ("{pp} pp more firms are held back by “{label}” (95 % CI {low} to {high})",
+                    "受“{label}”制约的企业多{pp}个百分点（95%置信区间{low}至{high}）"),
+    "held_no_clear": ("no constraint's share differs clearly (every 95 % CI includes zero): more replications "
+                      "would tell.", "各制约因素的企业占比均无明显差异（95%置信区间均包含零），需要更多重复运行。"),
+    "held_tied": ("It ranks first, but this run cannot tell it apart from {variants}.",
+                  "它排名第一，但本次运行无法将其与{variants}区分。"),
+    "held_same": ("{leader} and {other} hold back the same shares of firms on every day: these series do not say "
+                  "why one leads.", "{leader}与{other}每日受各因素制约的企业占比相同：这些序列无法说明为何其一领先。"),
+    "held_contrast_note": ("Share of firms held back by each constraint under {leader} minus under {other}, in "
+                           "percentage points with the 95 % CI of the paired difference over replications (under "
+                           "it: the two shares). Days: half-way to the day they differ most, that day, and twice as "
+                           "far. Rows in bold: a CI that excludes zero.",
+                           "各制约因素下的企业占比：{leader}减{other}，单位为百分点，括号内为重复运行配对差异的95%置信区间"
+                           "（其下为两者的占比）。日期：两者差别最大之日的一半、当日及其两倍。粗体行：置信区间不含零。"),
+    "held_shares": ("Shares of firms by what holds them back, every variant, on these days",
+                    "各方案在这些日期受各因素制约的企业占比"),
+    "shares_pair": ("{mine} % vs {theirs} %", "{mine}% 对 {theirs}%"),
+    "constraint": ("constraint", "制约因素"),
+    "day_word": ("day", "日期"),
     "counties": ("By county", "分县（市、区）情况"),
     "counties_note": ("Per county and variant: the mean date its resumption rate (复工率) first reaches 90 % (over the "
                       "replications that reach it; the others are counted as not reached by the horizon), the rate at "
