@@ -28,7 +28,7 @@ DECAY = {"base": 10.0, "fast": 4.0, "slow": 12.0}
 RESTART = {"base": 20.0, "fast": 10.0, "slow": 25.0}  # mean restart day: fast clearly first, base second
 
 
-def _tables(decay: dict[str, float], restart: dict[str, float], held: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+def held_tables(decay: dict[str, float], restart: dict[str, float], held: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """timeseries.csv and summary.csv of a run with held_* series that add up to 1 each day."""
     rng = np.random.default_rng(11)
     series, summary = [], []
@@ -48,9 +48,9 @@ def _tables(decay: dict[str, float], restart: dict[str, float], held: bool = Tru
     return pd.concat(series, ignore_index=True), pd.DataFrame(summary)
 
 
-def _folder(root: Path, decay: dict[str, float] = DECAY, restart: dict[str, float] = RESTART,
+def held_folder(root: Path, decay: dict[str, float] = DECAY, restart: dict[str, float] = RESTART,
             held: bool = True) -> Path:
-    timeseries, summary = _tables(decay, restart, held)
+    timeseries, summary = held_tables(decay, restart, held)
     root.mkdir(parents=True, exist_ok=True)
     timeseries.to_csv(root / "timeseries.csv", index=False)
     summary.to_csv(root / "summary.csv", index=False)
@@ -58,7 +58,7 @@ def _folder(root: Path, decay: dict[str, float] = DECAY, restart: dict[str, floa
 
 
 def test_the_held_series_are_those_over_all_firms_whatever_their_names() -> None:
-    timeseries, _ = _tables(DECAY, RESTART)
+    timeseries, _ = held_tables(DECAY, RESTART)
     assert held_columns(timeseries) == ["held_approval", "held_orders", "held_cash", "held_full"]
     assert held_label("held_cash", "en") == "cash"  # not declared by any module: the column's name in words
     columns = held_columns(timeseries)
@@ -66,7 +66,7 @@ def test_the_held_series_are_those_over_all_firms_whatever_their_names() -> None
 
 
 def test_the_days_shown_surround_the_day_the_leader_and_its_reference_differ_most() -> None:
-    timeseries, summary = _tables(DECAY, RESTART)
+    timeseries, summary = held_tables(DECAY, RESTART)
     card = build_scorecard(summary, list(DECAY))
     assert card is not None and leader_and_other(card) == ("fast", "base", [])
     section = held_back_section(timeseries, card, list(DECAY), "en")
@@ -77,7 +77,7 @@ def test_the_days_shown_surround_the_day_the_leader_and_its_reference_differ_mos
 
 
 def test_why_the_leader_wins_names_the_constraint_that_differs_and_its_size() -> None:
-    timeseries, summary = _tables(DECAY, RESTART)
+    timeseries, summary = held_tables(DECAY, RESTART)
     card = build_scorecard(summary, list(DECAY))
     section = held_back_section(timeseries, card, list(DECAY), "en")
     assert section is not None and section.contrast is not None
@@ -95,12 +95,12 @@ def test_why_the_leader_wins_names_the_constraint_that_differs_and_its_size() ->
     cell = re.match(r"([+-][\d.]+) pp \[", rows["approval"][2])
     assert cell is not None and float(cell.group(1)) == pytest.approx(-gap, abs=3 * 1.4 / math.sqrt(6))
     assert section.contrast.strong[2]  # its CI excludes zero
-    assert rows["orders"][2] == "+0.0 pp [+0.0, +0.0]" and not section.contrast.strong[1]
+    assert rows["orders"][2] == "0.0 pp [0.0, 0.0]" and not section.contrast.strong[1]  # never '+0.0'
     assert section.contrast.header[1:] == ["day 3", "day 6", "day 12"]
 
 
 def test_when_the_reference_leads_it_is_compared_with_the_next_best() -> None:
-    timeseries, summary = _tables(DECAY, {"base": 8.0, "fast": 10.0, "slow": 25.0})
+    timeseries, summary = held_tables(DECAY, {"base": 8.0, "fast": 10.0, "slow": 25.0})
     card = build_scorecard(summary, list(DECAY))
     assert card is not None and leader_and_other(card) == ("base", "fast", [])
     section = held_back_section(timeseries, card, list(DECAY), "en")
@@ -108,14 +108,14 @@ def test_when_the_reference_leads_it_is_compared_with_the_next_best() -> None:
 
 
 def test_a_run_with_one_variant_gets_the_shares_but_no_contrast() -> None:
-    timeseries, _ = _tables({"base": 10.0}, {"base": 20.0})
+    timeseries, _ = held_tables({"base": 10.0}, {"base": 20.0})
     section = held_back_section(timeseries, None, ["base"], "en")
     assert section is not None and section.contrast is None and section.lines == [] and section.pair is None
     assert [row[1] for row in section.shares[0].rows[:3]] == ["full", "orders", "approval"]
 
 
 def test_the_report_draws_the_section_from_the_folder(tmp_path: Path) -> None:
-    folder = _folder(tmp_path / "run")
+    folder = held_folder(tmp_path / "run")
     html = write_report(folder, "en").read_text(encoding="utf-8")
     section = html[html.index('<section id="held-back">'):]
     section = section[:section.index("</section>")]
@@ -128,14 +128,14 @@ def test_the_report_draws_the_section_from_the_folder(tmp_path: Path) -> None:
 
 
 def test_a_run_without_held_series_has_no_such_section(tmp_path: Path) -> None:
-    folder = _folder(tmp_path / "run", held=False)
+    folder = held_folder(tmp_path / "run", held=False)
     html = write_report(folder, "en").read_text(encoding="utf-8")
     assert 'id="held-back"' not in html and not (folder / "plots" / "held_back.png").exists()
     assert ResultsFolder.open(folder).is_run
 
 
 def test_the_section_in_chinese(tmp_path: Path) -> None:
-    timeseries, summary = _tables(DECAY, RESTART)
+    timeseries, summary = held_tables(DECAY, RESTART)
     card = build_scorecard(summary, list(DECAY))
     section = held_back_section(timeseries, card, list(DECAY), "zh")
     assert section is not None and section.lines[0].startswith("fast为何在")

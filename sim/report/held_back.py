@@ -28,6 +28,7 @@ from sim.analysis.stats import PairedDifference, paired_difference
 from sim.plotting.held_back import NOT_HELD, held_columns, held_label, mean_shares, stack_order
 from sim.plotting.labels import Lang, metric_label
 from sim.report.counties import day_text
+from sim.report.numbers import number
 from sim.report.tables import Table, blocks, renamed
 from sim.report.text import word
 
@@ -122,7 +123,8 @@ def contrast(timeseries: pd.DataFrame, columns: list[str], leader: str, other: s
 
 
 def _pp(value: float, signed: bool = True) -> str:
-    return f"{value * 100:+.1f}" if signed else f"{value * 100:.1f}"
+    """A share (0–1) in percent or percentage points, one decimal; never '+0.0'."""
+    return number(value * 100, "percent", 1, signed)
 
 
 def _clear(d: PairedDifference) -> bool:
