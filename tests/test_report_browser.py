@@ -171,7 +171,7 @@ def test_check_detects_a_broken_image_and_a_missing_section(browser: Any, result
 def test_thirteen_variants_wrap_down_the_page_and_what_holds_firms_back_is_drawn(browser: Any,
                                                                                   tmp_path: Path) -> None:
     """A scenario with thirteen variants (a policy and its twelve timing variants): every table of the run's
-    report fits the width of its section (blocks of variants wrap down the page, nothing scrolls sideways), and
+    report fits the width of its section (the costs' tables too, with their verdicts in words) (blocks of variants wrap down the page, nothing scrolls sideways), and
     the section on what holds firms back shows its figure and tables."""
     from sim.report import write_report
     from tests.test_report_held_back import held_folder
@@ -179,9 +179,9 @@ def test_thirteen_variants_wrap_down_the_page_and_what_holds_firms_back_is_drawn
     decay = {"base": 10.0, **{f"window-day-{day}": 4.0 + day / 10 for day in range(0, 60, 5)}}
     restart = {"base": 20.0, **{f"window-day-{day}": 10.0 + day / 5 for day in range(0, 60, 5)}}
     assert len(decay) == 13
-    html = write_report(held_folder(tmp_path / "run", decay, restart), "en")
+    html = write_report(held_folder(tmp_path / "run", decay, restart, costs=True), "en")
     result = check_page(browser, html, ("scorecard", "held-back", "held-contrast-table", "fig-held_back",
-                                        "scorecard-table-3"))
+                                        "scorecard-table-3", "costs-table-3"))
     assert result.broken == [] and result.missing == [], result
     browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true);")
     overflowing = browser.execute_script("""

@@ -28,9 +28,12 @@ DECAY = {"base": 10.0, "fast": 4.0, "slow": 12.0}
 RESTART = {"base": 20.0, "fast": 10.0, "slow": 25.0}  # mean restart day: fast clearly first, base second
 
 
-def held_tables(decay: dict[str, float], restart: dict[str, float], held: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """timeseries.csv and summary.csv of a run with held_* series that add up to 1 each day."""
+def held_tables(decay: dict[str, float], restart: dict[str, float], held: bool = True,
+                costs: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """timeseries.csv and summary.csv of a run with held_* series that add up to 1 each day (``costs``: and
+    what each variant costs, some clearly more than the base, some not clearly different)."""
     rng = np.random.default_rng(11)
+    spend = np.random.default_rng(12)
     series, summary = [], []
     for variant, tau in decay.items():
         for r in range(REPLICATIONS):
@@ -45,12 +48,17 @@ def held_tables(decay: dict[str, float], restart: dict[str, float], held: bool =
             series.append(pd.DataFrame(row))
             summary.append({"variant": variant, "replication": r,
                             "mean_restart_day": restart[variant] + rng.normal(0, 0.3)})
+            if costs:
+                k = list(decay).index(variant)
+                summary[-1].update({"jobs_lost": 100 * restart[variant] + spend.normal(0, 30),
+                                    "cadre_days_deployed": 10_000.0 + 500 * (k % 3),
+                                    "relief_yuan": 1e8 + spend.normal(0, 2e6)})
     return pd.concat(series, ignore_index=True), pd.DataFrame(summary)
 
 
 def held_folder(root: Path, decay: dict[str, float] = DECAY, restart: dict[str, float] = RESTART,
-            held: bool = True) -> Path:
-    timeseries, summary = held_tables(decay, restart, held)
+                held: bool = True, costs: bool = False) -> Path:
+    timeseries, summary = held_tables(decay, restart, held, costs)
     root.mkdir(parents=True, exist_ok=True)
     timeseries.to_csv(root / "timeseries.csv", index=False)
     summary.to_csv(root / "summary.csv", index=False)

@@ -241,6 +241,31 @@ def test_public_cost_in_yuan_at_the_declared_unit_costs() -> None:
     assert "a cadre-day 500 yuan" in view.unit_costs_note and "1.28 % a year" in view.unit_costs_note
 
 
+def test_deferred_taxes_not_collected_back_are_an_extra_public_cost() -> None:
+    """Forgiving deferred taxes spends nothing the model counts as spending, but the state does not get them
+    back: 85 million yuan for 25 jobs is 0.29 jobs per million yuan, not thousands per million (what a run
+    showed when only a few thousand yuan of relief separated the two)."""
+    jobs = np.array([9685.0, 9702.0, 9670.0, 9690.0, 9660.0, 9700.0])
+    relief = np.array([1.016e8, 1.021e8, 1.012e8, 1.018e8, 1.015e8, 1.019e8])
+    summary = _summary({
+        "base": {"mean_restart_day": BASE_DAYS, "jobs_lost": list(jobs), "relief_yuan": list(relief),
+                 "taxes_repaid": [8.5e7, 8.4e7, 8.6e7, 8.5e7, 8.45e7, 8.55e7]},
+        "forgive": {"mean_restart_day": BASE_DAYS, "jobs_lost": list(jobs - 25 + np.array([3, -2, 1, -1, 2, -3])),
+                    "relief_yuan": list(relief + 5000.0), "taxes_repaid": [0.0] * 6},
+    })
+    card = build_scorecard(summary, ["base", "forgive"], Decision(primary_metric="jobs_lost"))
+    assert card is not None and card.costs is not None
+    extra = card.costs.extra[("forgive", "yuan")][0]
+    assert extra == pytest.approx(8.5e7 + 5000.0, rel=1e-9)
+    price = card.costs.ratios[("forgive", "jobs_lost", "yuan")]
+    assert price.case == "more_for_more" and price.ratio == pytest.approx(25 / 85.005, rel=1e-6)
+    half = UnitCosts(forgone_tax_factor=0.5)
+    card = build_scorecard(summary, ["base", "forgive"], Decision(primary_metric="jobs_lost", unit_costs=half))
+    assert card is not None and card.costs is not None
+    assert card.costs.extra[("forgive", "yuan")][0] == pytest.approx(8.5e7 / 2 + 5000.0, rel=1e-9)
+    assert "× 0.5 the deferred taxes the reference collects back" in scorecard_view(card, "en").unit_costs_note
+
+
 def test_missing_cadre_days_says_so() -> None:
     summary = _summary({"base": {"mean_restart_day": BASE_DAYS}, "a": {"mean_restart_day": BASE_DAYS}})
     card = build_scorecard(summary, ["base", "a"])
@@ -267,6 +292,25 @@ def test_a_threshold_neither_variant_reached_is_not_called_negligible() -> None:
     summary.loc[(summary.variant == "a") & (summary.replication == 0), "day_resumed_90"] = 50.0
     card = build_scorecard(summary, ["base", "a"], horizon=60)
     assert card is not None and card.cells[("a", "day_resumed_90")].verdict != "not_reached"
+
+
+def test_a_threshold_no_variant_of_a_block_reached_is_said_once_for_the_block() -> None:
+    """Every variant of a block and its reference missed day_resumed_90 in every replication: one cell across
+    the block says so (the same note under each column said nothing more); a block where one reached it keeps
+    a cell per variant."""
+    nan = math.nan
+    never = {"mean_restart_day": BASE_DAYS, "day_resumed_90": [nan] * 6}
+    summary = _summary({"base": never, "a": never, "b": never, "c": never,
+                        "d": {"mean_restart_day": BASE_DAYS, "day_resumed_90": [50.0] * 6}})
+    card = build_scorecard(summary, ["base", "a", "b", "c", "d"], horizon=60)
+    assert card is not None
+    merged = scorecard_view(card, "en", per_block=2)
+    rows = [next(r for r in b.rows if r[0].startswith("day resumption (复工率) ≥ 90")) for b in merged.blocks]
+    assert [len(cells) for _, _, cells in rows] == [1, 2]
+    whole = rows[0][2][0]
+    assert whole.span == 2 and whole.label == "not reached by any"
+    assert "none of these variants nor their references reached it in any of the 6 replications" in whole.note
+    assert rows[1][2][0].verdict == "not_reached" and rows[1][2][1].verdict != "not_reached"
 
 
 def test_each_variant_is_compared_with_its_declared_reference() -> None:

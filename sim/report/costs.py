@@ -30,6 +30,7 @@ Basis = Literal["cadre_days", "yuan"]
 CADRE_DAYS = "cadre_days_deployed"
 PER: dict[Basis, float] = {"cadre_days": 1_000.0, "yuan": 1_000_000.0}  # ratios per 1,000 cadre-days, per million yuan
 EFFECTS = ("jobs_lost", "failures")  # besides the primary metric: jobs and firms saved
+TAXES_REPAID = "taxes_repaid"  # deferred taxes paid back: what a variant collects less of is an extra public cost
 
 
 def column(summary: pd.DataFrame, variant: str, metric: str) -> np.ndarray:
@@ -98,6 +99,9 @@ def build_costs(summary: pd.DataFrame, variants: list[str], references: dict[str
             extra["cadre_days"] = column(summary, v, CADRE_DAYS) - column(summary, ref, CADRE_DAYS)
         if valued:
             extra["yuan"] = public[v] - public[ref]
+            if TAXES_REPAID in summary.columns:  # a deferred tax the reference collects back and v does not
+                extra["yuan"] = extra["yuan"] + units.forgone_tax_factor * (
+                    column(summary, ref, TAXES_REPAID) - column(summary, v, TAXES_REPAID))
         for basis, paired in extra.items():
             diff = paired_difference(np.zeros_like(paired), paired)
             costs.extra[(v, basis)] = (diff.mean_difference, diff.ci_low, diff.ci_high)

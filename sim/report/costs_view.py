@@ -152,5 +152,6 @@ def cost_notes(card: Scorecard, lang: Lang) -> tuple[str, str]:
     valued = word("unit_costs_note", lang).format(
         cadre=f"{units.cadre_day_yuan:,.0f}", reviewer=f"{units.reviewer_day_yuan:,.0f}",
         transport=f"{units.point_to_point_cost_factor:g}", relief=f"{units.relief_cost_factor:g}",
-        rate=f"{units.interest_subsidy_rate * 100:.2f} %", years=f"{units.interest_subsidy_years:g}")
+        rate=f"{units.interest_subsidy_rate * 100:.2f} %", years=f"{units.interest_subsidy_years:g}",
+        forgone=f"{units.forgone_tax_factor:g}")
     return missing.strip(), valued

@@ -44,11 +44,17 @@ def number(value: float, metric: str, digits: int, signed: bool = True) -> str:
     return text
 
 
+SMALL_DIGITS = 4  # at most: a sum below 50 yuan (0.00005 million) is shown as zero
+
+
 def yuan(value: float, lang: Lang, signed: bool = False, unit: bool = True) -> str:
-    """Money as a planner reads it: millions of yuan (万元 in Chinese)."""
+    """Money as a planner reads it: millions of yuan (万元 in Chinese). A sum that is not zero is never shown
+    as zero: it gets the decimals that show it (12,454 yuan is 0.012 million, not 0.0)."""
     if not math.isfinite(value):
         return "–"
     scaled, digits, name = (value / 1e4, 0, "万元") if lang == "zh" else (value / 1e6, 1, " million yuan")
+    if 0.5 * 10.0 ** -SMALL_DIGITS <= abs(scaled) < 0.5 * 10.0 ** -digits:
+        digits = min(SMALL_DIGITS, 1 - math.floor(math.log10(abs(scaled))))  # two significant digits
     return number(scaled, "", digits, signed) + (name if unit else "")
 
 

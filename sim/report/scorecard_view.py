@@ -23,6 +23,7 @@ class ScoreCell:
     verdict: str  # key of the verdict (for the CSS class)
     label: str  # the verdict in words
     note: str = ""
+    span: int = 1  # variants (columns) the cell stands for
 
 
 ScoreRow = tuple[str, str, list[ScoreCell]]  # metric label, MID text, a cell per variant
@@ -161,6 +162,15 @@ def tradeoff_lines(card: Scorecard, lang: Lang, labels: Labels | None = None) ->
     return out
 
 
+def _merged(cells: list[ScoreCell], replications: int, lang: Lang) -> list[ScoreCell]:
+    """A row of a block where no variant nor its reference ever reached the threshold, as one cell (the same
+    note in every column said nothing more)."""
+    if len(cells) < 2 or any(c.verdict != "not_reached" for c in cells):
+        return cells
+    return [ScoreCell("", "not_reached", word("verdict_not_reached_any", lang),
+                      word("not_reached_any", lang).format(n=replications), span=len(cells))]
+
+
 def scorecard_view(card: Scorecard, lang: Lang, labels: Labels | None = None,
                    per_block: int = BLOCK_COLUMNS) -> ScorecardView:
     """The scorecard in ``lang``, its table cut into blocks of at most ``per_block`` variants (a policy and
@@ -175,7 +185,8 @@ def scorecard_view(card: Scorecard, lang: Lang, labels: Labels | None = None,
               *[f"{name(v)} − {name(card.reference_of(v))}" for v in card.variants]]
     groups = column_groups([card.family(v) for v in card.variants], per_block)
     shown = [ScoreBlock(header[:2] + [header[2 + i] for i in g],
-                        [(label, mid, [cells[i] for i in g]) for label, mid, cells in rows]) for g in groups]
+                        [(label, mid, _merged([cells[i] for i in g], card.replications, lang))
+                         for label, mid, cells in rows]) for g in groups]
     cost_note, unit_note = cost_notes(card, lang)
     return ScorecardView(
         answer=answer_lines(card, lang, labels), tradeoffs=tradeoff_lines(card, lang, labels),

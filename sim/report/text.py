@@ -29,6 +29,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "verdict_not_reached": ("not reached by either", "两者均未达到"),
     "not_reached_either": ("neither reached it in any of the {n} replications: no difference to measure",
                            "{n}次重复中两者均未达到：无差异可言"),
+    "verdict_not_reached_any": ("not reached by any", "均未达到"),
+    "not_reached_any": ("none of these variants nor their references reached it in any of the {n} replications: "
+                        "no difference to measure", "这些方案及其参照方案在{n}次重复中均未达到：无差异可言"),
     "no_pairs": ("no replication where both reached it", "两者均达到的重复运行为零"),
     "answer_winner": ("On {metric}, {variant} is best: {diff} against {base}, and better than every other variant "
                       "by at least the minimal important difference ({mid}).",
@@ -75,12 +78,13 @@ _WORDS: dict[str, tuple[str, str]] = {
                         "their sources are under Every parameter): a cadre-day {cadre} yuan, a reviewer-day {reviewer} "
                         "yuan, point-to-point transport × {transport}, relief paid × {relief}, and the interest "
                         "subsidy on green-channel loan money, {rate} a year for {years} year(s) (loan money itself is "
-                        "lent, not spent). Deferred taxes that are forgiven are not counted. Extra: the variant minus "
-                        "its reference, mean [95 % CI]. Per extra cadre-day or yuan: the mean gain over the mean extra "
+                        "lent, not spent). Extra: the variant minus its reference, mean [95 % CI]; the extra public cost "
+                        "also counts × {forgone} the deferred taxes the reference collects back and the variant does "
+                        "not (forgiven, or owed by firms that failed), or collects more of. Per extra cadre-day or yuan: the mean gain over the mean extra "
                         "cost, with Fieller's 95 % interval; shown only where it reads as a price.",
                         "公共成本：各方案所用资源按情景文件的单位成本（decision.unit_costs，来源见“全部参数”）计价：干部每人日{cadre}元，"
                         "审批人员每工作日{reviewer}元，点对点运输 × {transport}，纾困补贴 × {relief}，绿色通道贷款贴息每年{rate}、"
-                        "共{years}年（贷款本身是借出而非花费）。豁免的缓缴税款未计入。额外成本：方案减参照方案，均值［95%置信区间］。"
+                        "共{years}年（贷款本身是借出而非花费）。额外成本：方案减参照方案，均值［95%置信区间］；额外公共成本还按 × {forgone} 计入参照方案收回而该方案未收回（豁免或倒闭企业所欠）的缓缴税款（收回更多则为负）。"
                         "每多投入的干部人日或元：平均效果除以平均额外成本，附Fieller 95%区间；仅在可理解为“价格”时显示。"),
     "costs_missing": ("Not recorded by the model version that wrote this run's summary.csv: {columns}.",
                       "生成本次 summary.csv 的模型版本未记录：{columns}。"),

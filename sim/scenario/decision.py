@@ -95,6 +95,11 @@ class UnitCosts(Strict):
         1.0, unit="years", gt=0, le=5,
         meaning="how long the interest subsidy is paid on a loan",
         provenance="policy: 财金〔2020〕5号, the discount is paid for at most one year")
+    forgone_tax_factor: float = param(
+        1.0, unit="yuan of public money per yuan", ge=0, le=1, plausible_range=(0.5, 1.0),
+        meaning="public cost of a yuan of deferred tax that a variant does not collect back and its reference "
+                "does (forgiven, or owed by firms that failed); counted in the extra public cost only",
+        provenance="assumption: revenue not collected is public money at face value")
 
     def yuan_per_unit(self, metric: str) -> float | None:
         """Yuan of public money per unit of a summary metric (None: not a cost this section values)."""
