@@ -122,7 +122,7 @@ def test_without_a_robustness_run_the_section_says_the_answer_is_not_checked(tmp
     section = depends_section(tmp_path, card, [INSPECTORS, RUNWAYS], "en", Labels(), "loans.yaml", None)
     assert section is not None and section.status == "not_checked"
     assert section.lines[0].startswith("Not checked yet: this answer may depend on 2 figures nobody published "
-                                       "(county inspectors (× each county's); cash runways)")
+                                       "(county inspectors; cash runways)")
     assert "python -m sim run loans.yaml --robustness 40" in section.lines[0]
     none = depends_section(tmp_path, card, [], "en", Labels(), "loans.yaml", None)
     assert none is not None and none.status == "no_uncertainty"

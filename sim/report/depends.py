@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,7 +110,9 @@ def _manifest(folder: Path) -> dict[str, Any]:
 
 
 def _names(params: list[UncertainParameter]) -> str:
-    return "; ".join(p.label for p in params)
+    """The figures' names for a sentence: without a closing aside ('(× each county's)'), which the table gives,
+    so that the sentence's own parentheses do not nest."""
+    return "; ".join(re.sub(r"\s*[(（][^()（）]*[)）]$", "", p.label) or p.label for p in params)
 
 
 def _value(v: float) -> str:
