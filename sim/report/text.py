@@ -192,9 +192,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "headline": ("Headline results", "主要结果"),
     "headline_note": ("Mean over replications ± half-width of its 95 % confidence interval (t). "
                       "Days count from the start date. A threshold not reached by the horizon in some "
-                      "replications is censored there: the cell says in how many, and its mean is over the others.",
+                      "replications is censored there: the cell says in how many, and its mean is over the others. "
+                      "Overlapping intervals here do not mean two variants are alike: they share each replication's "
+                      "random numbers, so compare them in the scorecard (paired differences, far narrower).",
                       "各次重复运行的均值 ± 95%置信区间半宽（t分布）。天数自起始日计。若某阈值在部分重复运行中到期末仍"
-                      "未达到，按期末删失处理：单元格注明次数，均值只计达到的各次。"),
+                      "未达到，按期末删失处理：单元格注明次数，均值只计达到的各次。此处区间重叠并不说明两方案无差别：各方案在每次重复中"
+                      "使用相同的随机数，请在决策评分卡中比较（配对差异，区间窄得多）。"),
     "variant": ("variant", "方案"),
     "reference": ("reference", "参照"),
     "metric": ("metric", "指标"),
