@@ -166,6 +166,16 @@ class Band:
     replications: int
 
 
+def manifest_of(folder: Path) -> dict[str, Any]:
+    """A folder's manifest.json, or {} when it is missing or unreadable: for looking at folders beside the
+    one being read (a reader of the folder itself uses :attr:`ResultsFolder.manifest`, which says why)."""
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def bands(timeseries: pd.DataFrame, column: str, confidence: float = 0.95) -> dict[str, Band]:
     """Per variant, the mean of ``column`` by day over replications and the t-interval of that mean."""
     from scipy import stats

@@ -17,15 +17,15 @@ same fingerprint in its folder record).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sim.errors import FolderRefused, InputError
+from sim.plotting.folder import manifest_of
 from sim.plotting.labels import Lang, metric_label
 from sim.report.scorecard_view import mid_text
 from sim.report.tables import Table
@@ -82,7 +82,7 @@ def find_robustness(run: Path, given: Path | None = None) -> tuple[Path | None, 
                          "seed) than this run: its points may not describe this answer.")
         return given, notes
     found: list[tuple[str, Path]] = []
-    name = _manifest(run).get("scenario")
+    name = manifest_of(run).get("scenario")
     for sibling in sorted(p for p in run.parent.iterdir() if p.is_dir() and p != run):
         try:
             record = read_record(sibling)
@@ -92,21 +92,13 @@ def find_robustness(run: Path, given: Path | None = None) -> tuple[Path | None, 
             continue
         if _same_scenario(run, sibling):
             found.append((record.finished_at or "", sibling))
-        elif name and _manifest(sibling).get("scenario") == name:
+        elif name and manifest_of(sibling).get("scenario") == name:
             notes.append(f"A robustness run of '{name}' beside this folder ({sibling.name}) was made from another "
                          "version of the scenario or another seed, and is not used; name it with "
                          f"`python -m sim report {run} --robustness {sibling}` to use it anyway.")
     if not found:
         return None, notes
     return max(found)[1], notes
-
-
-def _manifest(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _names(params: list[UncertainParameter]) -> str:
@@ -146,7 +138,7 @@ def _checked(run: Path, card: Scorecard, lang: Lang, labels: Labels, folder: Pat
 
     from sim.analysis.flips import answer_flips
 
-    manifest = _manifest(folder)
+    manifest = manifest_of(folder)
     params = [UncertainParameter.model_validate(p) for p in manifest.get("uncertainty") or []]
     link = os.path.relpath(folder / "report.html", run) if (folder / "report.html").is_file() else None
     metric = str(manifest.get("primary_metric", ""))
