@@ -115,6 +115,18 @@ def test_when_the_reference_leads_it_is_compared_with_the_next_best() -> None:
     assert section is not None and "more firms are held back by “approval”" in section.lines[0]
 
 
+def test_a_tie_is_not_explained_as_a_win() -> None:
+    """Two variants the scorecard cannot tell apart: the section shows what differs, never 'why X leads'."""
+    timeseries, summary = held_tables({"base": 10.0, "fast": 4.0}, {"base": 20.0, "fast": 20.0})
+    card = build_scorecard(summary, ["base", "fast"])
+    assert card is not None and card.winner is None
+    section = held_back_section(timeseries, card, ["base", "fast"], "en")
+    assert section is not None and len(section.lines) == 1
+    line = section.lines[0]
+    assert not line.startswith("Why") and "but this run cannot tell it apart from" in line
+    assert "pp more firms are held back by “approval”" in line or "pp fewer firms are held back by “approval”" in line
+
+
 def test_a_run_with_one_variant_gets_the_shares_but_no_contrast() -> None:
     timeseries, _ = held_tables({"base": 10.0}, {"base": 20.0})
     section = held_back_section(timeseries, None, ["base"], "en")

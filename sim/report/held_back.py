@@ -182,23 +182,28 @@ def _shown(columns: list[str], days: list[int], means: dict[str, pd.DataFrame]) 
 
 def why_lines(found: Contrast, card: Scorecard, start: dt.date | None, lang: Lang,
               name: dict[str, str]) -> list[str]:
-    """The constraints that differ most between the leader and the other on the day of the widest gap."""
+    """The constraints that differ most between the leader and the other on the day of the widest gap: why the
+    leader wins when it is the clear winner; what differs between them when the run cannot tell them apart."""
     sep = "、" if lang == "zh" else ", "
-    lead = word("held_why", lang).format(leader=name.get(found.leader, found.leader),
-                                         metric=metric_label(card.primary, lang),
-                                         other=name.get(found.other, found.other),
-                                         day=day_text(found.day, start, lang))
-    tied = ([word("held_tied", lang).format(variants=sep.join(name.get(v, v) for v in found.tied))]
-            if found.tied else [])
+    leader, other = name.get(found.leader, found.leader), name.get(found.other, found.other)
+    values = {"leader": leader, "other": other, "metric": metric_label(card.primary, lang),
+              "day": day_text(found.day, start, lang)}
+    if found.other in found.tied:  # a tie: nothing to explain, only a difference to show
+        lead = word("held_differs", lang).format(**values)
+        tied = [v for v in found.tied if v != found.other]
+    else:
+        lead = word("held_why", lang).format(**values)
+        tied = found.tied
+    notes = ([word("held_tied", lang).format(variants=sep.join(name.get(v, v) for v in tied))] if tied else [])
     on_day = [(c, d) for (c, day), d in found.differences.items() if day == found.day and c != NOT_HELD]
     clear = sorted((x for x in on_day if _clear(x[1])), key=lambda x: -abs(x[1].mean_difference))[:REASONS]
     if not clear:
-        return [lead + " " + word("held_no_clear", lang), *tied]
+        return [lead + " " + word("held_no_clear", lang), *notes]
     items = [word("held_lower" if d.mean_difference < 0 else "held_higher", lang).format(
         label=held_label(c, lang), pp=_pp(abs(d.mean_difference), False),
         low=_pp(min(abs(d.ci_low), abs(d.ci_high)), False), high=_pp(max(abs(d.ci_low), abs(d.ci_high)), False))
         for c, d in clear]
-    return [lead + " " + ("；" if lang == "zh" else "; ").join(items) + ("。" if lang == "zh" else "."), *tied]
+    return [lead + " " + ("；" if lang == "zh" else "; ").join(items) + ("。" if lang == "zh" else "."), *notes]
 
 
 def held_back_section(timeseries: pd.DataFrame, card: Scorecard | None, variants: list[str], lang: Lang,

@@ -146,24 +146,28 @@ _WORDS: dict[str, tuple[str, str]] = {
                        "模型每日将每家企业归入当日制约它的唯一因素（timeseries.csv 中的 held_* 列）：各占比每日合计100%，"
                        "已达产企业不受任何制约。图表均为各次重复运行的均值。"),
     "held_why": ("Why {leader} leads on {metric}: compared with {other}, on {day}, when their firms differ most in "
-                 "what holds them back,",
-                 "{leader}为何在{metric}上领先：与{other}相比，在两者企业所受制约差别最大的{day}，"),
+                 "what holds them back, under {leader},",
+                 "{leader}为何在{metric}上领先：与{other}相比，在两者企业所受制约差别最大的{day}，{leader}"),
+    "held_differs": ("{leader} ranks first on {metric}, but this run cannot tell it apart from {other}. What holds "
+                     "their firms back still differs: on {day}, when it differs most, under {leader},",
+                     "{leader}在{metric}上排名第一，但本次运行无法将其与{other}区分。两者企业所受制约仍有差别：在差别最大的{day}，"
+                     "{leader}"),
     "held_lower": ("{pp} pp fewer firms are held back by “{label}” (95 % CI {low} to {high})",
                    "受“{label}”制约的企业少{pp}个百分点（95%置信区间{low}至{high}）"),
     "held_higher": ("{pp} pp more firms are held back by “{label}” (95 % CI {low} to {high})",
                     "受“{label}”制约的企业多{pp}个百分点（95%置信区间{low}至{high}）"),
     "held_no_clear": ("no constraint's share differs clearly (every 95 % CI includes zero): more replications "
                       "would tell.", "各制约因素的企业占比均无明显差异（95%置信区间均包含零），需要更多重复运行。"),
-    "held_tied": ("It ranks first, but this run cannot tell it apart from {variants}.",
-                  "它排名第一，但本次运行无法将其与{variants}区分。"),
+    "held_tied": ("It ranks first, but this run cannot tell it apart from {variants} either.",
+                  "它排名第一，但本次运行也无法将其与{variants}区分。"),
     "held_same": ("{leader} and {other} hold back the same shares of firms on every day: these series do not say "
                   "why one leads.", "{leader}与{other}每日受各因素制约的企业占比相同：这些序列无法说明为何其一领先。"),
     "held_contrast_note": ("Share of firms held back by each constraint under {leader} minus under {other}, in "
                            "percentage points with the 95 % CI of the paired difference over replications (under "
                            "it: the two shares). Days: half-way to the day they differ most, that day, and twice as "
-                           "far. Rows in bold: a CI that excludes zero.",
+                           "far (or the last day). Rows in bold: a CI that excludes zero.",
                            "各制约因素下的企业占比：{leader}减{other}，单位为百分点，括号内为重复运行配对差异的95%置信区间"
-                           "（其下为两者的占比）。日期：两者差别最大之日的一半、当日及其两倍。粗体行：置信区间不含零。"),
+                           "（其下为两者的占比）。日期：两者差别最大之日的一半、当日及其两倍（或最后一天）。粗体行：置信区间不含零。"),
     "held_shares": ("Shares of firms by what holds them back, every variant, on these days",
                     "各方案在这些日期受各因素制约的企业占比"),
     "shares_pair": ("{mine} % vs {theirs} %", "{mine}% 对 {theirs}%"),
