@@ -8,6 +8,7 @@
     res.comparison       # paired differences of every variant from the base (comparison.csv)
     res.series           # daily series (timeseries.csv)
     res.enterprises      # one row per firm × variant × replication (enterprises.csv)
+    res.to_excel()       # every table in one workbook, a sheet each (needs openpyxl: pip install "sim[excel]")
 
 The command line's ``run`` calls :func:`run` too (there is one orchestration,
 :class:`sim.experiment.experiment.Experiment`); the DataFrames are read back
@@ -66,6 +67,31 @@ class Results:
     def enterprises(self) -> pd.DataFrame:
         """enterprises.csv: one row per firm × variant × replication."""
         return self._csv("enterprises.csv")
+
+    def to_excel(self, path: str | PathLike[str] | None = None) -> Path:
+        """Write the run's tables into one Excel workbook, a sheet per table; return its path.
+
+        ``path``: the workbook (default ``<results folder>/export/results.xlsx``). A table longer than
+        an Excel sheet (1,048,575 rows) is left out with a warning naming its CSV file. Needs the openpyxl package (``pip install
+        "sim[excel]"``): ImportError, saying so, when it is missing.
+        """
+        import warnings
+
+        from sim.plotting.folder import ResultsFolder
+        from sim.results.output import export_tables, missing_engine, too_long_for_a_sheet
+
+        missing = missing_engine("xlsx", "Results.to_excel()", "read the tables as DataFrames (res.summary, …)")
+        if missing is not None:
+            raise ImportError(missing)
+        target = Path(path) if path is not None else self.out / "export" / "results.xlsx"
+        if target.suffix.lower() != ".xlsx":
+            raise ValueError(f"path={str(path)!r}: an Excel workbook's name ends in .xlsx.")
+        tables = ResultsFolder(self.out).run_tables()
+        written, left_out = export_tables(tables, target.parent, "xlsx", workbook=target.stem)
+        for name in left_out:
+            warnings.warn(too_long_for_a_sheet(name, len(tables[name]), f"its CSV is {self.out / name}.csv"),
+                          stacklevel=2)
+        return written[0]
 
 
 def run(scenario: str | PathLike[str] | LoadedScenario, replications: int | None = None, *, seed: int | None = None,

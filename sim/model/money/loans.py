@@ -147,7 +147,7 @@ class LoansModule(Module):
         Metric("green_loans", "loans disbursed through the green channel", ("green-channel loans", "绿色通道贷款"),
                "loans", "count"),
         Metric("green_loan_amount", "loan money disbursed through the green channel, yuan",
-               ("green-channel loan money, yuan", "绿色通道贷款金额（元）"), "yuan", "yuan"),
+               ("green-channel loan money, yuan", "绿色通道贷款金额（元）"), "yuan", "yuan", cost=7),
         Metric("loan_refusals", "loan applications refused", ("loans refused", "贷款被拒"), "applications", "count"),
         Metric("mean_loan_delay", "mean days from intention to disbursement", ("days intention → loan", "意向至放款天数"),
                "days", "days", "lower", 1.0),
