@@ -27,6 +27,8 @@ Figures and targets (issue "Performance"):
    and runs/s of a sweep of short runs (a test function of a few hundredths of
    a millisecond, so that what each run costs besides its work shows: tasks,
    results, the store)
+   and the time to write and read one replication's full result in a run's
+   result store (what --resume reuses), against pickling it
 """
 
 from __future__ import annotations
@@ -110,7 +112,8 @@ def scaled_scenario(factor: float, base: Scenario | None = None) -> Scenario:
     return Scenario.model_validate(scaled_raw(factor, base))
 
 
-def model_vs_simpy(factor: float = 1.0) -> None:
+def model_vs_simpy(factor: float = 1.0) -> Any:
+    """Figures 1 and 2; returns the replication it timed (figure 5's result store keeps it)."""
     sc = load_scenario(DEFAULT).base if factor == 1.0 else scaled_scenario(factor)
     run_replication(sc, "base", 1)  # warm: the first run of a process imports scipy.special (~0.5 s)
     t0 = time.perf_counter()
@@ -129,6 +132,7 @@ def model_vs_simpy(factor: float = 1.0) -> None:
           f"{gap:.1f} d for {sc.horizon_days:g} days: the model's processes and event count, no model work)")
     line("2. events per enterprise per simulated day", f"{per_ent_day:.3f} ({result.events:,} events)",
          "target ≤ 0.5", per_ent_day <= 0.5)
+    return result
 
 
 # -- 3: scale ---------------------------------------------------------------------------------
@@ -501,6 +505,45 @@ def short_runs(points: int) -> None:
           "a Dask cluster's start-up not counted)", flush=True)
 
 
+def result_store(result: Any, repeats: int = 20) -> None:
+    """Writing and reading one replication's full result in a run's result store (what --resume reuses),
+    against pickling it (the format the store used before; loading a pickle can run code)."""
+    import pickle
+    import statistics
+
+    from sim.experiment.result_codec import decode_result, encode_result
+    from sim.experiment.store import ResultStore, RunRecord
+
+    def median_ms(f: Any) -> float:
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times) * 1000
+
+    blob = encode_result(result)
+    pickled = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    encode, decode = median_ms(lambda: encode_result(result)), median_ms(lambda: decode_result(blob))
+    p_encode, p_decode = (median_ms(lambda: pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)),
+                          median_ms(lambda: pickle.loads(pickled)))
+    line("5. result store: encode / decode one replication", f"{encode:.1f} / {decode:.1f} ms",
+         f"pickle {p_encode:.1f} / {p_decode:.1f} ms")
+    with tempfile.TemporaryDirectory() as tmp, ResultStore(Path(tmp)) as store:
+        count = iter(range(10**6))
+
+        def put() -> None:
+            store.put(RunRecord(f"k{next(count)}", 0, 0, 1, {}, dict(result.summary), 0.0,
+                                result=encode_result(result)))
+
+        write = median_ms(put)
+        read = median_ms(lambda: decode_result(store.results(["k0"])["k0"]))
+    line("5. result store: write / read one replication", f"{write:.1f} / {read:.1f} ms",
+         f"{len(blob) / 1e6:.2f} MB ({len(pickled) / 1e6:.2f} MB pickled)")
+    print(f"   ({int(result.summary['enterprises']):,} enterprises; a write is one transaction with an fsync)",
+          flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tiny", action="store_true", help="smoke run at tiny sizes")
@@ -520,7 +563,7 @@ def main() -> int:
     print(f"Benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}; ratios are measured in one run.")
     t0 = time.perf_counter()
     if args.tiny:
-        model_vs_simpy(0.05)
+        timed = model_vs_simpy(0.05)
         projections(scale([200, 400]), run_million=False)
         liaoning(LIAONING_COHORT, firms_n=400, individual_n=20_000)
         cohort_accuracy(factor=0.1, cohort_size=3, replications=2)
@@ -529,7 +572,7 @@ def main() -> int:
             sweep_throughput(points=2, factor=0.02, rounds=1)
             short_runs(points=100)
     else:
-        model_vs_simpy()
+        timed = model_vs_simpy()
         projections(scale([1_000, 10_000, 100_000]), run_million=args.million)
         liaoning(LIAONING_COHORT)
         if args.cohorts:
@@ -538,6 +581,7 @@ def main() -> int:
         if not args.skip_sweep:
             sweep_throughput(points=24, factor=1.0)
             short_runs(points=2_500)
+    result_store(timed)
     print(f"(benchmark took {time.perf_counter() - t0:.0f} s)")
     return 0
 

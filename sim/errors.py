@@ -66,6 +66,29 @@ class InputError(Exception):
 class OutputError(Exception):
     """The results cannot be written (unwritable folder, full disk, folder not empty)."""
 
+    out: Path | None = None  # set when a run stopped by it keeps its finished replications there (for --resume)
+
+
+class FolderRefused(OutputError, ValueError):
+    """The results folder belongs to another experiment, or cannot take this one without an option.
+
+    A ValueError too, so that a Python caller of :func:`sim.run` may catch it as one; its message
+    names the options as the caller spells them (:class:`OptionNames`).
+    """
+
+
+@dataclass(frozen=True)
+class OptionNames:
+    """How the caller spells the options a message tells the planner to use."""
+
+    force: str
+    resume: str
+    out: str
+
+
+COMMAND_LINE = OptionNames(force="--force", resume="--resume", out="--out")
+PYTHON_API = OptionNames(force="force=True", resume="resume=True", out="out=")
+
 
 class ClusterError(Exception):
     """The workers cannot run the jobs (a Dask cluster lost every worker or its scheduler; worker processes

@@ -129,8 +129,11 @@ def read_population_csv(path: Path, scenario: Scenario) -> Population:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError.single(file, "the population CSV is not UTF-8 text.", key="population.csv") from None
-    reader = csv.DictReader(text.splitlines())
-    header = reader.fieldnames or []
+    lines = _lines(text)
+    header = _split_line(lines[0]) if lines else []
+    if isinstance(header, tuple):
+        raise InputError.single(file, f"the header cannot be read: column {header[0]}: {header[1]}.", line=1,
+                                column=header[0])
     doubled = sorted({c for c in header if header.count(c) > 1})
     if doubled:
         places = "; ".join(f"'{c}' is column " + " and ".join(str(i + 1) for i, h in enumerate(header) if h == c)
@@ -151,19 +154,27 @@ def read_population_csv(path: Path, scenario: Scenario) -> Population:
     problems: list[InputProblem] = []
     rows: list[dict[str, object]] = []
     seen: set[str] = set()
-    for lineno, row in enumerate(reader, start=2):
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line:
+            continue  # a blank line is no enterprise
         if len(rows) >= MAX_ENTERPRISES:
             raise InputError.single(file, f"more than {MAX_ENTERPRISES:,} enterprises; refused.", line=lineno)
-        if None in row:  # DictReader puts the fields past the header under the key None
-            extra = len(row[None])  # type: ignore[index]
-            problems.append(InputProblem(file, f"the row has {len(header) + extra} fields but the header has "
+        fields = _split_line(line)
+        if isinstance(fields, tuple):
+            col, what = fields
+            name = header[col - 1] if col <= len(header) else None
+            problems.append(InputProblem(file, f"{what}.", key=name, line=lineno, column=col))
+        elif len(fields) > len(header):
+            problems.append(InputProblem(file, f"the row has {len(fields)} fields but the header has "
                                          f"{len(header)} columns (column {len(header) + 1} onwards has no name: "
-                                         f"{row[None][0]!r}…); remove the extra field(s) or a stray comma, or "  # type: ignore[index]
+                                         f"{fields[len(header)]!r}…); remove the extra field(s) or a stray comma, or "
                                          "quote a value that contains a comma.", line=lineno,
                                          column=len(header) + 1))
+        if isinstance(fields, tuple) or len(fields) > len(header):
             if len(problems) >= 20:
                 break
             continue
+        row: dict[str, str | None] = {h: (fields[k] if k < len(fields) else None) for k, h in enumerate(header)}
         rec, errs = _parse_row(row, counties, seen)
         problems.extend(InputProblem(file, msg, key=col, line=lineno) for col, msg in errs)
         if not errs:
@@ -190,6 +201,62 @@ def read_population_csv(path: Path, scenario: Scenario) -> Population:
         fixed_cost_per_day=arr("fixed_cost_per_day", float), revenue_per_day=arr("revenue_per_day", float),
         margin=arr("margin", float), members=np.ones(n, dtype=np.int32),
     )
+
+
+def _lines(text: str) -> list[str]:
+    """The file's lines (``\\n``, ``\\r\\n`` or ``\\r`` ends them): one row of the table each."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def _split_line(line: str) -> list[str] | tuple[int, str]:
+    """The fields of one CSV line, or (1-based column, what is wrong there).
+
+    A population CSV has one enterprise per line and no value spans lines, so each line is read
+    on its own: a quote left open cannot swallow the rest of the file (Python's csv module then
+    stops at its field limit, 128 KiB, with no row), and every malformed line is named.
+    """
+    if "\0" in line:  # the csv module reads it as text; here it means a binary file or UTF-16 text
+        return _malformed(line)
+    try:
+        return next(csv.reader([line], strict=True))
+    except csv.Error:
+        return _malformed(line)
+
+
+def _malformed(line: str) -> tuple[int, str]:
+    """Where and why a line is not CSV: the first field with an open quote, text after a closing quote, a NUL
+    character or a value longer than the csv module's limit."""
+    limit = csv.field_size_limit()
+    col, i, n = 1, 0, len(line)
+    while True:
+        start = i
+        if i < n and line[i] == '"':
+            i += 1
+            while True:
+                j = line.find('"', i)
+                if j < 0:
+                    return col, ("the quote opened here is not closed on its line (a value cannot run over a line "
+                                 'break); close it, or write a quote inside a quoted value as two ("")')
+                if line[j + 1:j + 2] == '"':
+                    i = j + 2
+                    continue
+                i = j + 1
+                break
+            if i < n and line[i] != ",":
+                return col, (f"text after the closing quote ({line[i:i + 12]!r}); quote the whole value, or write "
+                             'a quote inside it as two ("")')
+        else:
+            j = line.find(",", i)
+            i = n if j < 0 else j
+        if "\0" in line[start:i]:
+            return col, "a NUL character (is this a binary file, or text saved as UTF-16?)"
+        if i - start > limit:
+            return col, f"the value is longer than {limit:,} characters"
+        if i >= n:
+            return col, "the line cannot be read as CSV"
+        i += 1
+        col += 1
 
 
 def _parse_row(row: dict[str, str | None], counties: list[str], seen: set[str]) -> tuple[dict[str, object], list[tuple[str, str]]]:

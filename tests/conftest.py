@@ -1,15 +1,39 @@
 """Shared helpers: tiny scenarios built in code, small scenario files for command-line tests, batches of a
-chosen size."""
+chosen size, the text a figure's SVG draws; the Hypothesis profiles (fixed examples in CI, free exploration elsewhere)."""
 
 from __future__ import annotations
 
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sim.experiment.batching import Batches
 from sim.scenario.loader import deep_merge
 from sim.scenario.schema import Scenario
+
+
+def in_ci() -> bool:
+    """True when the environment variable CI is set to something other than empty, 0, false or no."""
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+# Property tests. In CI (.ci/run sets CI=true) every run draws the same examples (derandomize: a fixed
+# seed per test), so CI fails only on a change of the code, never on a case nobody saw before. Elsewhere
+# each run explores new examples and keeps every failure in the local example database (.hypothesis/),
+# which replays it first next time; a failure found must then be fixed and kept in the test as an
+# @example, so that CI runs it too. Both draw 200 examples per test; `HYPOTHESIS_PROFILE=explore` draws
+# 2,000 (the tests that state their own max_examples, because each example runs the simulator, keep theirs).
+# No deadline and no too-slow health check: on a shared machine an example's wall time says nothing
+# about the code.
+_RELAXED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", max_examples=200, derandomize=True, database=None, print_blob=True, **_RELAXED)
+settings.register_profile("dev", max_examples=200, **_RELAXED)
+settings.register_profile("explore", max_examples=2000, **_RELAXED)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if in_ci() else "dev"))
 
 # A small scenario file with a fast-track variant, for tests that run the command line on it.
 SMALL_TWO_STRATA = """
@@ -131,3 +155,14 @@ def _running(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def svg_tree(svg: Path) -> ET.Element:
+    """An SVG file's XML, its comments kept."""
+    return ET.parse(svg, parser=ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))).getroot()
+
+
+def drawn_text(svg: Path) -> list[str]:
+    """The strings a figure's SVG draws. With svg.fonttype 'path' (sim.plotting.style) matplotlib draws
+    each string as glyph outlines and writes it just before them as an XML comment."""
+    return [c.text[1:-1] for c in svg_tree(svg).iter() if c.tag is ET.Comment and c.text]

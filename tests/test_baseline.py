@@ -43,7 +43,12 @@ def test_comparison_catches_a_changed_value() -> None:
     found = refresh.differences(stored, changed)
     assert any("failures" in f for f in found) and any("mean_restart_day" in f for f in found)
     assert refresh.differences(stored, stored.copy()) == []
-    # a column dropped is a difference; a new column (a new module's metric) changes nothing stored
-    assert refresh.differences(stored, stored.drop(columns=["failures"])) == ["columns no longer produced: failures"]
+    # a value that became NaN, a column no longer produced, a replication missing
+    nan = stored.copy()
+    nan.loc[2, "mean_restart_day"] = float("nan")
+    assert any("mean_restart_day" in f for f in refresh.differences(stored, nan))
+    assert any("no longer produced: failures" in f for f in refresh.differences(stored, stored.drop(columns="failures")))
+    assert any("rows instead of" in f for f in refresh.differences(stored, stored.iloc[1:]))
+    # a new column (a new module's metric) changes nothing stored; refresh.py lists it
     assert refresh.differences(stored, stored.assign(new_metric=1.0)) == []
     assert refresh.new_columns(stored, stored.assign(new_metric=1.0)) == ["new_metric"]

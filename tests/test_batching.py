@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sim.cli import main
@@ -67,6 +67,7 @@ def test_jobs_to_retry_go_first_and_alone_and_a_batch_given_back_keeps_its_order
 
 @given(jobs=st.integers(0, 300), workers=st.integers(1, 8),
        durations=st.lists(st.floats(0.0, 3.0), max_size=40))
+@example(jobs=1, workers=1, durations=[5e-324])  # found: BATCH_SECONDS / a subnormal duration is inf (OverflowError)
 def test_every_job_is_handed_out_once_in_order(jobs: int, workers: int, durations: list[float]) -> None:
     batches = Batches(range(jobs), workers)
     out: list[int] = []
@@ -98,6 +99,7 @@ def _sweep(executor: Any, out: Path) -> Any:
                      say=lambda _: None, durable=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["local", "dask"])
 def test_batched_runs_give_the_in_process_results_and_a_raising_job_fails_alone(
         kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,6 +116,7 @@ def test_batched_runs_give_the_in_process_results_and_a_raising_job_fails_alone(
     assert (tmp_path / "out" / "sweep.log").read_text().count("ValueError: a deliberate fault") == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("executor", [["--workers", "2"], ["--executor", "dask", "--workers", "2"]],
                          ids=["local-pool", "dask-localcluster"])
 def test_a_sweep_of_the_simulator_in_batches_gives_the_tables_of_one_job_per_task(

@@ -62,6 +62,7 @@ def synthetic_targets(scenario_file: Path, path: Path) -> list[float]:
     return shares
 
 
+@pytest.mark.slow
 def test_tiny_fit_recovers_the_known_value(tiny_file: Path, tmp_path: Path) -> None:
     targets = tmp_path / "targets.csv"
     shares = synthetic_targets(tiny_file, targets)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 ROOT = Path(__file__).parent.parent
 SMALL = """
@@ -30,6 +31,7 @@ def sim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
                           timeout=600)
 
 
+@pytest.mark.slow
 def test_run_writes_every_output_and_is_reproducible(tmp_path: Path) -> None:
     scen = tmp_path / "small.yaml"
     scen.write_text(SMALL)
@@ -38,7 +40,7 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "restarted" in first.stdout and "fast" in first.stdout
     for name in ("scenario.resolved.yaml", "manifest.json", "enterprises.csv", "timeseries.csv",
-                 "summary.csv", "resumption.png"):
+                 "summary.csv", "resumption.png", "report.html", "plots/resumed_share.svg"):
         assert (out1 / name).stat().st_size > 0, name
     summary = pd.read_csv(out1 / "summary.csv")
     assert {"variant", "replication", "mean_restart_day", "median_restart_day", "p90_restart_day",
@@ -48,7 +50,9 @@ def test_run_writes_every_output_and_is_reproducible(tmp_path: Path) -> None:
     assert {"variant", "replication", "day", "resumed_share"} <= set(ts.columns)
     manifest = json.loads((out1 / "manifest.json").read_text())
     assert manifest["seed"] == 20200203 and manifest["events_simulated"] > 0
-    second = sim("run", str(scen), "--out", str(out2), "--workers", "1", "-q")
+    # the same run on one worker, without the report (its plots take most of a small run's time; the
+    # report is tested in tests/test_report.py): the same tables
+    second = sim("run", str(scen), "--out", str(out2), "--workers", "1", "-q", "--no-report")
     assert second.returncode == 0, second.stderr
     for name in ("summary.csv", "timeseries.csv", "enterprises.csv", "scenario.resolved.yaml"):
         assert (out1 / name).read_bytes() == (out2 / name).read_bytes(), name
@@ -77,6 +81,7 @@ def test_validate_reports_bad_files_without_traceback(tmp_path: Path) -> None:
     assert f"{bad}:7:15: key 'horizon_days'" in res.stderr
 
 
+@pytest.mark.slow
 def test_missing_file_and_schema() -> None:
     res = sim("validate", "no-such-file.yaml")
     assert res.returncode == 2 and "does not exist" in res.stderr
@@ -85,6 +90,7 @@ def test_missing_file_and_schema() -> None:
     assert "provenance" in json.loads(schema.stdout)["properties"]["horizon_days"]
 
 
+@pytest.mark.slow
 def test_help_on_every_command() -> None:
     for cmd in ("run", "validate", "schema"):
         res = sim(cmd, "--help")

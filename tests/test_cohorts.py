@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import pytest
 import simpy
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import InputError
+from sim.experiment.runner import Task, execute
 from sim.model.cadres.coverage import _deal_with_cohorts
 from sim.model.servers import ServicePoint
 from sim.model.world import run_replication
@@ -101,7 +102,7 @@ def test_cohorts_get_cadre_teams_that_serve_no_more_firms_each_than_single_firms
     assert members[covered].sum() <= pool * per
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(max_examples=25)  # each example runs the simulator
 @given(scenarios(), st.integers(2, 7))
 def test_runs_in_cohorts_keep_every_invariant_of_the_firms(sc: Scenario, cohort_size: int) -> None:
     """The invariants of tests/test_invariants.py, firm by firm, on runs whose strata are in cohorts:
@@ -134,12 +135,16 @@ COHORT = 3  # micro firms per cohort: a fifth of them share each county's 2-4 re
 
 @pytest.fixture(scope="module")
 def paired_runs() -> tuple[list[Any], list[Any]]:
+    """6 replications of the default scenario firm by firm and in cohorts, on 2 workers (the results do not
+    depend on the workers, tests/test_reproducibility.py; the runs take 2 s each)."""
     base = load_scenario(ROOT_SCENARIO).base
     cohorts = _with_cohorts(base, {"micro": COHORT})
-    return ([run_replication(base, "base", r) for r in range(REPLICATIONS)],
-            [run_replication(cohorts, "base", r) for r in range(REPLICATIONS)])
+    tasks = [Task("base", r, sc) for sc in (base, cohorts) for r in range(REPLICATIONS)]
+    results = execute(tasks, workers=2, progress=False)
+    return results[:REPLICATIONS], results[REPLICATIONS:]
 
 
+@pytest.mark.slow
 def test_cohorts_match_firm_by_firm_on_every_resumption_series(paired_runs: tuple[list[Any], list[Any]]) -> None:
     """|mean difference| ≤ 1 pp + 3 standard errors of the difference, on every day of every series.
 
@@ -162,6 +167,7 @@ def test_cohorts_match_firm_by_firm_on_every_resumption_series(paired_runs: tupl
     assert not misses, misses
 
 
+@pytest.mark.slow
 def test_cohorts_simulate_fewer_enterprises_and_events(paired_runs: tuple[list[Any], list[Any]]) -> None:
     firm, cohort = paired_runs
     assert cohort[0].summary["enterprises"] == firm[0].summary["enterprises"]

@@ -113,11 +113,12 @@ def _scenario_file(tmp_path: Path, replications: int, variants: dict[str, Any]) 
 TWO_REVIEWERS = {"counties": [{"name": "c", "approval_reviewers": 2, "inspectors": 1}]}
 
 
+@pytest.mark.slow
 def test_identical_variant_has_zero_difference_and_p_one_on_every_metric(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _scenario_file(tmp_path, 3, {"same": {"horizon_days": 30}, "two-reviewers": TWO_REVIEWERS})
     out = tmp_path / "out"
-    assert cli_main(["run", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert cli_main(["run", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-report"]) == 0
     printed = capsys.readouterr().out
     assert "Paired differences" in printed and "Median restart day" in printed
     comparison = pd.read_csv(out / "comparison.csv")
@@ -142,11 +143,12 @@ def test_identical_variant_has_zero_difference_and_p_one_on_every_metric(
     assert np.array_equal(medians.loc["base"].to_numpy(), medians.loc["same"].to_numpy(), equal_nan=True)
 
 
+@pytest.mark.slow
 def test_precision_stops_once_the_target_is_met(tmp_path: Path) -> None:
     target = 0.1  # restarted share: ±10 percentage points on the paired difference
     path = _scenario_file(tmp_path, 2, {"two-reviewers": TWO_REVIEWERS})
     out = tmp_path / "out"
-    code = cli_main(["run", str(path), "--out", str(out), "--workers", "1", "--quiet",
+    code = cli_main(["run", str(path), "--out", str(out), "--workers", "1", "--quiet", "--no-report",
                      "--precision", f"restarted_share={target}", "--max-replications", "60"])
     assert code == 0
     manifest = json.loads((out / "manifest.json").read_text())
@@ -173,6 +175,7 @@ def test_precision_stops_once_the_target_is_met(tmp_path: Path) -> None:
     assert np.isfinite(row["p_value"])
 
 
+@pytest.mark.slow
 def test_unknown_precision_metric_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("name: s\n")

@@ -15,6 +15,7 @@ from sim.cli import main as cli_main
 from sim.experiment.executors import LocalExecutor
 from sim.sweep.run import FunctionModel, run_sweep
 from sim.sweep.spec import LatinHypercubeDesign, Parameter, Scalar, SweepSpec
+from tests.conftest import drawn_text
 
 # The planted box: 0.2 ≤ x1 ≤ 0.5 and x3 ≥ 0.6 (x2 and x4 do not matter); 5 % of the points have their
 # label flipped. With noise ε = 0.05 the best attainable density is about 1 − ε = 0.95 and the best
@@ -42,6 +43,7 @@ def sweep_folder(folder: Path, samples: int = 800) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_prim_recovers_the_planted_box_from_a_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = sweep_folder(tmp_path)
     code = cli_main(["discover", str(folder), "--outcome", "late", "--condition", "late > 20", "--min-density", "0.9"])
@@ -56,17 +58,27 @@ def test_prim_recovers_the_planted_box_from_a_sweep(tmp_path: Path, capsys: pyte
     boxes = pd.read_csv(folder / "discovery" / "boxes.csv")
     assert set(boxes[boxes["box"] == 1]["parameter"]) == {"x1", "x3"}
     assert (folder / "plots" / "peeling_trajectory.png").stat().st_size > 1000
+    drawn = drawn_text(folder / "plots" / "peeling_trajectory.svg")
+    assert {"box 1 trajectory", "box chosen", "parameters restricted"} <= set(drawn), drawn
+    assert any(t.startswith("coverage") for t in drawn) and any(t.startswith("density") for t in drawn), drawn
     assert "box 1:" in capsys.readouterr().out
 
 
 def test_no_box_where_the_condition_is_noise() -> None:
-    """Labels independent of the parameters: the first box is barely denser than the data, no second box."""
-    rng = np.random.default_rng(2)
-    x = pd.DataFrame(rng.uniform(0, 1, (600, 3)), columns=["a", "b", "c"])
-    cases = rng.uniform(size=600) < 0.3
-    found = discover(x, cases, parse_condition("> 0", "y"))
-    assert len(found.boxes) <= 1
-    assert all(b.density < 0.6 for b in found.boxes)
+    """Labels independent of the parameters (9 data sets of noise, 30 % cases): mostly no box at all (a
+    restriction must be significant at 5 %, so about 1 data set in 7 keeps one by chance); a box found is
+    barely denser than the data, and never followed by a second."""
+    boxes = []
+    for seed in range(9):
+        rng = np.random.default_rng(seed)
+        x = pd.DataFrame(rng.uniform(0, 1, (600, 3)), columns=["a", "b", "c"])
+        cases = rng.uniform(size=600) < 0.3
+        found = discover(x, cases, parse_condition("> 0", "y"))
+        assert len(found.boxes) <= 1, f"seed {seed}: {len(found.boxes)} boxes in noise"
+        boxes += found.boxes
+    # with these seeds one data set (seed 8) gives a box, so the density check below is exercised
+    assert 1 <= len(boxes) <= 3, f"{len(boxes)} of 9 data sets of noise gave a box"
+    assert all(b.density < 0.6 for b in boxes), [b.density for b in boxes]
 
 
 @pytest.mark.parametrize(("args", "words"), [

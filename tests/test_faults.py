@@ -50,6 +50,7 @@ def _fail(monkeypatch: pytest.MonkeyPatch, variant: str, replication: int) -> li
     return calls
 
 
+@pytest.mark.slow
 def test_failed_replication_is_logged_and_the_others_are_written(
         scen: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
@@ -127,6 +128,7 @@ def _disk_full_for(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
     monkeypatch.setattr(os, "replace", replace)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", ["run_state.json", "summary.partial.csv", "summary.csv"])
 def test_full_disk_is_a_clear_error_and_keeps_finished_work(
         scen: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],

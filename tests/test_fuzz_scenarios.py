@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import InputError
@@ -119,7 +119,7 @@ def test_the_unmutated_scenario_is_valid() -> None:
     assert set(loaded.variants) == {"fast", "more-cadres"}
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)  # an example that loads runs the simulator
 @given(text=mutated())
 def test_a_mutated_scenario_is_refused_cleanly_or_runs(text: str) -> None:
     try:

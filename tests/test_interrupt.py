@@ -49,6 +49,7 @@ def _stored(out: Path) -> list[tuple[str, int]]:
     return sorted(zip(runs["label"], runs["replication"], strict=True)) if len(runs) else []
 
 
+@pytest.mark.slow
 def test_interrupted_run_keeps_finished_replications_and_resumes_identically(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     scen = tmp_path / "small.yaml"
@@ -86,6 +87,7 @@ def test_interrupted_run_keeps_finished_replications_and_resumes_identically(
     assert "has finished: there is nothing to resume" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_different_experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     scen = tmp_path / "small.yaml"
@@ -129,6 +131,7 @@ variants:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_real_signal_stops_workers_cleanly_and_resume_completes(tmp_path: Path, signum: int) -> None:
     scen = tmp_path / "bigger.yaml"

@@ -14,7 +14,8 @@ import math
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model.firm_classes import SIZE_CLASSES
@@ -105,31 +106,31 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
 
     # -- exactly one state at the horizon: failed / open / suspended / closed (never restarted)
     open_end = s["resumed_share"][-1] * n
-    assert abs(open_end - round(open_end)) < 1e-6
+    assert abs(open_end - round(open_end)) < 1e-6, "a fraction of an enterprise open"
     open_end = int(round(open_end))
-    assert int(round(s["failed_count"][-1])) == int(failed.sum())
+    assert int(round(s["failed_count"][-1])) == int(failed.sum()), "failed count differs from the failure days"
     never = int((~restarted & ~failed).sum())
     suspended = int((restarted & ~failed).sum()) - open_end
     assert suspended >= 0, "more enterprises open than restarted and not failed"
-    assert int(failed.sum()) + open_end + suspended + never == n
+    assert int(failed.sum()) + open_end + suspended + never == n, "states do not add up to the enterprises"
     # one row per firm: a cohort's state, failure level and so on hold for each of its firms
     members = city.pop.members
     states = np.repeat(np.array([e.state for e in city.enterprises]), members)
-    assert int((states == 3).sum()) == int(failed.sum())
-    assert int((states == 1).sum()) == open_end
-    assert int((states == 2).sum()) == suspended
-    assert int((states == 0).sum()) == never
+    in_state = [int((states == k).sum()) for k in (3, 1, 2, 0)]
+    assert in_state == [int(failed.sum()), open_end, suspended, never], (
+        f"enterprise states (failed, open, suspended, never restarted) {in_state} differ from the outcomes "
+        f"{[int(failed.sum()), open_end, suspended, never]}")
 
     # -- counts add up each day
     open_d = s["resumed_share"] * n
     failed_d = s["failed_count"]
     restarted_d = s["restarted_share"] * n
-    assert np.all(open_d >= -1e-9)
-    assert np.all(open_d + failed_d <= n + 1e-9)
+    assert np.all(open_d >= -1e-9), "a negative open count"
+    assert np.all(open_d + failed_d <= n + 1e-9), "more enterprises open or failed than there are"
     alive_restarted = np.array([
         ((o["restart_day"] <= d) & ~(o["failure_day"] <= d)).sum() for d in range(days + 1)])
     assert np.all(open_d <= alive_restarted + 1e-9), "open count exceeds restarted-and-not-failed"
-    assert np.all(np.diff(restarted_d) >= 0) and np.all(np.diff(failed_d) >= 0)
+    assert np.all(np.diff(restarted_d) >= 0) and np.all(np.diff(failed_d) >= 0), "a restarted or failed count falls"
 
     # -- series by size class and county add up to the city series (weighted by workers / firms)
     check_groups_add_up(result, city)
@@ -143,8 +144,8 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
     assert np.all(~np.isnan(o["approval_day"][restarted])), "restarted without approval"
     assert np.all(~np.isnan(o["full_production_day"]) <= restarted), "full production without restart"
     if sc.policies.approval.steps != "commitment":
-        assert np.all(o["inspection_day"][restarted] <= o["restart_day"][restarted] + TOL)
-    assert np.all(o["restart_day"][running] == 0.0)
+        assert np.all(o["inspection_day"][restarted] <= o["restart_day"][restarted] + TOL), "restarted before inspection"
+    assert np.all(o["restart_day"][running] == 0.0), "a firm running at day 0 restarted later"
 
     # -- a failed enterprise never comes back
     fd = o["failure_day"]
@@ -167,12 +168,13 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
     for role in ("liaison", "supervisor"):
         assert np.all(cadres.busy[role] <= cadres.available[role] + 1e-6), f"{role} busy hours exceed hours available"
         for team in cadres.teams[role]:
-            assert team.active == sum(e.members for e in team.members if not e.failed)
-            assert team.open == sum(e.members for e in team.members if e.state == 1) or role == "liaison"
+            assert team.active == sum(e.members for e in team.members if not e.failed), f"{role} team's active count"
+            assert team.open == sum(e.members for e in team.members if e.state == 1) or role == "liaison", (
+                f"{role} team's open count")
     summary = result.summary
     for role in ("liaison", "supervisor"):
         share = summary[f"{role}_busy_share"]
-        assert math.isnan(share) or 0.0 <= share <= 1.0 + 1e-9
+        assert math.isnan(share) or 0.0 <= share <= 1.0 + 1e-9, f"{role} busy share {share} outside [0, 1]"
 
     # -- cash books, per firm, to 1e-6 yuan:
     #    start + income − costs + relief + loans − repayments − deferred taxes paid = end
@@ -189,7 +191,7 @@ def check_invariants(sc: Scenario, result: RunResult, city: City) -> None:
     deferral = sc.policies.relief.tax_deferral
     if deferral.enabled and deferral.repaid and deferral.until_day < sc.horizon_days:
         assert np.all(np.abs(o["taxes_deferred_end"][alive]) <= 1e-6), "deferred taxes never paid back"
-    assert not math.isnan(result.summary["failed_share"])
+    assert not math.isnan(result.summary["failed_share"]), "no failed share"
 
 
 def check_groups_add_up(result: RunResult, city: City) -> None:
@@ -212,38 +214,97 @@ def check_groups_add_up(result: RunResult, city: City) -> None:
             assert np.all(np.abs(acc - s[series]) <= TOL), f"{series} by group does not add up"
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(max_examples=30)  # each example runs the simulator
 @given(scenarios())
 def test_run_invariants(sc: Scenario) -> None:
     result, city = run_with_city(sc)
     check_invariants(sc, result, city)
 
 
-def test_invariant_checks_can_fail() -> None:
-    """The checker rejects a run whose books were tampered with."""
-    sc = tiny(population={"strata": [{"name": "s", "count": 3, "workers": 10, "readiness": 1.0,
-                                      "nonlocal_share": 0.0, "cash_runway_days": 1000}]})
+def _a_run_with_failures() -> tuple[Scenario, RunResult, City]:
+    """Eight firms in two counties under 1+1+1 coverage, one reviewer taking 3 days a review: the four
+    rich firms restart; of the four micro firms with 6 days of cash, one restarts and three fail (firms 4,
+    6 and 7, on day 6.7)."""
+    sc = tiny(counties=[{"name": "a", "approval_reviewers": 1, "inspectors": 1},
+                        {"name": "b", "approval_reviewers": 1, "inspectors": 1}],
+              population={"strata": [
+                  {"name": "rich", "count": 4, "workers": 10, "readiness": 1.0, "nonlocal_share": 0.0,
+                   "cash_runway_days": 1000},
+                  {"name": "poor", "count": 4, "workers": 10, "size_class": "micro", "readiness": 1.0,
+                   "nonlocal_share": 0.0, "cash_runway_days": 6}]},
+              approval={"review_days": 3.0}, cadres={"dispatch_day": 0},
+              policies={"coverage": {"name": "one_plus_one_plus_one"}})
     result, city = run_with_city(sc)
-    check_invariants(sc, result, city)
-    result.outcomes["cash_end"][0] += 1e-5
-    try:
-        check_invariants(sc, result, city)
-    except AssertionError as exc:
-        assert "cash books" in str(exc)
-    else:
-        raise AssertionError("a broken cash identity went unnoticed")
+    failed = np.nonzero(~np.isnan(result.outcomes["failure_day"]))[0].tolist()
+    assert failed == [4, 6, 7] and result.outcomes["restart_day"][0] < 6, "the run this test tampers with changed"
+    return sc, result, city
 
 
-def test_cadre_budget_check_can_fail() -> None:
-    """The checker rejects a run in which a team worked more hours than its day has."""
-    sc = tiny(cadres={"dispatch_day": 0}, policies={"coverage": {"name": "one_plus_one_plus_one"}})
-    result, city = run_with_city(sc)
-    check_invariants(sc, result, city)
+def _move_cash(o: dict[str, np.ndarray], firm: int, amount: float, flow: str) -> None:
+    """Add ``amount`` to a firm's final cash and to one of its flows, so that its books still balance."""
+    o["cash_end"][firm] += amount
+    o[flow][firm] += amount if flow in ("income", "relief", "loans_received") else -amount
+
+
+def _tamper_states(r: RunResult, city: City) -> None:
+    city.enterprises[0].state = 2  # open by the outcomes, suspended by its own state
+
+
+def _tamper_counts(r: RunResult, city: City) -> None:
+    r.series["restarted_share"][10] = 0.0  # the restarted count falls to 0 for one day
+
+
+def _tamper_groups(r: RunResult, city: City) -> None:
+    r.series["resumed_share_a"][15] += 0.1  # one county's series no longer adds up to the city's
+
+
+def _tamper_order(r: RunResult, city: City) -> None:
+    r.outcomes["approval_day"][0] = r.outcomes["restart_day"][0] + 1.0
+
+
+def _tamper_afterlife(r: RunResult, city: City) -> None:
+    r.outcomes["loan_disbursed_day"][4] = r.outcomes["failure_day"][4] + 1.0
+
+
+def _tamper_log(r: RunResult, city: City) -> None:
+    city.log.record(r.outcomes["failure_day"][4] + 1.0, 4, 1, 0, 0.0)  # the failed firm 4 opens again
+
+
+def _tamper_cadre_hours(r: RunResult, city: City) -> None:
     cadres = city.modules["cadres"]
     cadres.busy["liaison"][3] = cadres.available["liaison"][3] + 1.0
-    try:
+
+
+def _tamper_books(r: RunResult, city: City) -> None:
+    r.outcomes["cash_end"][0] += 1e-5
+
+
+def _tamper_alive_below_level(r: RunResult, city: City) -> None:
+    below = city.modules["money"].fail_level[5] - 1.0 - r.outcomes["cash_end"][5]
+    _move_cash(r.outcomes, 5, below, "costs")  # books balance, but the firm is below its failure level
+
+
+def _tamper_failed_with_cash(r: RunResult, city: City) -> None:
+    _move_cash(r.outcomes, 4, 1e6, "income")
+
+
+@pytest.mark.parametrize(("tamper", "message"), [
+    (_tamper_states, "enterprise states"),
+    (_tamper_counts, "restarted or failed count falls"),
+    (_tamper_groups, "resumed_share by group does not add up"),
+    (_tamper_order, "approval_day after restart_day"),
+    (_tamper_afterlife, "loan_disbursed_day after failure"),
+    (_tamper_log, "enterprise 4 changes open state after failing"),
+    (_tamper_cadre_hours, "liaison busy hours exceed hours available"),
+    (_tamper_books, "cash books do not balance"),
+    (_tamper_alive_below_level, "below its failure level did not fail"),
+    (_tamper_failed_with_cash, "failed with cash left"),
+], ids=lambda v: v.__name__.removeprefix("_tamper_") if callable(v) else "")
+def test_each_invariant_check_can_fail(tamper: Any, message: str) -> None:
+    """check_invariants passes the run as it is and rejects it, with the check's own message, once one
+    of its records is tampered with."""
+    sc, result, city = _a_run_with_failures()
+    check_invariants(sc, result, city)
+    tamper(result, city)
+    with pytest.raises(AssertionError, match=message):
         check_invariants(sc, result, city)
-    except AssertionError as exc:
-        assert "exceed" in str(exc)
-    else:
-        raise AssertionError("busy hours above the hours available went unnoticed")

@@ -103,6 +103,7 @@ def test_thousands_of_bad_provenance_keys_print_a_bounded_message(tmp_path: Path
     assert len(err) < 40_000
 
 
+@pytest.mark.slow
 def test_the_resolved_scenario_of_a_large_input_loads_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # the real case: a 951 KB file with 14,500 counties resolves to 1.7 MB; the same at a smaller limit
     monkeypatch.setattr(yaml_source, "MAX_FILE_BYTES", 40_000)
@@ -195,6 +196,7 @@ def test_disk_full_in_a_sweeps_tables_is_exit_2(small: Path, tmp_path: Path, mon
 
 # -- a damaged result store -----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_damaged_entry_in_a_runs_store_is_run_again(small: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
@@ -435,6 +437,7 @@ def _silent_listener() -> tuple[Any, int]:
     return Listener(), server.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_a_scheduler_address_that_never_answers_is_exit_2_in_bounded_time(
         small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import time
@@ -456,6 +459,7 @@ def test_a_scheduler_address_that_never_answers_is_exit_2_in_bounded_time(
 
 # -- absurd sizes ---------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_sweep_with_100000_replications_says_its_plan_at_once(small: Path, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import time
@@ -530,6 +534,7 @@ def test_a_population_that_cannot_fit_is_refused_before_running_with_an_estimate
     assert ran == [] and not out.exists()  # refused before the folder was touched
 
 
+@pytest.mark.slow
 def test_the_default_workers_are_lowered_to_fit_and_explicit_ones_are_refused(
         small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import sim.experiment.executors
@@ -601,6 +606,7 @@ def test_a_shortened_calibration_horizon_keeps_days_beyond_it_valid() -> None:
     assert short.cadres.dispatch_day == 30
 
 
+@pytest.mark.slow
 def test_sigterm_while_the_report_is_written_says_how_to_finish(
         small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import sim.report
@@ -631,6 +637,7 @@ def test_workers_of_a_sweep_killed_with_sigkill_end_too(tmp_path: Path) -> None:
     assert_workers_end_when_killed(cmd, "sweep")
 
 
+@pytest.mark.slow
 def test_a_run_whose_cluster_loses_its_workers_keeps_what_finished_and_says_how_to_finish(
         small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from sim.errors import ClusterError

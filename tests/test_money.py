@@ -123,10 +123,13 @@ def test_no_incident_shutdown_ends_early() -> None:
     times = np.asarray(city.log.times)
     ents = np.asarray(city.log.ents)
     opens = np.asarray(city.log.d_open)
+    checked = 0  # incidents after which the firm reopened within the horizon (9 of the 49 with this seed)
     for t, i in zip(outbreak.days, outbreak.firms, strict=True):
         reopened = times[(ents == i) & (opens > 0) & (times > t)]
         if len(reopened):
+            checked += 1
             assert reopened.min() >= t + 14.0 - 1e-9, f"firm {i} reopened {reopened.min() - t:.2f} days after an incident"
+    assert checked >= 5, f"only {checked} incidents were followed by a reopening: too few to test the shutdown's length"
 
 
 def test_targeted_support_goes_to_the_firms_in_the_worst_cash_position() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 import simpy
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.model.office_hours import ALWAYS_OPEN, OfficeHours
@@ -89,7 +89,6 @@ def test_the_queue_waits_in_calendar_time_and_counts_working_time() -> None:
     assert stats["utilisation"] == pytest.approx(2.0 / 3.0)  # 2 of the 3 working days by day 3
 
 
-@settings(max_examples=200, deadline=None)
 @given(hours=st.sampled_from([1.0, 7.5, 8.0, 12.0, 24.0]), days=st.integers(1, 7),
        opens=st.floats(0.0, 12.0), first=st.integers(0, 6),
        start=st.floats(0.0, 60.0), work=st.floats(0.0, 10.0))

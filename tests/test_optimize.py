@@ -22,6 +22,7 @@ from sim.optimize.run import run_optimization
 from sim.optimize.spec import Decision, OptimizeSpec, SearchSpec, SelectionSpec
 from sim.sweep.run import FunctionModel
 from sim.sweep.spec import GridDesign, Scalar
+from tests.conftest import drawn_text
 
 # f1 = (x1 − 6)² + (x2 − 5)² + (x3 − 4)² is least at (6, 5, 4), which needs 15 people; with
 # x1 + x2 + x3 ≤ 12 the least is the projection onto the budget plane, (5, 4, 3), f1 = 3 (each
@@ -115,6 +116,7 @@ def write_files(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_command_writes_every_file_and_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_files(tmp_path)
     out = tmp_path / "o"
@@ -128,6 +130,10 @@ def test_the_command_writes_every_file_and_a_report(tmp_path: Path, capsys: pyte
     assert rec["budget"]["staff"]["used"] == used <= 34
     assert rec["base"]["decisions"]["cadres.liaisons.count"] == 918  # the schema default, run as written
     assert "Recommended deployment" in (out / "report.html").read_text()
+    # the Pareto plot: both objectives on its axes, the front, the selected candidate and the base scenario
+    drawn = drawn_text(out / "plots" / "pareto_front.svg")
+    assert {"mean_restart_day (minimize)", "failed_share (minimize)", "Pareto front (search)", "selected",
+            "base scenario"} <= set(drawn), drawn
     assert rec["guarantee"] in capsys.readouterr().out
 
 
@@ -156,6 +162,7 @@ def test_bad_optimization_file_exits_2_with_file_line_and_key(tmp_path: Path, ed
     assert not (tmp_path / "o" / "recommendation.json").exists()
 
 
+@pytest.mark.slow
 def test_a_killed_optimization_resumes_from_the_store(tmp_path: Path) -> None:
     """SIGKILL in the middle of the search; the same command again reuses every run finished before."""
     import sqlite3

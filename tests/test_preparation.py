@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sim.model.preparation import (
@@ -76,14 +76,13 @@ def test_the_market_eases_so_that_later_buyers_wait_less() -> None:
     assert waits[0] > 3.0 / 0.2 / 2  # short supply at first: far slower than at full supply
 
 
-@settings(max_examples=200, deadline=None)
 @given(a0=st.floats(0.0, 1.0), ease=st.floats(0.0, 60.0), start=st.floats(0.0, 80.0), need=st.floats(0.0, 30.0))
+@example(a0=0.0, ease=4.0, start=0.0, need=5e-324)  # found: the square root underflowed to 0 (ZeroDivisionError)
 def test_bought_by_inverts_the_accrued_supply(a0: float, ease: float, start: float, need: float) -> None:
     market = SupplyMarket(Supplies(initial_availability=a0, easing_days=ease))
     end = market.bought_by(start, need)
     assert end >= start
-    if a0 > 0 or start > 0 or ease == 0:
-        assert market.accrued(end) - market.accrued(start) == pytest.approx(need, abs=1e-7)
+    assert market.accrued(end) - market.accrued(start) == pytest.approx(need, abs=1e-7)
 
 
 def test_health_registration_grows_with_size_less_than_in_proportion_and_with_nonlocal_workers() -> None:

@@ -129,6 +129,15 @@ class DoubledReview(ServicePoint):
         return super().request(2.0 * duration, priority)
 
 
+class IgnoresPriority(ServicePoint):
+    """A faulty office that serves every class first come, first served (a test double)."""
+
+    __slots__ = ()
+
+    def request(self, duration: float, priority: int = 0) -> simpy.Event:
+        return super().request(duration, 0)
+
+
 # -- tests -----------------------------------------------------------------------
 
 # M/M/3 at ρ = 0.8: relaxation time of order 1/(cμ(1−√ρ)²) ≈ 30 days, so a
@@ -177,6 +186,7 @@ def test_littles_law_on_the_queue() -> None:
                           what="M/M/3 Lq (time-weighted)")
 
 
+@pytest.mark.slow
 def test_checks_catch_an_office_that_doubles_review_times() -> None:
     """The same assertion helper rejects a ServicePoint that doubles the reviewer time."""
     runs = replicate(16, point=DoubledReview, **MMC)  # type: ignore[arg-type]
@@ -186,6 +196,16 @@ def test_checks_catch_an_office_that_doubles_review_times() -> None:
                       point=DoubledReview)
     with pytest.raises(AssertionError):
         assert_matches_theory(_mean_waits(runs1), 0.35 / (1.0 - 0.35), what="M/M/1 Wq")
+
+
+@pytest.mark.slow
+def test_checks_catch_an_office_that_ignores_priorities() -> None:
+    """The priority-class check rejects a ServicePoint that serves first come, first served: every class
+    then waits the M/M/2 Wq (1.29 days at ρ = 0.75), three times the first class's Cobham wait (0.40)."""
+    lams = [0.4, 0.6, 0.5]
+    runs = replicate(16, servers=2, lams=lams, mean_review=1.0, horizon=2200.0, warmup=200.0, point=IgnoresPriority)
+    with pytest.raises(AssertionError, match="priority class 0 Wq"):
+        assert_matches_theory(_mean_waits(runs, 0), cobham_waits(2, lams, 1.0)[0], what="priority class 0 Wq")
 
 
 def test_erlang_c_reduces_to_mm1() -> None:

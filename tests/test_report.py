@@ -63,6 +63,7 @@ def html(folder: Path) -> str:
     return (folder / "report.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(html: str) -> None:
     assert not re.search(r'(src|href)="(https?:)?//', html), "the report must not load anything from the network"
     assert "<link" not in html and "@import" not in html and "url(" not in html
@@ -73,6 +74,7 @@ def test_report_is_self_contained(html: str) -> None:
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_report_has_every_section_and_the_question(html: str) -> None:
     for section in SECTIONS:
         assert f'<section id="{section}">' in html, section
@@ -80,6 +82,7 @@ def test_report_has_every_section_and_the_question(html: str) -> None:
     assert 'id="fig-resumed_share"' in html and 'id="fig-forest"' in html
 
 
+@pytest.mark.slow
 def test_comparison_table_shows_holm_p_values(folder: Path, html: str) -> None:
     comparison = pd.read_csv(folder / "comparison.csv")
     table = html.split('id="comparison-table"', 1)[1].split("</table>", 1)[0]
@@ -88,6 +91,7 @@ def test_comparison_table_shows_holm_p_values(folder: Path, html: str) -> None:
     assert "p (Holm)" in table
 
 
+@pytest.mark.slow
 def test_variant_differences_and_provenance(folder: Path, html: str) -> None:
     loaded = load_resolved(folder)
     assert loaded is not None
@@ -104,6 +108,7 @@ def test_variant_differences_and_provenance(folder: Path, html: str) -> None:
     assert "assumption: a small test town" in html
 
 
+@pytest.mark.slow
 def test_reproduce_section_names_seed_version_and_commit(folder: Path, html: str) -> None:
     import json
 
@@ -122,6 +127,7 @@ def test_headline_mean_and_half_width() -> None:
     assert table.rows == [["mean restart day", f"11.0 ± {half:.1f}"]]
 
 
+@pytest.mark.slow
 def test_chinese_report(folder: Path, tmp_path: Path) -> None:
     if plot_style.find_cjk_font() is None:
         pytest.skip("no CJK font installed (Debian: apt-get install fonts-noto-cjk)")
@@ -132,12 +138,14 @@ def test_chinese_report(folder: Path, tmp_path: Path) -> None:
 
 
 def test_report_command_errors_are_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(["report", str(tmp_path / "nowhere")]) == 2
     (tmp_path / "empty").mkdir()
     assert cli(["report", str(tmp_path / "empty")]) == 2
     err = capsys.readouterr().err
     assert "is not a folder" in err and "not a finished results folder" in err and "Traceback" not in err
+    folder = tmp_path / "finished"  # a finished run, without the report its plots would take seconds to draw
+    assert cli(["run", str(_scenario(tmp_path)), "--out", str(folder), "-r", "1", "--quiet", "--no-report"]) == 0
     monkeypatch.setattr(plot_style, "find_cjk_font", lambda: None)
     assert cli(["report", str(folder), "--lang", "zh", "--output", str(tmp_path / "r.html")]) == 2
     assert "CJK font" in capsys.readouterr().err
@@ -153,6 +161,7 @@ def test_run_in_chinese_without_a_font_stops_before_running(tmp_path: Path, monk
     assert not out.exists()  # nothing was run or written
 
 
+@pytest.mark.slow
 def test_report_of_a_folder_with_only_the_core_tables(folder: Path, tmp_path: Path) -> None:
     """Parts whose files are missing are left out with a note, not an error."""
     bare = tmp_path / "bare"

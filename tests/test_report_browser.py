@@ -9,7 +9,6 @@ browser is a failure (.ci/run installs it).
 from __future__ import annotations
 
 import base64
-import os
 import re
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 
 from sim.cli import main as cli
+from tests.conftest import in_ci
 
 SCENARIO = """\
 name: report-browser
@@ -54,10 +54,6 @@ def _which(names: tuple[str, ...]) -> str | None:
     return next((p for p in (shutil.which(n) for n in names) if p), None)
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
 @pytest.fixture(scope="module")
 def results_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished run with a variant; ``python -m sim run`` writes report.html at its end."""
@@ -73,7 +69,7 @@ def results_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def browser() -> Any:
     """A headless Chromium driven by chromedriver (closed after the module's tests)."""
-    if not _in_ci():
+    if not in_ci():
         pytest.importorskip("selenium")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -83,7 +79,7 @@ def browser() -> Any:
         missing = "chromium" if binary is None else "chromedriver"
         message = (f"no headless browser: {missing} is not installed (Debian: apt-get install chromium "
                    "chromium-driver)")
-        if _in_ci():
+        if in_ci():
             pytest.fail(message + "; CI must install it (see .ci/run).")
         pytest.skip(message)
     profile = tempfile.mkdtemp(prefix="sim-report-chromium-")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.experiment.runner import Task, execute
 from sim.model.world import run_replication
@@ -24,13 +25,25 @@ def _scenario():  # type: ignore[no-untyped-def]
 
 
 def _same(a, b) -> None:  # type: ignore[no-untyped-def]
-    for key in a.outcomes:
-        np.testing.assert_array_equal(a.outcomes[key], b.outcomes[key], err_msg=key)
-    for key in a.series:
-        np.testing.assert_array_equal(a.series[key], b.series[key], err_msg=key)
-    assert a.summary.keys() == b.summary.keys()
-    for key in a.summary:
-        np.testing.assert_equal(a.summary[key], b.summary[key], err_msg=key)
+    """Every outcome, series and summary figure of two runs identical (the same names, none missing)."""
+    for table in ("outcomes", "series", "summary"):
+        mine, theirs = getattr(a, table), getattr(b, table)
+        assert mine.keys() == theirs.keys(), table
+        assert len(mine) >= 10, f"only {len(mine)} {table} compared"
+        for key in mine:
+            np.testing.assert_equal(mine[key], theirs[key], err_msg=f"{table}: {key}")
+
+
+def test_the_comparison_of_two_runs_can_fail() -> None:
+    """_same rejects two replications that differ, and a run missing one of its series."""
+    sc = _scenario()
+    a = run_replication(sc, "base", 0)
+    with pytest.raises(AssertionError, match="outcomes"):
+        _same(a, run_replication(sc, "base", 1))
+    shorter = run_replication(sc, "base", 0)
+    del shorter.series["resumed_share"]
+    with pytest.raises(AssertionError, match="series"):
+        _same(a, shorter)
 
 
 def test_same_seed_same_results() -> None:

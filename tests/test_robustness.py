@@ -98,15 +98,13 @@ def test_scale_keeps_whole_numbers_at_least_one_and_set_puts_the_value() -> None
 def test_a_range_needs_provenance_and_a_path_that_fits() -> None:
     with pytest.raises(ValueError, match="provenance"):
         UncertainParameter(paths=["rate"], low=0, high=1, provenance="guess")
-    from sim.experiment.robustness import point_scenarios
-
-    loaded = load_scenario_text(textwrap.dedent("""\
-        name: bad
-        uncertainty:
-          - {paths: ["counties[*].inspector"], low: 1, high: 2, integer: true, provenance: "assumption: x"}
-        """), "bad.yaml")
-    with pytest.raises(InputError, match="inspectors"):
-        point_scenarios(loaded, np.array([[1.0]]))
+    with pytest.raises(InputError, match="inspectors") as bad:  # when the file is loaded, with line and column
+        load_scenario_text(textwrap.dedent("""\
+            name: bad
+            uncertainty:
+              - {paths: ["counties[*].inspector"], low: 1, high: 2, integer: true, provenance: "assumption: x"}
+            """), "bad.yaml")
+    assert bad.value.render().count("bad.yaml:3:14:") == 1
 
 
 # -- end to end --------------------------------------------------------------------------
@@ -141,10 +139,11 @@ def robustness(tmp: Path, out: str, *extra: str) -> subprocess.CompletedProcess[
                           timeout=120)
 
 
+@pytest.mark.slow
 def test_robustness_run_is_deterministic_and_independent_of_workers(tmp_path: Path) -> None:
     (tmp_path / "small.yaml").write_text(SMALL, encoding="utf-8")
     one = robustness(tmp_path, "one", "--workers", "1")
-    two = robustness(tmp_path, "two", "--workers", "2")
+    two = robustness(tmp_path, "two", "--workers", "2", "--no-report")  # the tables are compared, not the report
     assert one.returncode == 0, one.stderr
     assert two.returncode == 0, two.stderr
     for name in ("robustness.csv", "robustness_points.csv", "robustness_runs.csv"):
@@ -156,7 +155,7 @@ def test_robustness_run_is_deterministic_and_independent_of_workers(tmp_path: Pa
     assert "Robustness on mean_restart_day" in one.stdout
     # common random numbers: replication r is the same run wherever the scenario is the same, so a
     # resume into the same folder runs nothing again and gives the same tables
-    again = robustness(tmp_path, "one", "--resume")
+    again = robustness(tmp_path, "one", "--resume", "--no-report")
     assert again.returncode == 0, again.stderr
     assert "0 now, 18 reused" in again.stdout
     assert (tmp_path / "one" / "robustness_points.csv").read_text() == \
@@ -165,6 +164,7 @@ def test_robustness_run_is_deterministic_and_independent_of_workers(tmp_path: Pa
 
 # -- the Python API ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_api_returns_the_cli_tables(tmp_path: Path) -> None:
     import sim
 

@@ -58,6 +58,7 @@ def test_truth_matches_the_published_values() -> None:
     assert st == pytest.approx([0.558, 0.442, 0.244], abs=1e-3)
 
 
+@pytest.mark.slow
 def test_sobol_indices_of_ishigami_within_their_confidence_intervals(tmp_path: Path) -> None:
     spec = spec_for(SobolDesign(name="sobol", samples=1024, seed=11, resamples=200), -math.pi, math.pi)
     model = FunctionModel(ishigami, ["y"], seed=11)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import os
 import sys
 import tempfile
 import traceback
@@ -96,8 +97,8 @@ _DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPE
 
 def _internal_error(exc: BaseException) -> int:
     """An internal error: say so briefly, keep the traceback in a file."""
-    log = Path(tempfile.gettempdir()) / "sim-internal-error.log"
     try:
+        log = _private_log("sim-internal-error.log")
         log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
         where = f" The traceback is in {log}."
     except OSError:
@@ -105,3 +106,15 @@ def _internal_error(exc: BaseException) -> int:
     print(f"internal error: {type(exc).__name__}: {exc}.{where} Please report it with the scenario file.",
           file=sys.stderr)
     return EXIT_INTERNAL
+
+
+def _private_log(name: str) -> Path:
+    """A new empty file ``name`` in a new private directory of the system's temporary folder.
+
+    A fixed name in the shared temporary folder could be a link another user planted; a new
+    directory (mode 0700) and a file created there with O_EXCL and O_NOFOLLOW cannot be.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="sim-internal-error-"))
+    path = folder / name
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+    return path

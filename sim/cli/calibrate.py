@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,12 @@ from sim.calibration.fit import (
     resolve_params,
 )
 from sim.calibration.targets import Target, read_targets
+from sim.cli.arguments import path_arg
 from sim.cli.run import add_executor_options, positive_int, seed_int
 from sim.experiment.executors import Executor, make_executor
-from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.experiment.folder import ClaimedFolder
 from sim.experiment.memory import workers_that_fit
-from sim.results.output import default_folder, prepare_folder
+from sim.results.output import default_folder
 from sim.scenario.loader import LoadedScenario, load_scenario
 
 
@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "evolution with a fixed seed. Writes the calibrated scenario (a copy of the input with the "
                     "fitted values and provenance notes), fit.csv, fit.png and calibration.json.")
     p.add_argument("file", help="scenario YAML file")
-    p.add_argument("--targets", required=True, type=Path,
+    p.add_argument("--targets", required=True, type=path_arg,
                    help="CSV of observed points: columns region, date (YYYY-MM-DD), share_of_firms_resumed")
     p.add_argument("--fit", dest="fits", action="append", required=True, type=fit_arg, metavar="PARAM=LOW:HIGH",
                    help="a parameter to fit and its range, as a dotted path, e.g. approval.review_days.mean=0.1:2 "
@@ -60,7 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--popsize", type=positive_int, default=5,
                    help="population per fitted parameter (default 5); evaluations ≈ popsize × params × (maxiter+1)")
     p.add_argument("--optimizer-seed", type=seed_int, default=1, help="seed of the optimizer (default 1)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=path_arg, default=None,
                    help="results folder (default: results/<scenario name>/calibration-<timestamp>)")
     add_executor_options(p)
     p.add_argument("--force", action="store_true", help="write into a non-empty results folder")
@@ -73,12 +73,16 @@ def main(args: argparse.Namespace) -> int:
     base = loaded.base
     targets = read_targets(args.targets, args.region)
     slots = resolve_params(base, args.fits, str(args.file))
-    out = args.out or default_folder(loaded).with_name("calibration-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
     workers = workers_that_fit(loaded, args.workers, args.scheduler, lambda text: print(text, file=sys.stderr))
-    with FolderLock(out, ["python", "-m", "sim", *sys.argv[1:]]):
-        prepare_folder(out, args.force, ignore={LOCK_NAME})
-        with make_executor(args.executor, workers, args.scheduler) as executor:
-            return _calibrate(args, loaded, targets, slots, out, executor)
+    out = args.out or default_folder(loaded, prefix="calibration-")
+    with ClaimedFolder(out, "calibration", {"scenario": base.name, "targets": Path(args.targets).name},
+                       f"scenario '{base.name}' against {Path(args.targets).name}",
+                       ["python", "-m", "sim", *sys.argv[1:]], differs="scenario or targets", force=args.force,
+                       made=args.out is None) as claim:
+        with claim.starting(lambda: make_executor(args.executor, workers, args.scheduler)) as executor:
+            code = _calibrate(args, loaded, targets, slots, out, executor)
+        claim.finished()
+        return code
 
 
 def _calibrate(args: argparse.Namespace, loaded: LoadedScenario, targets: list[Target], slots: list[ParamSlot],

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.cli.arguments import path_arg
 from sim.errors import InputError
 
 DISCOVERY = "discovery"
@@ -21,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "boxes of the swept parameters that hold most of those points (coverage) and mostly those "
                     "points (density). Writes discovery/boxes.csv, discovery/trajectory.csv, "
                     "discovery/discovery.json and plots/peeling_trajectory.png in the sweep folder.")
-    p.add_argument("folder", type=Path, help="results folder of `python -m sim sweep` (points.csv, summary.csv)")
+    p.add_argument("folder", type=path_arg, help="results folder of `python -m sim sweep` (points.csv, summary.csv)")
     p.add_argument("--outcome", required=True, help="an outcome of the sweep, e.g. mean_restart_day")
     p.add_argument("--condition", required=True,
                    help="when a point is a case of interest: \"OUTCOME OP NUMBER\" or \"OP NUMBER\" "
@@ -39,6 +40,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def main(args: argparse.Namespace) -> int:
+    from sim.experiment.folder import reading
+
+    with reading(args.folder, "discover", ("sweep", "optimisation"), ["python", "-m", "sim", *sys.argv[1:]]):
+        return _discover(args)
+
+
+def _discover(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from sim.analysis.discovery import discover, parse_condition

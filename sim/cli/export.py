@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sim.cli.arguments import path_arg
 from sim.errors import InputError, OutputError
+from sim.experiment.folder import reading
 from sim.experiment.store import STORE_NAME, ResultStore
+from sim.results.folder_record import FINISHED, KINDS
 from sim.results.output import atomic_write
 
 
@@ -18,15 +21,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                        description=f"Read {STORE_NAME} of a sweep results folder and write its tables: "
                                    "runs (one row per run: key, point, replication, seed, swept parameters, every "
                                    "summary metric, wall time) and sweeps (one row per invocation).")
-    p.add_argument("folder", type=Path, help="sweep results folder (holding store.sqlite)")
+    p.add_argument("folder", type=path_arg, help="sweep results folder (holding store.sqlite)")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv",
                    help="csv (default) or parquet (needs pyarrow)")
-    p.add_argument("--out", type=Path, default=None, help="where to write the tables (default: FOLDER/export)")
+    p.add_argument("--out", type=path_arg, default=None, help="where to write the tables (default: FOLDER/export)")
     p.set_defaults(handler=main)
 
 
 def main(args: argparse.Namespace) -> int:
     folder: Path = args.folder
+    # a store is whole at every moment (SQLite), so an unfinished sweep's runs so far may be exported too
+    with reading(folder, "export", tuple(KINDS), ["python", "-m", "sim", *sys.argv[1:]], unfinished=True) as record:
+        if record is not None and record.status != FINISHED:
+            print(f"note: the {record.kind} in {folder} did not finish; the export holds the runs finished so far.",
+                  file=sys.stderr)
+        return _export(args, folder)
+
+
+def _export(args: argparse.Namespace, folder: Path) -> int:
     if not (folder / STORE_NAME).is_file():
         raise InputError.single(str(folder), f"no result store here (expected {folder / STORE_NAME}); give the "
                                 "results folder of a sweep (python -m sim sweep ... --out FOLDER).")

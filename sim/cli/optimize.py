@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.arguments import path_arg
 from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.cli.run import add_executor_options
-from sim.errors import OutputError
 from sim.experiment.executors import make_executor
-from sim.experiment.lock import LOCK_NAME, FolderLock
-from sim.experiment.store import STORE_NAME
+from sim.experiment.folder import ClaimedFolder
+from sim.experiment.store import STORE_FILES, STORE_NAME
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "Writes candidates.csv, pareto.csv, recommendation.json, points.csv, summary.csv, "
                     "manifest.json and plots/pareto_front.png.")
     p.add_argument("file", help="optimisation YAML file")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=path_arg, default=None,
                    help="results folder (default: results/optimize/<file name>); reusing it resumes")
     add_executor_options(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no messages")
@@ -48,23 +48,23 @@ def main(args: argparse.Namespace) -> int:
     loaded = load_scenario(spec.scenario_path)
     model = ScenarioModel(loaded.base, spec.sweep)
     out: Path = args.out or Path("results") / "optimize" / Path(args.file).stem
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"the results folder {out} is a file; choose another --out.")
-    if out.is_dir() and any(p.name != LOCK_NAME for p in out.iterdir()) and not (out / STORE_NAME).exists():
-        raise OutputError(f"the results folder {out} is not empty and holds no optimisation ({STORE_NAME}); "
-                          "choose another --out, or the folder of the optimisation to resume.")
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
     command = ["python", "-m", "sim", *sys.argv[1:]]
-    with FolderLock(out, command), make_executor(args.executor, args.workers, args.scheduler) as executor:
-        report = run_optimization(spec, model, out, executor, progress=False if args.quiet else None, say=say,
-                                  command=command)
-    write_pareto_plot(out, args.lang)
-    rec = report.recommendation
-    say(f"Done: {report.candidates} candidate(s), {report.feasible} within the budget, {report.pareto} on the "
-        f"Pareto front; {report.ran} run(s) now, {report.reused} reused from the store; "
-        f"{report.wall_seconds:.1f} s. Files in {out}.")
-    print(f"Recommended: {', '.join(f'{k} = {v}' for k, v in rec['decisions'].items())}")
-    print(rec["guarantee"])
-    if not args.no_report:
-        write_after_run(out, args.lang)
+    identity = {"optimisation_file": Path(args.file).name, "scenario": loaded.base.name}
+    with ClaimedFolder(out, "optimisation", identity, f"{Path(args.file).name} on scenario '{loaded.base.name}'",
+                       command, differs="optimisation file or base scenario",
+                       kept=(*STORE_FILES, "optimize.log"), continues=True, can_force=False) as claim:
+        with claim.starting(lambda: make_executor(args.executor, args.workers, args.scheduler)) as executor:
+            report = run_optimization(spec, model, out, executor, progress=False if args.quiet else None, say=say,
+                                      command=command)
+        write_pareto_plot(out, args.lang)
+        claim.finished()
+        rec = report.recommendation
+        say(f"Done: {report.candidates} candidate(s), {report.feasible} within the budget, {report.pareto} on "
+            f"the Pareto front; {report.ran} run(s) now, {report.reused} reused from the store; "
+            f"{report.wall_seconds:.1f} s. Files in {out}.")
+        print(f"Recommended: {', '.join(f'{k} = {v}' for k, v in rec['decisions'].items())}")
+        print(rec["guarantee"])
+        if not args.no_report:  # while the folder is still held: no reader sees it half-reported
+            write_after_run(out, args.lang)
     return 1 if report.failed else 0

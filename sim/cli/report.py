@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.arguments import path_arg
 from sim.plotting.labels import LANGUAGES
 
 
@@ -47,17 +48,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                                    "the question, the headline table, the paired comparison with Holm-corrected "
                                    "p-values, the plots, what differs between the variants, every parameter "
                                    "with its unit and provenance, and how to reproduce the run.")
-    p.add_argument("folder", type=Path, help="results folder (e.g. results/tieling-2020/20200203-120000)")
+    p.add_argument("folder", type=path_arg, help="results folder (e.g. results/tieling-2020/20200203-120000)")
     add_language_option(p)
-    p.add_argument("--output", "-o", type=Path, default=None,
+    p.add_argument("--output", "-o", type=path_arg, default=None,
                    help="where to write the HTML (default: RESULTS_DIR/report.html)")
     p.set_defaults(handler=main)
 
 
 def main(args: argparse.Namespace) -> int:
+    from sim.experiment.folder import reading
     from sim.report import write_report
 
-    print(f"Writing the report of {args.folder} ({args.lang})…", file=sys.stderr)
-    path = write_report(args.folder, args.lang, args.output)
+    # read as one of the folder's readers: never while a run rewrites it, only once it finished, and only
+    # the tables its experiment wrote (the report and plots are then noted in its record)
+    with reading(args.folder, "report", ("run", "sweep", "optimisation"), ["python", "-m", "sim", *sys.argv[1:]]):
+        print(f"Writing the report of {args.folder} ({args.lang})…", file=sys.stderr)
+        path = write_report(args.folder, args.lang, args.output)
     print(f"Report: {path}")
     return 0

@@ -12,8 +12,9 @@ import numpy as np
 from sim.analysis.comparison import DEFAULT_MAX_REPLICATIONS, comparison_table, parse_target
 from sim.analysis.stats import TESTS, t_halfwidth
 from sim.analysis.survival import median_text
+from sim.cli.arguments import path_arg
 from sim.cli.report import add_language_option, check_language, write_after_run
-from sim.errors import ClusterError, InputError
+from sim.errors import ClusterError, InputError, OutputError
 from sim.experiment.executors import EXECUTORS
 from sim.experiment.experiment import Interrupted, NothingFinished, RunOutcome
 from sim.experiment.run_state import sigterm_as_interrupt
@@ -83,8 +84,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--replications", "-r", type=positive_int, default=None,
                    help="replications per variant (default: the scenario's 'replications')")
     p.add_argument("--seed", type=seed_int, default=None, help="master seed (default: the scenario's 'seed')")
-    p.add_argument("--out", type=Path, default=None,
-                   help="results folder (default: results/<scenario name>/<timestamp>)")
+    p.add_argument("--out", type=path_arg, default=None,
+                   help="results folder (default: results/<scenario name>/<timestamp>, made anew)")
     add_executor_options(p)
     p.add_argument("--force", action="store_true", help="write into a non-empty results folder")
     p.add_argument("--resume", action="store_true",
@@ -126,8 +127,6 @@ def main(args: argparse.Namespace) -> int:
                                 key="population.csv")
     if not args.no_report:
         check_language(args.lang)
-    if args.resume and args.out is None:
-        raise InputError.single(args.file, "--resume needs --out FOLDER, the results folder of the interrupted run.")
     if args.robustness is not None:
         return robustness_main(args, loaded)
     targets = dict(args.precision or [])
@@ -135,7 +134,8 @@ def main(args: argparse.Namespace) -> int:
         raise InputError.single(args.file, f"--max-replications {args.max_replications} is below the "
                                 f"{loaded.base.replications} replications to start with; raise it or lower "
                                 "--replications.", key="replications")
-    from sim.api import run
+    from sim.api import run_request
+    from sim.experiment.experiment import RunRequest
 
     def after(outcome: RunOutcome) -> None:
         """Printed (and the report written) while the results folder is still the run's."""
@@ -154,18 +154,19 @@ def main(args: argparse.Namespace) -> int:
     # SIGTERM (`kill PID`) is handled like Ctrl-C throughout, the report included
     with sigterm_as_interrupt():
         try:
-            res = run(loaded, command=["python", "-m", "sim", *sys.argv[1:]], out=args.out, force=args.force,
-                      resume=args.resume, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
-                      progress=False if args.quiet else None, all_pairs=args.all_pairs, test=args.test,
-                      precision=targets, max_replications=args.max_replications,
-                      say=lambda m: print(m, file=sys.stderr), after=after)
+            request = RunRequest(loaded, ["python", "-m", "sim", *sys.argv[1:]], out=args.out, force=args.force,
+                                 resume=args.resume, executor=args.executor, workers=args.workers,
+                                 scheduler=args.scheduler, progress=False if args.quiet else None,
+                                 all_pairs=args.all_pairs, test=args.test, precision=targets,
+                                 max_replications=args.max_replications)
+            res = run_request(request, say=lambda m: print(m, file=sys.stderr), after=after)
         except Interrupted as stop:
             print(stop.state.interrupted_message(resume_command(args, stop.state.out)), file=sys.stderr)
             return 130
         except NothingFinished as nothing:
             print(str(nothing), file=sys.stderr)
             return 1
-        except ClusterError as lost:  # the workers are gone: what finished is kept, as after Ctrl-C
+        except (ClusterError, OutputError) as lost:  # workers gone, disk full: what finished is kept, as after Ctrl-C
             if lost.out is None:
                 raise
             print(f"error: {lost}\nTo finish the run:\n  {resume_command(args, lost.out)}", file=sys.stderr)

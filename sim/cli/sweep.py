@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from sim.cli.arguments import path_arg
 from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.cli.run import add_executor_options
-from sim.errors import OutputError
 from sim.experiment.executors import make_executor
-from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.experiment.folder import ClaimedFolder
 from sim.experiment.memory import workers_that_fit
 from sim.experiment.run_state import sigterm_as_interrupt
-from sim.experiment.store import STORE_NAME
+from sim.experiment.store import STORE_FILES, STORE_NAME
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.sweep.run import ScenarioModel, run_sweep
 from sim.sweep.spec import SweepSpec, load_sweep
@@ -30,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "results.csv, summary.csv (mean and 95% CI per point) and, for sobol and morris designs, "
                     "sensitivity.csv. Results do not depend on the executor or the number of workers.")
     p.add_argument("file", help="sweep YAML file")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=path_arg, default=None,
                    help="results folder (default: results/sweeps/<sweep file name>); reusing it resumes the sweep")
     add_executor_options(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no messages")
@@ -46,31 +47,32 @@ def main(args: argparse.Namespace) -> int:
     loaded = load_scenario(spec.scenario_path)
     model = ScenarioModel(loaded.base, spec)
     out: Path = args.out or Path("results") / "sweeps" / Path(args.file).stem
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"the results folder {out} is a file; choose another --out.")
     command = ["python", "-m", "sim", *sys.argv[1:]]
-    with FolderLock(out, command):
-        return _sweep(args, spec, loaded, model, out, command)
-
-
-def _sweep(args: argparse.Namespace, spec: SweepSpec, loaded: LoadedScenario, model: ScenarioModel, out: Path,
-           command: list[str]) -> int:
-    if any(p.name != LOCK_NAME for p in out.iterdir()) and not (out / STORE_NAME).exists():
-        raise OutputError(f"the results folder {out} is not empty and holds no sweep ({STORE_NAME}); its files "
-                          "would be overwritten. Choose another --out, or the folder of the sweep to resume.")
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
+    workers = workers_that_fit(loaded, args.workers, args.scheduler, say)
+    identity = {"sweep_file": Path(args.file).name, "scenario": loaded.base.name}
+    with ClaimedFolder(out, "sweep", identity, f"{Path(args.file).name} on scenario '{loaded.base.name}'", command,
+                       differs="sweep file or base scenario",
+                       kept=(*STORE_FILES, "sweep.log"), continues=True, can_force=False) as claim:
+        return _sweep(args, spec, loaded, model, claim, workers, command, say)
+
+
+def _sweep(args: argparse.Namespace, spec: SweepSpec, loaded: LoadedScenario, model: ScenarioModel,
+           claim: ClaimedFolder, workers: int | None, command: list[str], say: Callable[[str], None]) -> int:
+    out = claim.folder
     if loaded.variants:
         say(f"note: the sweep varies the base of {spec.scenario_path}; its variants "
             f"({', '.join(loaded.variants)}) are not run.")
-    workers = workers_that_fit(loaded, args.workers, args.scheduler, say)
+    executor = claim.starting(lambda: make_executor(args.executor, workers, args.scheduler))
     try:
-        with sigterm_as_interrupt(), make_executor(args.executor, workers, args.scheduler) as executor:
+        with sigterm_as_interrupt(), executor:
             report = run_sweep(spec, model, out, executor, progress=False if args.quiet else None, say=say,
                                command=command)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: every finished run is already in the store
         print(f"Interrupted: every run that finished is kept in {out / STORE_NAME}. To finish the sweep, run "
               f"the same command again:\n  {shlex.join(command)}", file=sys.stderr)
         return 130
+    claim.finished()
     for note in report.notes:
         say(f"note: {note}")
     tables = "points.csv, results.csv, summary.csv" + (", sensitivity.csv" if (out / "sensitivity.csv").exists()

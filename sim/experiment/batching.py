@@ -59,7 +59,9 @@ class Batches(Generic[T]):
         if not self._recent:
             return 1
         typical = statistics.median(self._recent)
-        by_time = int(BATCH_SECONDS / typical) if typical > 0 else MAX_BATCH
+        # compared before dividing: a duration of 0 or too small to count (a subnormal float makes the
+        # quotient inf, which int() refuses) fills a batch to MAX_BATCH
+        by_time = int(BATCH_SECONDS / typical) if typical * MAX_BATCH > BATCH_SECONDS else MAX_BATCH
         share = len(self._todo) // (self._workers * BATCHES_PER_WORKER)
         return max(1, min(by_time, share, MAX_BATCH))
 

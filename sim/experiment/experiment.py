@@ -23,20 +23,21 @@ from typing import Any
 from sim.analysis.comparison import compare, run_to_precision
 from sim.analysis.stats import TestName
 from sim.analysis.survival import km_frame, restart_curves, survival_frame
-from sim.errors import ClusterError
+from sim.errors import COMMAND_LINE, ClusterError, OptionNames, OutputError
 from sim.experiment.executors import Executor, make_executor
-from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.experiment.fingerprint import experiment_fingerprint
+from sim.experiment.folder import ClaimedFolder, check_options
 from sim.experiment.memory import workers_that_fit
-from sim.experiment.run_state import RunState, sigterm_as_interrupt
+from sim.experiment.run_state import KEPT, RunState, sigterm_as_interrupt
 from sim.experiment.runner import tasks_for
 from sim.plotting import resumption_plot
 from sim.results.output import (
     default_folder,
-    prepare_folder,
+    run_manifest,
     summary_frame,
-    update_manifest,
     write_file,
     write_frame,
+    write_manifest_json,
     write_results,
 )
 from sim.results.run_result import RunResult
@@ -60,6 +61,10 @@ class RunRequest:
     test: TestName = "t"
     precision: dict[str, float] = field(default_factory=dict)
     max_replications: int = 200
+    options: OptionNames = COMMAND_LINE  # how messages name --force, --resume, --out (the API: force=True…)
+
+    def __post_init__(self) -> None:
+        check_options(self.out, self.force, self.resume, self.options)
 
 
 @dataclass
@@ -96,30 +101,42 @@ class Experiment:
     def __init__(self, request: RunRequest, say: Callable[[str], None] | None = None) -> None:
         self.request = request
         self.say = say or (lambda text: None)
-        self.out = request.out or default_folder(request.loaded)
-        self._lock = FolderLock(self.out, request.command)
+        self.claim: ClaimedFolder | None = None
         self.state: RunState | None = None
         self.executor: Executor | None = None
 
     def __enter__(self) -> Experiment:
         req = self.request
         workers = workers_that_fit(req.loaded, req.workers, req.scheduler, self.say)  # before touching the folder
-        self._lock.acquire()
+        made = req.out is None
+        base = req.loaded.base
+        self.claim = ClaimedFolder(req.out or default_folder(req.loaded), "run",
+                                   {"scenario": experiment_fingerprint(req.loaded)},
+                                   f"scenario '{base.name}', seed {base.seed}", req.command, differs="scenario or seed",
+                                   kept=KEPT, force=req.force, resume=req.resume, made=made, options=req.options)
+        self.claim.__enter__()
         try:
-            prepare_folder(self.out, req.force or req.resume, resumable=True, ignore={LOCK_NAME})
-            self.state = RunState.open(self.out, req.loaded, resume=req.resume)
+            self.state = RunState.open(self.out, req.loaded, resume=req.resume, options=req.options)
             self.executor = make_executor(req.executor, workers, req.scheduler)
         except BaseException:
+            self.claim.abandon()  # nothing ran: the same command can simply be run again
             self.__exit__()
             raise
         return self
+
+    @property
+    def out(self) -> Path:
+        """The results folder (a new default one unless the request names one)."""
+        assert self.claim is not None, "use Experiment as a context manager"
+        return self.claim.folder
 
     def __exit__(self, *exc: object) -> None:
         if self.executor is not None:
             self.executor.close()
         if self.state is not None:
             self.state.close()
-        self._lock.release()
+        if self.claim is not None:
+            self.claim.__exit__()
 
     def run(self) -> RunOutcome:
         """Run (or reuse) every replication, then write the tables; Interrupted on Ctrl-C or SIGTERM."""
@@ -137,7 +154,7 @@ class Experiment:
                 return self._run(loaded)
         except KeyboardInterrupt:
             raise Interrupted(state) from None
-        except ClusterError as lost:
+        except (ClusterError, OutputError) as lost:  # e.g. the workers are gone, or the disk is full
             lost.out = self.out  # where the finished replications are kept, for the resume command
             raise
 
@@ -155,12 +172,12 @@ class Experiment:
             results = state.run(tasks_for(loaded, loaded.base.replications), executor, req.progress)
         for note in state.rerun_notes:
             self.say(f"note: {note}")
-        if state.reused:
-            self.say(f"Resumed: {state.reused} replication(s) reused from {self.out / 'store.sqlite'}.")
+        if req.resume:
+            self.say(state.resumed_message(loaded.base.replications))
         if not results:
             raise NothingFinished(state.failure_message(state.planned()))
         wall = time.perf_counter() - t0
-        write_results(self.out, loaded, results, wall, req.command, executor.workers)
+        write_results(self.out, loaded, results)
         write_file(self.out / "resumption.png", lambda p: resumption_plot(results, p))
         comparison = compare(summary_frame(results), all_pairs=req.all_pairs, test=req.test)
         write_frame(self.out / "comparison.csv", comparison)
@@ -168,10 +185,13 @@ class Experiment:
         curves = restart_curves(results, horizons)
         write_frame(self.out / "restart_km.csv", km_frame(curves))
         write_frame(self.out / "restart_survival.csv", survival_frame(curves, horizons))
-        extra: dict[str, Any] = {"executor": executor.name}
+        manifest: dict[str, Any] = {**run_manifest(loaded, results, wall, req.command, executor.workers),
+                                    "executor": executor.name}
         if precision is not None:
-            extra["precision"] = precision.as_manifest()
-        update_manifest(self.out, extra)
+            manifest["precision"] = precision.as_manifest()
+        write_manifest_json(self.out, manifest)  # last: a folder with a manifest has every table
+        assert self.claim is not None
+        self.claim.finished()
         return RunOutcome(self.out, loaded, results, comparison, curves, precision, wall, executor.workers,
                           len(state.failures), list(state.rerun_notes))
 

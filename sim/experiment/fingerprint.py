@@ -1,6 +1,7 @@
 """What a replication's result depends on, hashed: the key of a finished replication in the store.
 
-A replication is determined by its fully resolved scenario (seed included),
+A replication is determined by its fully resolved scenario (seed included;
+not the number of replications, which does not change replication r),
 its replication index, the model's source code and, for a scenario that reads
 its firms from a CSV, the content of that file. The store keys every result by
 a hash of all of them, so a changed model or population never reuses an old
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ import numpy as np
 
 from sim import __version__
 from sim.population import Population, read_population_csv
+from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import Scenario
 
 # the source that decides a replication's result (relative to the package folder)
@@ -74,7 +77,21 @@ class Populations:
         return self._cache[key]
 
 
+def experiment_fingerprint(loaded: LoadedScenario) -> str:
+    """Hash of an experiment's scenario (every variant, the seed), except how many replications it has:
+    the identity of a run in its results folder, which ``--resume`` (with more replications, or fewer)
+    continues."""
+    variants = [(name, sc.model_dump(mode="json", by_alias=True, exclude={"replications"}))
+                for name, sc in loaded.all_variants()]
+    text = json.dumps({"variants": variants}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def scenario_identity(scenario: Scenario, population: str | None) -> dict[str, Any]:
-    """Everything a replication of ``scenario`` depends on, besides its index: hashed into the run key."""
+    """Everything a replication of ``scenario`` depends on, besides its index: hashed into the run key.
+
+    How many replications the scenario asks for is left out: replication r is the same whatever
+    the count, so ``--resume`` with more (or fewer) replications reuses the ones that finished.
+    """
     return {"model": "sim", "version": __version__, "code": model_fingerprint(), "population_csv": population,
-            "scenario": scenario.model_dump(mode="json", by_alias=True)}
+            "scenario": scenario.model_dump(mode="json", by_alias=True, exclude={"replications"})}

@@ -28,18 +28,17 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim.analysis.robustness import Robustness, RobustnessOutcome, analyse, influence, point_means
-from sim.errors import InputError, InputProblem
+from sim.errors import InputError
 from sim.experiment.executors import Completed, Executor, Job, make_executor
 from sim.experiment.failures import FailureLog
-from sim.experiment.fingerprint import Populations, scenario_identity
-from sim.experiment.lock import LOCK_NAME, FolderLock
+from sim.experiment.fingerprint import Populations, experiment_fingerprint, scenario_identity
+from sim.experiment.folder import ClaimedFolder, check_options
 from sim.experiment.runner import Task, evaluate_summary, run_jobs
-from sim.experiment.store import STORE_NAME, ResultStore, RunRecord, run_key
+from sim.experiment.store import STORE_FILES, ResultStore, RunRecord, run_key
 from sim.model import catalogue
 from sim.results.output import (
     build_info,
     default_folder,
-    prepare_folder,
     resolved_scenario,
     write_frame,
     write_manifest_json,
@@ -47,7 +46,7 @@ from sim.results.output import (
 )
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import Scenario
-from sim.scenario.uncertainty import UncertainParameter, apply, check_paths
+from sim.scenario.uncertainty import UncertainParameter, apply
 
 LOG = "robustness.log"
 
@@ -67,6 +66,9 @@ class RobustnessRequest:
     scheduler: str | None = None
     progress: bool | None = None
     report: bool = True  # report.html and robustness.png
+
+    def __post_init__(self) -> None:
+        check_options(self.out, self.force, self.resume)
 
 
 class RobustnessInterrupted(Exception):
@@ -93,10 +95,8 @@ def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tup
         raise InputError.single(file, "the scenario declares no uncertainty: section, so there is nothing to draw "
                                 "for --robustness; list the uncertain parameters with ranges and provenance "
                                 "(see the README, Robustness).", key="uncertainty")
+    # the section's paths, types and ends were checked when the file was loaded (sim.scenario.loader)
     variants = [(name, sc.model_dump(mode="json", by_alias=True)) for name, sc in loaded.all_variants()]
-    problems = [InputProblem(file, msg, f"uncertainty[{i}]") for i, msg in check_paths(params, variants[0][1])]
-    if problems:
-        raise InputError(problems)
     out: list[list[tuple[str, Scenario]]] = []
     for i, row in enumerate(values):
         here = []
@@ -115,14 +115,20 @@ def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tup
 def run_robustness(req: RobustnessRequest, say: Callable[[str], None] | None = None) -> RobustnessOutcome:
     """Run (or reuse) every (point, variant, replication), write the tables; RobustnessInterrupted on Ctrl-C."""
     say = say or (lambda text: None)
-    out = req.out or default_folder(req.loaded) / "robustness"
-    with FolderLock(out, req.command):
-        prepare_folder(out, req.force or req.resume, resumable=True, ignore={LOCK_NAME})
-        if not req.resume:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                (out / (STORE_NAME + suffix)).unlink(missing_ok=True)
-        with make_executor(req.executor, req.workers, req.scheduler) as executor:
-            return _run(req, out, executor, say)
+    identity = {"scenario": experiment_fingerprint(req.loaded), "points": req.points}
+    base = req.loaded.base
+    with ClaimedFolder(req.out or default_folder(req.loaded, prefix="robustness-"), "robustness", identity,
+                       f"scenario '{base.name}', seed {base.seed}, {req.points} points", req.command,
+                       differs="scenario, seed or number of points", kept=(*STORE_FILES, LOG), force=req.force,
+                       resume=req.resume, made=req.out is None) as claim:
+        with claim.starting(lambda: make_executor(req.executor, req.workers, req.scheduler)) as executor:
+            outcome = _run(req, claim.folder, executor, say)
+        claim.finished()
+        if req.report:
+            from sim.report.robustness import write_robustness_report
+
+            write_robustness_report(claim.folder, req.loaded.base, outcome)
+        return outcome
 
 
 def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[str], None]) -> RobustnessOutcome:
@@ -155,6 +161,11 @@ def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[s
             f"{len(scenarios[0])} variant(s) × {reps} replication(s) = {len(cells)} run(s) ({len(first)} distinct); "
             f"{len(stored)} already in the store, {len(todo)} to run on {min(executor.workers, max(1, len(todo)))} "
             f"{executor.name} worker(s) → {out}")
+        unused = store.count() - len(stored)
+        if unused:
+            say(f"note: {unused} run(s) in the store are not part of this one and are not used: beyond the {reps} "
+                "replication(s) asked for, or made with another version of the model's source or of the population "
+                "CSV.")
 
         def finished(c: Completed) -> None:
             nonlocal failed
@@ -188,11 +199,7 @@ def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[s
     write_text(out / "scenario.resolved.yaml", _yaml(resolved_scenario(loaded)))
     outcome = RobustnessOutcome(out, rob, value_frame, ranked, len(cells), len(todo), len(stored), failed, wall,
                                 executor.workers)
-    write_manifest(out, req, params, outcome, executor.name)
-    if req.report:
-        from sim.report.robustness import write_robustness_report
-
-        write_robustness_report(out, base, outcome)
+    write_manifest(out, req, params, outcome, executor.name)  # last: a folder with a manifest has every table
     return outcome
 
 

@@ -28,12 +28,9 @@ After the final tables are written, the store, ``summary.partial.csv`` and
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
-import pickle
-import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,12 +38,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sim.errors import OutputError
+from sim.errors import COMMAND_LINE, FolderRefused, OptionNames, OutputError
 from sim.experiment.executors import Completed, Executor, Job
 from sim.experiment.failures import Failure, FailureLog
-from sim.experiment.fingerprint import Populations, model_fingerprint, scenario_identity
+from sim.experiment.fingerprint import (
+    Populations,
+    experiment_fingerprint,
+    model_fingerprint,
+    scenario_identity,
+)
+from sim.experiment.result_codec import decode_result, encode_result
 from sim.experiment.runner import Task, evaluate_task, run_jobs
-from sim.experiment.store import STORE_NAME, ResultStore, RunRecord, run_key
+from sim.experiment.store import STORE_FILES, STORE_NAME, ResultStore, RunRecord, run_key
 from sim.results.output import atomic_write, write_text
 from sim.results.run_result import RunResult
 from sim.scenario.loader import LoadedScenario
@@ -54,15 +57,7 @@ from sim.scenario.loader import LoadedScenario
 PARTIAL = "summary.partial.csv"
 STATE = "run_state.json"
 LOG = "run.log"
-_LEFT_BY_ATOMIC_WRITE = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # tempfile.mkstemp's names in atomic_write
-
-
-def fingerprint(loaded: LoadedScenario) -> str:
-    """Hash of the experiment's scenario (every variant, the seed), except how many replications it has."""
-    variants = [(name, sc.model_dump(mode="json", by_alias=True, exclude={"replications"}))
-                for name, sc in loaded.all_variants()]
-    text = json.dumps({"variants": variants}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+KEPT = (*STORE_FILES, PARTIAL, STATE, LOG)  # what carries a run from one invocation to the next
 
 
 class RunState:
@@ -76,41 +71,39 @@ class RunState:
         self.populations = Populations()
         self.failures: list[Failure] = []
         self.reused = 0
+        self.rerun = 0  # finished before but run again: another model source or population, or a damaged entry
         self.rerun_notes: list[str] = []
+        self.options = COMMAND_LINE  # how messages name --resume and --out
         self._planned: dict[tuple[str, int], str] = {}  # (variant, replication) -> key, every task asked for
         self._kept: set[str] = set()  # keys of planned replications finished (reused or run now)
 
     @classmethod
-    def open(cls, out: Path, loaded: LoadedScenario, resume: bool) -> RunState:
-        """Start a fresh state in ``out``, or, with ``resume``, pick up the one there."""
-        key = fingerprint(loaded)
+    def open(cls, out: Path, loaded: LoadedScenario, resume: bool, options: OptionNames = COMMAND_LINE) -> RunState:
+        """Start a fresh state in ``out``, or, with ``resume``, pick up the one there.
+
+        The folder is claimed first (:class:`sim.experiment.folder.ClaimedFolder`): it holds this
+        run's own files only, and a fresh run finds none of them.
+        """
+        key = experiment_fingerprint(loaded)
         path = out / STATE
         try:
             if resume:
-                if not path.is_file() and (out / "manifest.json").is_file():
-                    raise OutputError(f"the run in {out} has finished: there is nothing to resume. Use "
-                                      "--force to run it again there, or a new --out folder.")
                 if not path.is_file():
-                    raise OutputError(f"there is no interrupted run to resume in {out} (no {STATE}); "
-                                      "run without --resume, into a new or empty --out folder.")
+                    raise FolderRefused(f"there is no interrupted run to resume in {out} (no {STATE}); run "
+                                        f"without {options.resume}, into a new or empty {options.out} folder.")
                 stored = json.loads(path.read_text(encoding="utf-8")).get("fingerprint")
                 if stored != key:
-                    raise OutputError(
-                        f"the run in {out} was started with a different scenario or seed; "
-                        "--resume only continues the same experiment. Use a new --out folder, or --force "
-                        "to start over in this one.")
-            else:
-                _remove_store(out)
-                for name in (PARTIAL, LOG):
-                    (out / name).unlink(missing_ok=True)
-            for tmp in out.glob(".*.tmp"):  # left by a kill in the middle of writing a file (atomic_write)
-                if _LEFT_BY_ATOMIC_WRITE.fullmatch(tmp.name):
-                    tmp.unlink(missing_ok=True)
+                    raise FolderRefused(
+                        f"the run in {out} was started with a different scenario or seed; {options.resume} only "
+                        f"continues the same experiment. Use a new {options.out} folder, or {options.force} to start "
+                        "over in this one.")
             write_text(path, json.dumps({"fingerprint": key, "scenario": loaded.base.name,
                                          "seed": loaded.base.seed}, indent=2) + "\n")
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, json.JSONDecodeError, AttributeError) as exc:
             raise OutputError(f"cannot set up the run state in {out}: {getattr(exc, 'strerror', None) or exc}.") from None
-        return cls(out, loaded, ResultStore(out))
+        state = cls(out, loaded, ResultStore(out))
+        state.options = options
+        return state
 
     def close(self) -> None:
         self.store.close()
@@ -145,6 +138,7 @@ class RunState:
                 have[k] = loaded_result
         if damaged:  # a truncated or corrupt entry: discard it and run the replication again
             self.store.discard(damaged)
+            self.rerun += len(damaged)
             self.rerun_notes.append(f"{len(damaged)} replication(s) in {self.out / STORE_NAME} could not be read "
                                     "back (a damaged entry); they are run again.")
         self.reused += sum(1 for _, key in keyed if key in have)
@@ -177,11 +171,8 @@ class RunState:
 
     def _load(self, task: Task, blob: bytes) -> RunResult | None:
         """A stored result, or None when its entry is damaged (truncated, not a result, another replication)."""
-        try:
-            result = pickle.loads(blob)
-        except Exception:  # a truncated pickle raises any of several errors; the entry is unusable either way
-            return None
-        if not isinstance(result, RunResult) or result.replication != task.replication:
+        result = decode_result(blob)
+        if result is None or result.replication != task.replication:
             return None
         return result
 
@@ -197,6 +188,7 @@ class RunState:
                 model += 1
             elif any(d != digest for _, d in made):
                 data += 1
+        self.rerun += model + data
         if model:
             self.rerun_notes.append(f"{model} replication(s) finished before were made with another version of the "
                                     "model's source code; they are run again.")
@@ -210,7 +202,7 @@ class RunState:
         Ctrl-C and SIGTERM wait until both are written (a few milliseconds), so the
         partial summary always lists exactly the kept replications.
         """
-        blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = encode_result(result)
         record = RunRecord(key, 0, result.replication, self.loaded.base.seed, {"variant": result.variant},
                            dict(result.summary), result.wall_seconds, label=result.variant,
                            code=model_fingerprint(), data=data, result=blob)
@@ -253,13 +245,27 @@ class RunState:
     def planned(self) -> int:
         return len(self._planned)
 
+    def resumed_message(self, replications: int) -> str:
+        """How many replications a resumed run reused, and why the others were not."""
+        store = self.out / STORE_NAME
+        planned = self.planned()
+        fresh = planned - self.reused - self.rerun
+        text = (f"Resumed: {self.reused} replication(s) reused from {store}, of the {planned} asked for; "
+                f"the other {planned - self.reused} " + ("had not finished" if not self.rerun else
+                                                       f"had not finished ({fresh}) or were run again ({self.rerun}, "
+                                                       "see the notes above)"))
+        beyond = self.store.count(from_replication=replications)
+        if beyond:
+            text += (f"; {beyond} finished replication(s) beyond the {replications} asked for are not used (resume "
+                     "with more replications to use them)")
+        return text + "."
+
     def clean_up(self) -> None:
         """After the final tables are written: drop the per-replication files unless some failed."""
         if self.failures:
             return
         self.store.close()
-        _remove_store(self.out)
-        for name in (PARTIAL, STATE):
+        for name in (*STORE_FILES, PARTIAL, STATE):
             (self.out / name).unlink(missing_ok=True)
 
     def interrupted_message(self, resume_command: str) -> str:
@@ -273,12 +279,7 @@ class RunState:
         more = f" and {n - 5} more" if n > 5 else ""
         return (f"{n} of {total} replication(s) failed ({which}{more}); their seeds and tracebacks are in "
                 f"{self.log.path}. The tables hold the {total - n} that finished; after a fix, "
-                f"`--resume` with the same --out runs only the failed ones.")
-
-
-def _remove_store(out: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        (out / (STORE_NAME + suffix)).unlink(missing_ok=True)
+                f"{self.options.resume} with the same {self.options.out} runs only the failed ones.")
 
 
 @contextmanager

@@ -3,7 +3,8 @@
 ``run`` and ``sweep`` (and anything else that runs replications) keep their
 finished replications here. A replication is keyed by a stable hash (sha256 of
 canonical JSON) of what determines its result (:mod:`sim.experiment.fingerprint`):
-the fully resolved scenario (which includes the seed), the replication, the
+the fully resolved scenario (which includes the seed, not the number of
+replications), the replication, the
 package version, a fingerprint of the model's source and of a population CSV's
 content. A rerun into the same folder finds the replications already done and
 skips them, and a changed model or population never reuses old results; the
@@ -21,10 +22,16 @@ Tables:
     point's swept parameter values (JSON), the run's summary metrics (JSON),
     wall seconds, finish time; ``label`` (a run's variant), ``code`` and
     ``data`` (fingerprints of the model source and of the population CSV it
-    was made with) and ``result`` (a run's full result, pickled: the planner's
-    own file, read back only from the folder named with ``--out``).
+    was made with) and ``result`` (a run's full result in a format that
+    loading cannot execute, :mod:`sim.experiment.result_codec`).
 ``sweeps``
     one row per invocation: file, design, points, runs, runs skipped, status.
+
+The database's ``user_version`` is the format (:data:`STORE_FORMAT`). Older
+versions kept a run's full result as a Python pickle, which can run any code
+when loaded: a store of theirs that holds such results is refused with a
+message, never read (one that holds summaries only, as a sweep's, is taken
+over); a store from a newer version is refused too.
 """
 
 from __future__ import annotations
@@ -43,6 +50,8 @@ from typing import Any, NoReturn
 from sim.errors import OutputError
 
 STORE_NAME = "store.sqlite"
+STORE_FILES = (STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm", f"{STORE_NAME}-journal")  # SQLite's own files
+STORE_FORMAT = 2  # 1 (user_version 0): results pickled; 2: results in sim.experiment.result_codec's format
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     key TEXT PRIMARY KEY,
@@ -156,15 +165,45 @@ class ResultStore:
         self._grouped = False  # inside group(): writes join its transaction
         try:
             folder.mkdir(parents=True, exist_ok=True)
+            if self.path.is_symlink():
+                raise OutputError(f"the result store {self.path} is a symbolic link; the tool does not open a "
+                                  "store through a link. Remove the link, or choose another folder.")
             self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-            self._conn.executescript(SCHEMA)
-            self._add_columns()
-        except sqlite3.DatabaseError as exc:
-            raise OutputError(f"cannot open the result store {self.path}: {exc}.") from None
         except OSError as exc:
             raise OutputError(f"cannot create the result store in {folder}: {exc.strerror or exc}.") from None
+        except sqlite3.DatabaseError as exc:
+            raise OutputError(f"cannot open the result store {self.path}: {exc}.") from None
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            self._check_format()
+            self._conn.executescript(SCHEMA)
+            self._add_columns()
+            self._conn.execute(f"PRAGMA user_version = {STORE_FORMAT}")
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise OutputError(f"cannot open the result store {self.path}: {exc}.") from None
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _check_format(self) -> None:
+        """Refuse a store this version must not read: pickled results (older) or an unknown format (newer)."""
+        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > STORE_FORMAT:
+            raise OutputError(f"the result store {self.path} was written by a newer version of the tool (format "
+                              f"{version}; this one reads {STORE_FORMAT}); use that version, or start over with "
+                              "--force or a new --out folder.")
+        if version == STORE_FORMAT:
+            return
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(runs)")}
+        if "result" in columns and self._conn.execute(
+                "SELECT 1 FROM runs WHERE result IS NOT NULL LIMIT 1").fetchone() is not None:
+            raise OutputError(f"the result store {self.path} was written by an older version of the tool, which "
+                              "kept each replication as a Python pickle; this version never loads a pickle (loading "
+                              "one runs whatever code it holds, and the folder may come from anyone). Start over "
+                              "with --force or a new --out folder, or finish the run with the version that "
+                              "started it.")
 
     def _add_columns(self) -> None:
         """A store written by an older version lacks the newer columns: add them (empty)."""
@@ -249,7 +288,7 @@ class ResultStore:
         return out
 
     def results(self, keys: Iterable[str]) -> dict[str, bytes]:
-        """The stored full result (pickled) of each key found that has one."""
+        """The stored full result (:mod:`sim.experiment.result_codec` bytes) of each key found that has one."""
         keys = list(dict.fromkeys(keys))
         out: dict[str, bytes] = {}
         for i in range(0, len(keys), 500):
@@ -278,8 +317,9 @@ class ResultStore:
         with self._transaction():
             self._conn.execute("UPDATE sweeps SET finished_at = ?, status = ? WHERE id = ?", (_now(), status, sweep))
 
-    def count(self) -> int:
-        return int(self._read("SELECT COUNT(*) FROM runs")[0][0])
+    def count(self, from_replication: int = 0) -> int:
+        """Stored runs (of replication ``from_replication`` or later)."""
+        return int(self._read("SELECT COUNT(*) FROM runs WHERE replication >= ?", (from_replication,))[0][0])
 
     def tables(self) -> dict[str, Any]:
         """The store as pandas DataFrames: runs (parameters and summary metrics as columns) and sweeps.
@@ -356,9 +396,3 @@ class _Transaction:
         raise OutputError(f"cannot write to the result store {self._path}: {exc}. Free some space or choose "
                           "a writable --out; the results already stored are kept.") from None
 
-
-def open_existing(folder: Path) -> ResultStore:
-    """The store of a results folder that must already have one."""
-    if not (folder / STORE_NAME).is_file():
-        raise FileNotFoundError(folder / STORE_NAME)
-    return ResultStore(folder)

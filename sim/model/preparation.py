@@ -24,6 +24,7 @@ firm costs a handful of events, once.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -139,7 +140,13 @@ class SupplyMarket:
         if v <= 0.0:
             return 0.0
         # root of (1−a0)/(2T)·t² + a0·t − v = 0, in a form that is stable for a0 → 1 and a0 = 0
-        return 2.0 * v / (a0 + math.sqrt(a0 * a0 + 2.0 * (1.0 - a0) * v / big_t))
+        disc = a0 * a0 + 2.0 * (1.0 - a0) * v / big_t
+        if disc < sys.float_info.min:
+            # a tiny v on a market starting near 0 (a0² and v/T below the smallest normal float):
+            # the same root with √v taken apart, so that the denominator cannot underflow to 0
+            disc_root = math.hypot(a0, math.sqrt(2.0 * (1.0 - a0) / big_t) * math.sqrt(v))
+            return 2.0 * v / (a0 + disc_root)
+        return 2.0 * v / (a0 + math.sqrt(disc))
 
     def bought_by(self, start: float, need_days: float) -> float:
         return max(start, self.time_of(self.accrued(start) + need_days))

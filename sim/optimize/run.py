@@ -17,7 +17,6 @@ format), ``pareto.csv``, ``recommendation.json``, ``manifest.json``,
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import sys
@@ -37,7 +36,7 @@ from sim.experiment.store import ResultStore
 from sim.optimize.evaluate import BASE, Candidate, Evaluator, uncertainty_points
 from sim.optimize.search import SearchResult, pareto_front, search
 from sim.optimize.selection import Selection, guarantee_sentence, kim_nelson
-from sim.optimize.spec import OptimizeSpec
+from sim.optimize.spec import OptimizeSpec, check_against
 from sim.results.output import atomic_write, build_info, write_manifest_json, write_text
 from sim.scenario.paths import expand_path, get_value
 from sim.sweep.run import PointModel
@@ -65,10 +64,8 @@ def run_optimization(spec: OptimizeSpec, model: PointModel, out: Path, executor:
                      command: list[str] | None = None, durable: bool = True) -> OptimizeReport:
     say = say or (lambda text: print(text, file=sys.stderr))
     t0 = time.perf_counter()
-    _check_objectives(spec, model)
     base_data = _base_data(model)
-    spec.budget.bind({d.path: _count(d.path, base_data) for d in spec.decisions})
-    _check_budget(spec)
+    check_against(spec, model.outcome_names(), base_data)
     points = uncertainty_points(spec.uncertainties, spec.uncertainty_design, model.seed)
     reps = spec.replications or min(model.replications, spec.selection.first_stage)
     names = [d.path for d in spec.decisions]
@@ -121,47 +118,9 @@ def run_optimization(spec: OptimizeSpec, model: PointModel, out: Path, executor:
     return report
 
 
-def _check_objectives(spec: OptimizeSpec, model: PointModel) -> None:
-    known = list(model.outcome_names())
-    problems = []
-    for name in spec.objectives:
-        if name not in known:
-            hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            problems.append(spec.problem(f"unknown objective '{name}'." + (f" Did you mean '{hint[0]}'?" if hint
-                                         else "") + f" Objectives are summary.csv columns: {', '.join(known)}.",
-                                         ("objectives", name)))
-    if problems:
-        raise InputError(problems)
-
-
 def _base_data(model: PointModel) -> dict[str, Any] | None:
     base = getattr(model, "base", None)
     return base.model_dump(mode="json", by_alias=True) if base is not None else None
-
-
-def _count(path: str, data: dict[str, Any] | None) -> int:
-    """How many scenario values a decision path sets (errors about the path come later, from the model)."""
-    if data is None:
-        return 1
-    try:
-        return max(1, len(expand_path(path, data)))
-    except ValueError:
-        return 1
-
-
-def _check_budget(spec: OptimizeSpec) -> None:
-    lows = {d.path: float(d.low) for d in spec.decisions}
-    highs = {d.path: float(d.high) for d in spec.decisions}
-    problems = []
-    for c in spec.budget.constraints:
-        least = spec.budget.cheapest(c, lows, highs)
-        if least > c.limit + 1e-9:
-            problems.append(spec.problem(
-                f"the budget '{c.name}' cannot be met: the decisions at their lowest already use {least:g} "
-                f"{c.unit} (limit {c.limit:g}). Lower the decisions' 'low' bounds or raise the limit.",
-                ("budget", c.name, "limit")))
-    if problems:
-        raise InputError(problems)
 
 
 def _select(spec: OptimizeSpec, evaluator: Evaluator, finalists: list[Candidate], primary: int,

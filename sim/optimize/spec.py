@@ -26,6 +26,8 @@ column and dotted key, like the sweep file's.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -35,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sim.errors import InputError, InputProblem
 from sim.optimize.budget import Budget, Constraint
 from sim.scenario.messages import data_path, unknown_key_message
-from sim.scenario.paths import EXAMPLES, split_path
+from sim.scenario.paths import EXAMPLES, expand_path, split_path
 from sim.scenario.yaml_source import YamlDocument, dotted
 from sim.sweep.designs import point_count
 from sim.sweep.spec import (
@@ -232,6 +234,44 @@ def load_optimize(path: str | Path) -> OptimizeSpec:
     return OptimizeSpec(str(path), scenario_path, decisions, Budget(constraints), dict(raw.objectives),
                         raw.primary or next(iter(raw.objectives)), uncertainties, design, raw.search,
                         raw.replications, raw.selection, raw.description, doc)
+
+
+def check_against(spec: OptimizeSpec, outcomes: Collection[str], base: dict[str, Any] | None) -> None:
+    """What the file can only be checked against its model: objectives the model reports, and budgets
+    the decisions can meet at their lowest (``base``: the base scenario's data, which says how many
+    values a decision path with ``[*]`` sets; the budget is bound to those counts)."""
+    known = list(outcomes)
+    problems = []
+    for name in spec.objectives:
+        if name not in known:
+            hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            problems.append(spec.problem(f"unknown objective '{name}'." + (f" Did you mean '{hint[0]}'?" if hint
+                                         else "") + f" Objectives are summary.csv columns: {', '.join(known)}.",
+                                         ("objectives", name)))
+    if problems:
+        raise InputError(problems)
+    spec.budget.bind({d.path: _count(d.path, base) for d in spec.decisions})
+    lows = {d.path: float(d.low) for d in spec.decisions}
+    highs = {d.path: float(d.high) for d in spec.decisions}
+    for c in spec.budget.constraints:
+        least = spec.budget.cheapest(c, lows, highs)
+        if least > c.limit + 1e-9:
+            problems.append(spec.problem(
+                f"the budget '{c.name}' cannot be met: the decisions at their lowest already use {least:g} "
+                f"{c.unit} (limit {c.limit:g}). Lower the decisions' 'low' bounds or raise the limit.",
+                ("budget", c.name, "limit")))
+    if problems:
+        raise InputError(problems)
+
+
+def _count(path: str, data: dict[str, Any] | None) -> int:
+    """How many scenario values a decision path sets (errors about the path come from the model)."""
+    if data is None:
+        return 1
+    try:
+        return max(1, len(expand_path(path, data)))
+    except ValueError:
+        return 1
 
 
 MODELS: dict[str, type[BaseModel]] = {

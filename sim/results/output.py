@@ -1,18 +1,17 @@
 """Writing a run's results folder.
 
-Every file is written to a temporary name and renamed, so no reader ever sees
-half a file. The folder holds the fully resolved scenario, the manifest (seed,
-version, git commit, wall time, events) and the tables, so anyone can rerun it.
+Every file is written whole under a private temporary name and renamed
+(:mod:`sim.results.atomic`), so no reader ever sees half a file. The folder
+holds the fully resolved scenario, the manifest (seed, version, git commit,
+wall time, events) and the tables, so anyone can rerun it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,33 +20,19 @@ import yaml
 
 from sim import __version__
 from sim.errors import OutputError
+from sim.results.atomic import replace_atomically
+from sim.results.folder_record import note_written
 from sim.results.run_result import RunResult
 from sim.scenario.loader import LoadedScenario
 
 
-def _file_mode() -> int:
-    """The permissions a new file gets under the user's umask (mkstemp alone would make it -rw-------)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-FILE_MODE = _file_mode()
-
-
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(tmp)`` then rename tmp to ``path``; clean up on failure."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Call ``write(tmp)`` on a private file, then rename it to ``path`` (see :mod:`sim.results.atomic`).
+
+    In a results folder, the file is noted in the folder's record first (and a file of the folder
+    that no experiment wrote is not replaced): :func:`sim.results.folder_record.note_written`.
+    """
+    replace_atomically(path, write, before_rename=note_written)
 
 
 def write_text(path: Path, text: str) -> None:
@@ -57,32 +42,30 @@ def write_text(path: Path, text: str) -> None:
     atomic_write(path, write)
 
 
-def prepare_folder(out: Path, force: bool, resumable: bool = False, ignore: Collection[str] = ()) -> Path:
-    """Create the results folder; refuse a non-empty one unless ``force``.
+def _stamp() -> str:
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S")
 
-    ``resumable``: the command has ``--resume``, and the message says so.
-    ``ignore``: names that do not count (the folder's lock file).
+
+def default_folder(loaded: LoadedScenario, root: Path = Path("results"), prefix: str = "") -> Path:
+    """A new folder ``root/<scenario name>/<prefix><timestamp>``, made here and now.
+
+    Two commands started in the same second must not share a folder: the folder is made with an
+    exclusive ``mkdir``, and one that exists already gets a suffix (``-2``, ``-3``, …).
     """
+    parent = root / loaded.base.name
     try:
-        if out.exists() and any(p.name not in ignore for p in out.iterdir()) and not force:
-            resume = " pass --resume to finish an interrupted run there," if resumable else ""
-            raise OutputError(
-                f"the results folder {out} is not empty; choose another --out,{resume} or pass --force to "
-                "overwrite it.")
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except PermissionError:
-        raise OutputError(f"cannot write to the results folder {out}: permission denied.") from None
+        parent.mkdir(parents=True, exist_ok=True)
+        stem = prefix + _stamp()
+        for n in range(1, 10_000):
+            folder = parent / (stem if n == 1 else f"{stem}-{n}")
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                continue
+            return folder
     except OSError as exc:
-        raise OutputError(f"cannot write to the results folder {out}: {exc.strerror or exc}.") from None
-    return out
-
-
-def default_folder(loaded: LoadedScenario, root: Path = Path("results")) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return root / loaded.base.name / stamp
+        raise OutputError(f"cannot make a results folder under {parent}: {exc.strerror or exc}.") from None
+    raise OutputError(f"cannot make a new results folder under {parent}: 9,999 of {stem} exist; choose --out.")
 
 
 def resolved_scenario(loaded: LoadedScenario) -> dict[str, Any]:
@@ -115,40 +98,46 @@ def build_info() -> dict[str, str | None]:
 
 def write_manifest_json(out: Path, manifest: dict[str, Any]) -> None:
     """``manifest.json`` of a run, sweep, optimisation or robustness folder (atomic, UTF-8)."""
-    write_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_file(out / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False,
+                                                                     default=_json_default) + "\n",
+                                                          encoding="utf-8"))
 
 
-def write_results(out: Path, loaded: LoadedScenario, results: list[RunResult], wall_seconds: float,
-                  command: list[str], workers: int) -> None:
-    """scenario.resolved.yaml, manifest.json, summary.csv, timeseries.csv and enterprises.csv."""
+def write_results(out: Path, loaded: LoadedScenario, results: list[RunResult]) -> None:
+    """scenario.resolved.yaml, summary.csv, timeseries.csv and enterprises.csv (the manifest comes last:
+    :func:`run_manifest`, written once every table is)."""
     try:
         resolved = yaml.safe_dump(resolved_scenario(loaded), allow_unicode=True, sort_keys=False)
         write_text(out / "scenario.resolved.yaml", resolved)
-        events = int(sum(r.events for r in results))
-        enterprises = int(results[0].summary["enterprises"]) if results else 0
-        days = float(loaded.base.horizon_days)
-        manifest = {
-            "scenario": loaded.base.name,
-            "scenario_file": str(loaded.path),
-            "seed": loaded.base.seed,
-            "replications": loaded.base.replications,
-            "variants": [name for name, _ in loaded.all_variants()],
-            **build_info(),
-            "command": command,
-            "workers": workers,
-            "wall_seconds": round(wall_seconds, 3),
-            "events_simulated": events,
-            "events_per_enterprise": events / max(1, enterprises * len(results)),
-            "events_per_enterprise_day": events / max(1.0, enterprises * len(results) * days),
-            "finished_at": dt.datetime.now().isoformat(timespec="seconds"),
-        }
-        write_manifest_json(out, manifest)
         atomic_write(out / "summary.csv", lambda p: summary_frame(results).to_csv(p, index=False))
         atomic_write(out / "timeseries.csv",
                      lambda p: timeseries_frame(results, loaded.base.start_date).to_csv(p, index=False))
         atomic_write(out / "enterprises.csv", lambda p: enterprises_frame(results).to_csv(p, index=False))
     except OSError as exc:
         raise OutputError(f"cannot write results to {out}: {exc.strerror or exc}.") from None
+
+
+def run_manifest(loaded: LoadedScenario, results: list[RunResult], wall_seconds: float, command: list[str],
+                 workers: int) -> dict[str, Any]:
+    """What made a run's tables: ``manifest.json`` (seed, version, git commit, wall time, events)."""
+    events = int(sum(r.events for r in results))
+    enterprises = int(results[0].summary["enterprises"]) if results else 0
+    days = float(loaded.base.horizon_days)
+    return {
+        "scenario": loaded.base.name,
+        "scenario_file": str(loaded.path),
+        "seed": loaded.base.seed,
+        "replications": loaded.base.replications,
+        "variants": [name for name, _ in loaded.all_variants()],
+        **build_info(),
+        "command": command,
+        "workers": workers,
+        "wall_seconds": round(wall_seconds, 3),
+        "events_simulated": events,
+        "events_per_enterprise": events / max(1, enterprises * len(results)),
+        "events_per_enterprise_day": events / max(1.0, enterprises * len(results) * days),
+        "finished_at": dt.datetime.now().isoformat(timespec="seconds"),
+    }
 
 
 def summary_frame(results: list[RunResult]):  # type: ignore[no-untyped-def]
@@ -207,11 +196,13 @@ def update_manifest(out: Path, extra: dict[str, Any]) -> None:
     path = out / "manifest.json"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        manifest.update(extra)
-        write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False,
-                                    default=_json_default) + "\n")
-    except OSError as exc:
-        raise OutputError(f"cannot update {path}: {exc.strerror or exc}.") from None
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"cannot update {path}: it cannot be read ({getattr(exc, 'strerror', None) or exc}).") \
+            from None
+    if not isinstance(manifest, dict):
+        raise OutputError(f"cannot update {path}: it is not a manifest (a JSON object).")
+    manifest.update(extra)
+    write_manifest_json(out, manifest)
 
 
 def _json_default(value: Any) -> Any:

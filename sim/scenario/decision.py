@@ -12,10 +12,32 @@ that differs from the defaults, which each metric declares with its module
 
 from __future__ import annotations
 
-from pydantic import field_validator
+import difflib
+from typing import Annotated
+
+from pydantic import AfterValidator, field_validator
 
 from sim.model import catalogue
 from sim.scenario.params import Strict, param
+
+
+def _close(value: str, allowed: list[str]) -> str:
+    """" Did you mean 'x'?" for a near miss, else nothing."""
+    hint = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+    return f" Did you mean '{hint[0]}'?" if hint else ""
+
+
+def _known_metric_name(value: str) -> str:
+    if catalogue.metric(value) is None:
+        known = catalogue.summary_keys()
+        raise ValueError(f"unknown metric '{value}'.{_close(value, known)} Metrics (columns of summary.csv): "
+                         f"{', '.join(known)}")
+    return value
+
+
+# A metric named under minimal_differences: a misspelt one would leave the real one at its default
+# silently (the scorecard would judge jobs lost against 100 while the planner wrote 200 as 'jobs_lots')
+MetricName = Annotated[str, AfterValidator(_known_metric_name)]
 
 
 class Decision(Strict):
@@ -26,7 +48,7 @@ class Decision(Strict):
         meaning="metric the variants are ranked by in the report's scorecard (a summary.csv column whose "
                 "better direction is known, e.g. mean_restart_day, day_resumed_90, failed_share, jobs_lost)",
         provenance="assumption: how soon firms restart is the question of the source document")
-    minimal_differences: dict[str, float] = param(
+    minimal_differences: dict[MetricName, float] = param(
         catalogue.default_mids, unit="metric's own unit (shares as fractions: 0.01 = 1 percentage point)",
         meaning="smallest difference from the base a planner would act on, per metric; a difference whose 95 % CI "
                 "lies within ± this is 'negligible'. Metrics not named keep their defaults "
@@ -38,7 +60,9 @@ class Decision(Strict):
     def _known_metric(cls, value: str) -> str:
         if not catalogue.direction(value):
             ranked = catalogue.ranked_metrics()
-            raise ValueError(f"'{value}' is not a metric the scorecard can rank by; allowed: {', '.join(ranked)}")
+            why = " (more or fewer is not better by itself)" if catalogue.metric(value) is not None else ""
+            raise ValueError(f"'{value}' is not a metric the scorecard can rank by{why}; allowed: "
+                             f"{', '.join(ranked)}.{_close(value, ranked)}")
         return value
 
     @field_validator("minimal_differences")

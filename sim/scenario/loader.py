@@ -44,6 +44,7 @@ from sim.scenario.messages import (
     problem_from_error,
 )
 from sim.scenario.schema import Scenario
+from sim.scenario.uncertainty import apply, check_paths
 from sim.scenario.yaml_source import Path_, YamlDocument, dotted, parse_yaml, read_text
 
 BASE = "base"
@@ -168,6 +169,7 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None,
     if problems or base is None:
         raise InputError(problems)
     _check_population_csvs([(BASE, base), *variants.items()], doc)
+    _check_uncertainty([(BASE, base), *variants.items()], doc)
     notices = notices + cohort_notices([(BASE, base), *variants.items()])
     return LoadedScenario(Path(file), base, variants, overrides, provenance, notices)
 
@@ -203,6 +205,47 @@ def _check_population_csvs(scenarios: list[tuple[str, Scenario]], doc: YamlDocum
                                          None, p.line, p.column) for p in exc.problems)
     if problems:
         raise InputError(problems)
+
+
+def _check_uncertainty(scenarios: list[tuple[str, Scenario]], doc: YamlDocument) -> None:
+    """The ``uncertainty:`` section against every variant, as ``run --robustness`` will use it.
+
+    Its paths must name numbers that exist (with a "did you mean"), and each entry, at either end
+    of its range and the others left as written, must keep every variant a valid scenario.
+    """
+    params = scenarios[0][1].uncertainty
+    if not params:
+        return
+    problems: dict[tuple[Any, ...], InputProblem] = {}  # one per place in the section, for the first variant
+
+    def add(where: tuple[Any, ...], message: str) -> None:
+        full: Path_ = ("uncertainty", *where)
+        at = next((p for p in (full, full[:2], ("uncertainty",)) if has_position(doc, p)), full)
+        line, col = doc.position(at)
+        problems.setdefault(where, InputProblem(doc.file, message, dotted(full), line, col))
+
+    for name, scenario in scenarios:
+        whose = "the base scenario" if name == BASE else f"variant '{name}'"
+        data = scenario.model_dump(mode="json", by_alias=True)
+        found = check_paths(params, data)
+        for where, message in found:
+            text = message + ("" if name == BASE else f" (in {whose})")
+            add(where, text if text.endswith((".", "?")) else text + ".")
+        if found:
+            continue
+        for i, param in enumerate(params):
+            for end, value in (("low", param.low), ("high", param.high)):
+                changed = apply(data, [param], [value])
+                try:
+                    Scenario.model_validate(changed)
+                except ValidationError as exc:
+                    err = exc.errors(include_url=False)[0]
+                    path = data_path(tuple(err["loc"]), changed)
+                    why = plain_message(err["type"], str(err["msg"]).removeprefix("Value error, "), err, path, changed)
+                    add((i, end), f"at its {end} end ({value:g}) this range makes {whose} invalid: "
+                                  f"{dotted(path) or 'the scenario'} {why[0].lower()}{why[1:]} Narrow the range.")
+    if problems:
+        raise InputError(list(problems.values()))
 
 
 def _resolve_paths(data: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:

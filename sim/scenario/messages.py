@@ -61,7 +61,7 @@ def problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefix
         msg = _tag_message(kind, disc, err, path, data)
         if kind == "union_tag_invalid" and disc:
             path = path + (disc,)
-    of_key = kind == "extra_forbidden"
+    of_key = kind == "extra_forbidden" or (tuple(err["loc"])[-1:] == ("[key]",))  # a bad key: point at it
     key = dotted(path)
     if prefix:  # a variant: point at the override if it set this value, else at the base
         if has_position(doc, prefix + path):
@@ -128,7 +128,8 @@ def plain_message(kind: str, msg: str, err: Any, path: Path_, data: dict[str, An
         if hint:
             msg += f". Did you mean '{hint[0]}'?"
     described = ("model_type", "dict_type", "model_attributes_type", "list_type", "literal_error", *_DATE_TYPES)
-    if "input" in err and not isinstance(given, (dict, list)) and kind not in described:
+    about_key = tuple(err.get("loc", ()))[-1:] == ("[key]",)  # the message names the key already
+    if "input" in err and not isinstance(given, (dict, list)) and kind not in described and not about_key:
         msg += f" (got {given!r})"
     elif kind in _DATE_TYPES:
         msg += f" (got {given!r})"

@@ -95,25 +95,38 @@ class UncertainParameter(Strict):
         return self.low + u * (self.high - self.low)
 
 
-def check_paths(parameters: list[UncertainParameter], data: dict[str, Any]) -> list[tuple[int, str]]:
-    """Problems of the section against scenario data: (parameter index, message); empty when all fit."""
-    problems: list[tuple[int, str]] = []
+Where = tuple[int | str, ...]  # a place in the section: (i,), (i, "paths", j), (i, "high")…
+
+
+def check_paths(parameters: list[UncertainParameter], data: dict[str, Any]) -> list[tuple[Where, str]]:
+    """Problems of the section against scenario data: (place in the section, message); empty when all fit.
+
+    Every path must name numbers of the scenario, no value may be set by two entries, and a
+    whole-number value needs ``integer: true`` (or ``how: scale``): a drawn fraction would not fit it.
+    """
+    problems: list[tuple[Where, str]] = []
     owner: dict[tuple[Any, ...], str] = {}
     for i, p in enumerate(parameters):
-        for path in p.paths:
+        for j, path in enumerate(p.paths):
+            where: Where = (i, "paths", j)
             try:
                 targets = expand_path(path, data)
             except ValueError as exc:
-                problems.append((i, str(exc)))
+                problems.append((where, str(exc)))
                 continue
             for t in targets:
                 value = get_value(data, t)
                 if isinstance(value, bool) or not isinstance(value, int | float):
-                    problems.append((i, f"'{path}' names a value that is not a number ({value!r}); "
-                                        "an uncertain parameter must be numeric"))
+                    problems.append((where, f"'{path}' names a value that is not a number ({value!r}); "
+                                            "an uncertain parameter must be numeric"))
                     break
                 if t in owner:
-                    problems.append((i, f"'{path}' sets a value that '{owner[t]}' already sets"))
+                    problems.append((where, f"'{path}' sets a value that '{owner[t]}' already sets"))
+                    break
+                if p.how == "set" and not p.integer and isinstance(value, int):
+                    problems.append((where, f"'{path}' holds a whole number ({value!r}), which a drawn fraction "
+                                            "would not fit; add 'integer: true' (whole numbers from low to high, "
+                                            "each equally likely) or use 'how: scale'"))
                     break
                 owner[t] = p.label
     return problems
