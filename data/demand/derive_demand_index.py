@@ -14,10 +14,13 @@ Rules (each a line below, with its figures):
   adjusted month-on-month change (-26.63 %: January counted as normal), March-June from the monthly
   y/y figures.
 - Consumption of goods follows goods retail (商品零售), of accommodation and catering the catering
-  revenue (餐饮收入), of services the total retail sales; a January-February figure is taken as
-  February's.
-- Fixed capital formation follows fixed-asset investment; the cumulative y/y to a month is taken as
-  that month's level (a smoothed, lagging path: monthly figures were not published).
+  revenue (餐饮收入), of services the total retail sales. Only January-February was published; February
+  alone is twice the two months' level less January's, January taken at its trend (the lockdown came
+  in its last week) except catering, whose January is taken at -20 % y/y (assumption: the Spring
+  Festival's banquets were cancelled from 21 January).
+- Fixed capital formation follows fixed-asset investment. February alone is derived from
+  January-February as for retail (January at trend); from March the cumulative y/y to a month is taken
+  as that month's level (a smoothed, lagging path: monthly figures were not published).
 - A sector's index is the mean of these, weighted by the shares of its output going to intermediate
   use, final consumption, fixed capital formation and exports (inventory change left out).
 
@@ -34,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 START = dt.date(2020, 2, 3)  # day 0 of the default scenario
 MONTHS = ("2020-02", "2020-03", "2020-04", "2020-05", "2020-06")
 TREND = {"iva": 0.057, "retail": 0.080, "catering": 0.094, "fai": 0.054}
+CATERING_JANUARY = 0.20  # assumption: catering's January fell 20 % y/y (banquets cancelled from 21 January)
 SERVICES = {"public_personal_services", "business_services", "transport_logistics", "trade"}
 
 
@@ -62,15 +66,27 @@ def series() -> dict[str, list[float]]:
             for m in MONTHS[1:]]
     first = {"2020-02": "2020-01/2020-02"}
 
-    def retail(category: str, trend: str) -> list[float]:
-        return [(1 + _find(fig, "retail_sales", category, first.get(m, m), "y/y nominal") / 100) / (1 + TREND[trend])
-                for m in MONTHS]
+    def february(jan_feb: float, january: float) -> float:
+        """February's y/y level from the January-February figure and January's level (both 1 + y/y)."""
+        return 2.0 * jan_feb - january
+
+    def retail(category: str, trend: str, january: float | None = None) -> list[float]:
+        out = []
+        for m in MONTHS:
+            level = 1 + _find(fig, "retail_sales", category, first.get(m, m), "y/y nominal") / 100
+            if m == "2020-02":
+                level = february(level, 1 + TREND[trend] if january is None else january)
+            out.append(level / (1 + TREND[trend]))
+        return out
 
     fai_periods = {"2020-02": "2020-01/2020-02", "2020-03": "2020-01/2020-03", "2020-04": "2020-01/2020-04",
                    "2020-05": "2020-01/2020-05", "2020-06": "2020-01/2020-06"}
     fai = [(1 + _find(fig, "fixed_asset_investment", "total", fai_periods[m], "cumulative y/y nominal") / 100)
-           / (1 + TREND["fai"]) for m in MONTHS]
-    return {"intermediate": iva, "goods": retail("商品零售", "retail"), "catering": retail("餐饮收入", "catering"),
+           for m in MONTHS]
+    fai[0] = february(fai[0], 1 + TREND["fai"])
+    fai = [level / (1 + TREND["fai"]) for level in fai]
+    return {"intermediate": iva, "goods": retail("商品零售", "retail"),
+            "catering": retail("餐饮收入", "catering", january=1 - CATERING_JANUARY),
             "services": retail("total retail", "retail"), "investment": fai}
 
 

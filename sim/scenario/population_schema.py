@@ -50,7 +50,11 @@ class Stratum(Strict):
     count: int = param(100, unit="enterprises", meaning="number of enterprises in the stratum",
                        provenance="assumption", ge=0, le=MAX_FIRMS)
     county: str | None = Field(None, description="put every firm in this county; empty: drawn by county weights")
-    sector: str = Field("manufacturing", max_length=80, description="sector label (reported, not modelled)")
+    sector: str | None = Field(None, max_length=80, description="the firms' sector (a key of data/network/sectors.csv: "
+                               "machinery, trade, …); empty: drawn from sector_mix, or from network.default_mix of "
+                               "the size class")
+    sector_mix: dict[str, float] | None = Field(None, description="sector -> share of the stratum's firms (the "
+                                                "shares add up to 1); instead of a single sector")
     size_class: SizeClass = Field("sme", description="above_scale (规上), sme or micro")
     priority: Priority = Field("normal", description="essential (三必需一重要) or normal")
     high_tech_share: Probability = param(0.0, unit="share", meaning="share of firms flagged high-tech",
@@ -100,6 +104,9 @@ class Population(Strict):
         if simulated > MAX_ENTERPRISES:
             raise ValueError(f"{simulated:,} enterprises to simulate one by one; the limit is {MAX_ENTERPRISES:,}: "
                              "simulate the largest strata in cohorts (cohort_size)")
+        both = [s.name for s in self.strata if s.sector is not None and s.sector_mix is not None]
+        if both:
+            raise ValueError(f"stratum {both[0]!r}: give sector or sector_mix, not both")
         names = [s.name for s in self.strata]
         if len(set(names)) != len(names):
             raise ValueError(f"stratum names must be unique, got {names}")

@@ -13,14 +13,18 @@ from pydantic import Field, model_validator
 
 from sim.model.approval import Approval, Calendar
 from sim.model.cadres.schema import Cadres
+from sim.model.demand import Demand
 from sim.model.inspection import Inspection
 from sim.model.money.module import Finance
+from sim.model.network import Network, check_mix
 from sim.model.offices import Office, OfficeHours, Registration
 from sim.model.outbreak import Outbreak
 from sim.model.preparation import Preparation
 from sim.model.problems import Problems
 from sim.model.production import Metrics
 from sim.model.projects import NewProjects
+from sim.model.reopening import Reopening
+from sim.model.sectors import check_sector
 from sim.model.workforce import Workforce
 from sim.scenario.decision import Decision
 from sim.scenario.params import Strict, param
@@ -78,6 +82,9 @@ class Scenario(Strict):
     outbreak: Outbreak = Field(default_factory=Outbreak)
     new_projects: NewProjects = Field(default_factory=NewProjects)
     registration: Registration = Field(default_factory=Registration)
+    network: Network = Field(default_factory=Network, description="the production network: inputs, suppliers, stocks")
+    demand: Demand = Field(default_factory=Demand, description="orders: demand outside the city and the city's customers")
+    reopening: Reopening = Field(default_factory=Reopening, description="when a firm allowed to restart reopens")
     metrics: Metrics = Field(default_factory=Metrics, description="what counts as full production")
     policies: Policies = Field(default_factory=Policies)
     decision: Decision = Field(default_factory=Decision, description="the report's primary metric and minimal important differences")
@@ -94,6 +101,10 @@ class Scenario(Strict):
         for s in self.population.strata:
             if s.county is not None and s.county not in known:
                 raise ValueError(f"stratum '{s.name}' names county '{s.county}'; known counties: {sorted(known)}")
+            if s.sector is not None:
+                check_sector(s.sector, f"stratum '{s.name}': sector")
+            if s.sector_mix is not None:
+                check_mix(s.sector_mix, f"stratum '{s.name}': sector_mix")
         for t in self.policies.relief.targeted.grants:
             if t.county is not None and t.county not in known:
                 raise ValueError(f"targeted loan names county '{t.county}'; known counties: {sorted(known)}")

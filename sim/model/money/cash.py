@@ -24,12 +24,13 @@ polled. Every yuan is booked, so that
 from __future__ import annotations
 
 import math
+from bisect import insort
 from dataclasses import dataclass
 from typing import Literal
 
 INF = math.inf
-Component = Literal["wages", "rent", "interest", "other", "taxes"]
-COMPONENTS: tuple[Component, ...] = ("wages", "rent", "interest", "other", "taxes")
+Component = Literal["wages", "rent", "interest", "other", "taxes", "inputs"]
+COMPONENTS: tuple[Component, ...] = ("wages", "rent", "interest", "other", "taxes", "inputs")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class CostRates:
     other: float
     taxes: float
     pay_period: float
+    wage_flex: float = 0.0  # share of the wage bill an open firm cuts in proportion to the capacity it leaves idle
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class CashAccount:
 
     __slots__ = ("balance", "t", "rates", "windows", "lo", "hi", "edges", "ends", "owed", "waived", "is_open",
                  "stopped_since", "income_rate", "relief_rate", "loans", "start", "income", "relief", "costs",
-                 "loans_in", "repayments", "deferred_repaid")
+                 "loans_in", "repayments", "deferred_repaid", "pending", "activity", "input_rate")
 
     def __init__(self, start: float, rates: CostRates, windows: tuple[Window, ...] = ()) -> None:
         self.balance = start
@@ -83,10 +85,15 @@ class CashAccount:
         self.owed = [0.0] * len(windows)  # deferred and not yet paid back, per window
         self.waived = [0.0] * len(windows)  # relieved for good, per window
         self.is_open = False
+        self.activity = 1.0  # capacity in use while open (the wage bill follows it by rates.wage_flex)
+        self.input_rate = 0.0  # inputs bought a day, at their normal price (a cost; a window may raise the price)
         self.stopped_since = 0.0  # a stoppage since day 0 (the lockdown)
         self.income_rate = 0.0
         self.relief_rate = 0.0
         self.loans: list[tuple[float, float, float]] = []  # (due day, principal, interest per day)
+        # changes of the income rate that fall due later (revenue paid by customers after their terms,
+        # inputs paid to suppliers after theirs): (day, change), in order of the day
+        self.pending: list[tuple[float, float]] = []
         self.income = 0.0
         self.relief = 0.0
         self.costs = 0.0
@@ -101,6 +108,17 @@ class CashAccount:
 
     # -- the rate and the breakpoints ------------------------------------------
 
+    def change_income(self, at: float, delta: float) -> None:
+        """From day ``at`` on, the income rate changes by ``delta`` (now, if ``at`` is not later than now)."""
+        if at <= self.t:
+            self.income_rate += delta
+            return
+        pending = self.pending
+        if not pending or pending[-1][0] <= at:
+            pending.append((at, delta))
+        else:
+            insort(pending, (at, delta))
+
     def set_open(self, now: float, is_open: bool) -> None:
         """Open/closed changes the wage rule; the caller has advanced to ``now``."""
         if self.is_open and not is_open:
@@ -109,7 +127,9 @@ class CashAccount:
 
     def _wage(self, t: float) -> float:
         r = self.rates
-        if self.is_open or t < self.stopped_since + r.pay_period:
+        if self.is_open:
+            return r.wages * (1.0 - r.wage_flex * (1.0 - self.activity))
+        if t < self.stopped_since + r.pay_period:
             return r.wages
         return r.allowance
 
@@ -118,10 +138,13 @@ class CashAccount:
         r = self.rates
         # most firms never borrow: skip the generator (sum of nothing is 0, as here)
         loan_interest = sum(i for due, _, i in self.loans if due > t) if self.loans else 0
-        wage = r.wages if self.is_open or t < self.stopped_since + r.pay_period else r.allowance  # _wage, inlined
-        rent, interest, other, taxes = r.rent, r.interest, r.other, r.taxes
+        if self.is_open:
+            wage = r.wages * (1.0 - r.wage_flex * (1.0 - self.activity)) if r.wage_flex else r.wages
+        else:
+            wage = r.wages if t < self.stopped_since + r.pay_period else r.allowance
+        rent, interest, other, taxes, inputs = r.rent, r.interest, r.other, r.taxes, self.input_rate
         if not self.lo <= t < self.hi:
-            return wage + rent + interest + other + taxes + loan_interest
+            return wage + rent + interest + other + taxes + loan_interest + inputs
         for w in self.windows:
             if w.start <= t < w.end:
                 c = w.component
@@ -133,9 +156,11 @@ class CashAccount:
                     wage *= w.factor
                 elif c == "interest":
                     interest *= w.factor
+                elif c == "inputs":
+                    inputs *= w.factor
                 else:
                     other *= w.factor
-        return wage + rent + interest + other + taxes + loan_interest
+        return wage + rent + interest + other + taxes + loan_interest + inputs
 
     def _component(self, c: Component, t: float) -> float:
         """The full rate of a component on the segment starting at ``t`` (the wage rule applied)."""
@@ -146,10 +171,12 @@ class CashAccount:
             return r.rent
         if c == "wages":
             return self._wage(t)
+        if c == "inputs":
+            return self.input_rate
         return r.interest if c == "interest" else r.other
 
-    def _next_break(self, t: float) -> float:
-        """First breakpoint strictly after ``t`` (inf if none)."""
+    def _next_break(self, t: float, first: int = 0) -> float:
+        """First breakpoint strictly after ``t`` (inf if none); ``first``: pending changes before it are past."""
         r = self.rates
         nxt = INF
         if not self.is_open:
@@ -164,6 +191,13 @@ class CashAccount:
         for due, _, _ in self.loans:
             if t < due < nxt:
                 nxt = due
+        pending = self.pending
+        for k in range(first, len(pending)):  # in order: the first one after t
+            at = pending[k][0]
+            if at > t:
+                if at < nxt:
+                    nxt = at
+                break
         return nxt
 
     def _jump(self, b: float, owed: list[float]) -> tuple[float, float, float]:
@@ -217,6 +251,9 @@ class CashAccount:
         self.t = end
 
     def _cross(self, b: float) -> None:
+        pending = self.pending
+        while pending and pending[0][0] <= b:
+            self.income_rate += pending.pop(0)[1]
         jump, repaid, principal = self._jump(b, self.owed)
         if repaid:
             for k, w in enumerate(self.windows):
@@ -259,8 +296,10 @@ class CashAccount:
         t = self.t
         owed = list(self.owed) if self.windows else self.owed
         gain = self.income_rate + self.relief_rate
+        k = 0  # pending changes already applied on this path
+        pending = self.pending
         while True:
-            b = self._next_break(t)
+            b = self._next_break(t, k)
             slope = gain - self._cost_rate(t)
             if slope < 0 and (b == INF or balance + slope * (b - t) <= level):
                 return t + (balance - level) / -slope
@@ -271,9 +310,12 @@ class CashAccount:
             balance += slope * (b - t)
             jump, repaid, _ = self._jump(b, owed)
             if repaid:
-                for k, w in enumerate(self.windows):
+                for w_k, w in enumerate(self.windows):
                     if b == w.end and w.deferred and w.repaid:
-                        owed[k] = 0.0
+                        owed[w_k] = 0.0
+            while k < len(pending) and pending[k][0] <= b:
+                gain += pending[k][1]
+                k += 1
             balance += jump
             if balance <= level:
                 return b
