@@ -22,8 +22,8 @@ from typing import Literal
 from sim.model.firm_classes import SIZE_CLASSES, SIZE_LABELS
 from sim.model.module import Metric, Series, View
 from sim.model.records import Outcome
-from sim.model.sectors import sector_table
 from sim.model.registry import all_modules
+from sim.model.sectors import sector_table
 
 Lang = Literal["en", "zh"]
 

@@ -29,7 +29,7 @@ from pydantic import model_validator
 
 from sim.model import sectors
 from sim.model.module import City, Metric, Module, ResultView
-from sim.model.network import quantise
+from sim.model.network import quantise, tell_moved
 from sim.scenario.params import Strict, param
 from sim.scenario.types import Probability
 
@@ -149,11 +149,11 @@ class DemandModule(Module):
         new = quantise(raw)
         old = np.asarray(self.limit)
         moved = np.nonzero(np.abs(new - old) > 1e-9)[0]
-        ents = self.city.enterprises
-        for i in moved.tolist():
-            self.limit[i] = float(new[i])
-            if told and ents[i].is_open:
-                ents[i].update()
+        if told:
+            tell_moved(self.limit, new, moved, self.city.enterprises, self.production.logged_cap)
+        else:
+            for i in moved.tolist():
+                self.limit[i] = float(new[i])
 
     def summary(self, view: ResultView) -> dict[str, float]:
         return {"orders_short_firm_days": float(self.short_days)}

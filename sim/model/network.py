@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from sim.model.enterprise import Enterprise
 
 Rating = Literal["critical", "important", "non_critical"]
-STEP = 0.05  # limits are told to the firms in steps of this share of capacity
+STEP = 0.1  # limits are told to the firms in steps of this share of capacity
 
 _IO = ("literature: NBS China input-output table 2018, 42 sectors (中国投入产出表2018), aggregated to the model's "
        "17 sectors with output weights (data/network/README.md)")
@@ -171,24 +171,25 @@ class Network(Strict):
         check_size_keys(self.inventory_by_size, "network.inventory_by_size")
         check_size_keys(self.default_mix, "network.default_mix", complete=True)
         for size, mix in self.default_mix.items():
-            check_mix(mix, f"network.default_mix.{size}")
+            sectors.check_mix(mix, f"network.default_mix.{size}")
         return self
 
 
-def check_mix(mix: dict[str, float], where: str) -> None:
-    """A sector mix names known sectors with shares that add up to 1."""
-    for key, share in mix.items():
-        sectors.check_sector(key, where)
-        if not 0.0 <= share <= 1.0:
-            raise ValueError(f"{where}.{key}: a share is 0 to 1, got {share}")
-    total = sum(mix.values())
-    if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"{where}: the shares add up to {total:.4f}; they must add up to 1")
-
-
 def quantise(values: np.ndarray) -> np.ndarray:
-    """Down to the step below (never above what is possible)."""
-    return np.floor(values / STEP + 1e-9) * STEP
+    """To the nearest step (a stock run out is 0, a supply nearly whole is 1)."""
+    return np.round(values / STEP) * STEP
+
+
+def tell_moved(limit: list[float], new: np.ndarray, moved: np.ndarray, ents: list[Enterprise],
+               capacity: list[float]) -> None:
+    """Set the limits that moved; an open firm is told when the limit binds it, before or after (a limit above
+    its capacity in use both times changes nothing)."""
+    for i in moved.tolist():
+        old, value = limit[i], float(new[i])
+        limit[i] = value
+        ent = ents[i]
+        if ent.is_open and min(old, value) <= capacity[i] + 1e-9:
+            ent.update()
 
 
 class Production(Protocol):
@@ -229,6 +230,8 @@ class NetworkModule(Module):
         self.help_requests = 0
         self.down_days = np.zeros(n)  # days each firm has made nothing, in a row
         self._partners: np.ndarray | None = None  # as of the last daily update
+        self.updates = 0  # daily updates so far
+        self._outlook: tuple[tuple[int, float], np.ndarray] | None = None  # (as of, every firm's outlook)
         if not config.enabled or n == 0:
             self.slots = 0
             return
@@ -387,6 +390,7 @@ class NetworkModule(Module):
         need = cap[self.slot_firm]
         self.stock = np.clip(self.stock + avail - need, 0.0, self.slot_target)
         self.avail = avail
+        self.updates += 1
         value = np.where(self.stock > 0.0, 1.0, np.minimum(avail, 1.0))
         crit = np.where(self.slot_critical, value, 1.0)
         imp = np.where(self.slot_critical, 1.0, 1.0 - self.config.important_weight * (1.0 - value))
@@ -403,26 +407,26 @@ class NetworkModule(Module):
         over them plus what arrives (the lesser over its inputs, as :meth:`daily_update` combines them)."""
         if not self.slots or not len(firms):
             return self.raw[firms] if len(firms) else np.zeros(0)
+        key = (self.updates, days)
+        if self._outlook is None or self._outlook[0] != key:
+            self._outlook = (key, self._ahead(days))
+        return self._outlook[1][firms]
+
+    def _ahead(self, days: float) -> np.ndarray:
         value = np.minimum(1.0, self.avail + self.stock / max(days, 1e-9))
         crit = np.where(self.slot_critical, value, 1.0)
         imp = np.where(self.slot_critical, 1.0, 1.0 - self.config.important_weight * (1.0 - value))
         per_firm = np.minimum(np.minimum.reduceat(crit, self.firm_start), np.minimum.reduceat(imp, self.firm_start))
         ahead = np.ones(len(self.raw))
         ahead[self.firms_with_slots] = per_firm
-        return ahead[firms]
+        return ahead
 
     def _tell(self, new: np.ndarray) -> None:
         old = np.asarray(self.limit)
         moved = np.nonzero(np.abs(new - old) > 1e-9)[0]
         if not len(moved):
             return
-        limit = self.limit
-        ents = self.city.enterprises
-        for i in moved.tolist():
-            limit[i] = float(new[i])
-            ent = ents[i]
-            if ent.is_open:
-                ent.update()
+        tell_moved(self.limit, new, moved, self.city.enterprises, self.production.logged_cap)
 
     def _ask_for_help(self, value: np.ndarray) -> None:
         """Covered firms with a critical input short (stock empty, less than 80 % arriving) ask their liaison once."""

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from sim.model.firm_classes import SIZE_CLASSES
 from sim.model.enterprise import FAILED, OPEN
+from sim.model.firm_classes import SIZE_CLASSES
 from sim.model.module import City, Metric, Module, ResultView, Series, groups, nan_stat
 from sim.model.records import Outcome, level_at_days
 from sim.scenario.params import Strict, param

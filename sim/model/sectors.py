@@ -19,13 +19,26 @@ from functools import cache, wraps
 from pathlib import Path
 from typing import TypeVar
 
+from sim.errors import InputError, InputProblem
+
 T = TypeVar("T")
 
 DATA = Path(__file__).resolve().parent.parent.parent / "data"
 
 
-class MissingData(FileNotFoundError):
-    """A data file the defaults are read from is not where the project keeps it."""
+class MissingData(InputError):
+    """A data file the defaults are read from is not where the project keeps it (exit code 2)."""
+
+
+FORGET: list[Callable[[], None]] = []  # the caches of the tables read so far
+
+
+def forget() -> None:
+    """Read every table again at its next use (after the data folder changed)."""
+    for clear in FORGET:
+        clear()
+    sector_table.cache_clear()
+    upstream_sectors.cache_clear()
 
 
 def fresh(read: Callable[[], T]) -> Callable[[], T]:
@@ -36,6 +49,7 @@ def fresh(read: Callable[[], T]) -> Callable[[], T]:
     def copy() -> T:
         return deepcopy(once())
 
+    FORGET.append(once.cache_clear)
     return copy
 
 
@@ -43,9 +57,10 @@ def data_file(relative: str) -> Path:
     """The project's data file ``relative`` (to ``data/``); a clear error when it is missing."""
     path = DATA / relative
     if not path.is_file():
-        raise MissingData(f"the data file data/{relative} is missing (looked in {DATA}); the default production "
-                          "network, demand and supply are read from it. Restore it from the repository, or give "
-                          "the values in the scenario's network:, demand: and supply: sections.")
+        raise MissingData([InputProblem(
+            str(path), f"the data file data/{relative} is missing; the defaults of the production network, demand "
+            "and supply from outside the city are read from it. Restore it from the repository (git checkout -- "
+            "data/), or give the values in the scenario's network: and demand: sections.")])
     return path
 
 
@@ -68,6 +83,17 @@ def check_sector(key: str, where: str = "sector") -> None:
     """Raise ValueError naming the allowed sectors when ``key`` is not one of them."""
     if key not in sector_table():
         raise ValueError(f"{where} '{key}' is not a sector of the model; allowed: {', '.join(sector_keys())}")
+
+
+def check_mix(mix: dict[str, float], where: str) -> None:
+    """A sector mix names known sectors with shares that add up to 1."""
+    for key, share in mix.items():
+        check_sector(key, where)
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"{where}.{key}: a share is 0 to 1, got {share}")
+    total = sum(mix.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{where}: the shares add up to {total:.4f}; they must add up to 1")
 
 
 @fresh

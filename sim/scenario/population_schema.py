@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.model.firm_classes import Priority, SizeClass
+from sim.model.sectors import check_mix, check_sector
 from sim.scenario.distributions import lognormal
 from sim.scenario.params import Strict, param
 from sim.scenario.types import Dist, Probability
@@ -56,6 +57,21 @@ class Stratum(Strict):
     sector_mix: dict[str, float] | None = Field(None, description="sector -> share of the stratum's firms (the "
                                                 "shares add up to 1); instead of a single sector")
     size_class: SizeClass = Field("sme", description="above_scale (规上), sme or micro")
+
+    @field_validator("sector")
+    @classmethod
+    def _known_sector(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_sector(value)
+        return value
+
+    @field_validator("sector_mix")
+    @classmethod
+    def _mix(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None:
+            check_mix(value, "sector_mix")
+        return value
+
     priority: Priority = Field("normal", description="essential (三必需一重要) or normal")
     high_tech_share: Probability = param(0.0, unit="share", meaning="share of firms flagged high-tech",
                                          provenance="assumption")

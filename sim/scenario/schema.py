@@ -16,7 +16,7 @@ from sim.model.cadres.schema import Cadres
 from sim.model.demand import Demand
 from sim.model.inspection import Inspection
 from sim.model.money.module import Finance
-from sim.model.network import Network, check_mix
+from sim.model.network import Network
 from sim.model.offices import Office, OfficeHours, Registration
 from sim.model.outbreak import Outbreak
 from sim.model.preparation import Preparation
@@ -24,7 +24,6 @@ from sim.model.problems import Problems
 from sim.model.production import Metrics
 from sim.model.projects import NewProjects
 from sim.model.reopening import Reopening
-from sim.model.sectors import check_sector
 from sim.model.workforce import Workforce
 from sim.scenario.decision import Decision
 from sim.scenario.params import Strict, param
@@ -101,10 +100,6 @@ class Scenario(Strict):
         for s in self.population.strata:
             if s.county is not None and s.county not in known:
                 raise ValueError(f"stratum '{s.name}' names county '{s.county}'; known counties: {sorted(known)}")
-            if s.sector is not None:
-                check_sector(s.sector, f"stratum '{s.name}': sector")
-            if s.sector_mix is not None:
-                check_mix(s.sector_mix, f"stratum '{s.name}': sector_mix")
         for t in self.policies.relief.targeted.grants:
             if t.county is not None and t.county not in known:
                 raise ValueError(f"targeted loan names county '{t.county}'; known counties: {sorted(known)}")
