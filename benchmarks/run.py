@@ -472,11 +472,14 @@ def short_run(values: Any, replication: int) -> dict[str, float]:
 
 def short_runs(points: int) -> None:
     """``points`` × 4 runs of :func:`short_run` through the sweep machinery on each executor."""
-    from sim.experiment.executors import DaskExecutor, Executor, LocalExecutor
+    from sim.experiment.dask_executor import DaskExecutor
+    from sim.experiment.designs import GridDesign
+    from sim.experiment.executors import Executor, LocalExecutor
+    from sim.scenario.ranges import Parameter
     from sim.sweep.run import FunctionModel, run_sweep
-    from sim.sweep.spec import GridDesign, Parameter, SweepSpec
+    from sim.sweep.spec import SweepSpec
 
-    spec = SweepSpec("short runs", Path("-"), [Parameter("x", "uncertainty", levels=tuple(range(points)))],
+    spec = SweepSpec("short runs", Path("-"), [Parameter(paths=["x"], levels=list(range(points)))],
                      GridDesign(name="grid"), 4, ["y"])
     t0 = time.perf_counter()
     for _ in range(1000):
@@ -484,7 +487,7 @@ def short_runs(points: int) -> None:
     per_run = (time.perf_counter() - t0) / 1000
     rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        warm = SweepSpec("warm-up", Path("-"), [Parameter("x", "uncertainty", levels=(0, 1))], GridDesign(name="grid"),
+        warm = SweepSpec("warm-up", Path("-"), [Parameter(paths=["x"], levels=[0, 1])], GridDesign(name="grid"),
                          1, ["y"])
         with LocalExecutor(1) as executor:  # the first sweep of a process imports what writing its tables needs
             run_sweep(warm, FunctionModel(short_run, ["y"]), Path(tmp) / "warm-up", executor, progress=False,

@@ -1,9 +1,12 @@
-"""Shared helpers: tiny scenarios built in code, small scenario files for command-line tests, batches of a
-chosen size, the text a figure's SVG draws; the Hypothesis profiles (fixed examples in CI, free exploration elsewhere)."""
+"""Shared helpers: tiny scenarios built in code, small scenario and sweep files for command-line tests, running
+them quietly, a Ctrl-C or a full disk at a chosen moment, batches of a chosen size, the text a figure's SVG draws;
+the Hypothesis profiles (fixed examples in CI, free exploration elsewhere); Ctrl-C for the commands tests start."""
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+import sim.experiment.runner
 from sim.experiment.batching import Batches
 from sim.scenario.loader import deep_merge
 from sim.scenario.schema import Scenario
@@ -35,33 +39,149 @@ settings.register_profile("dev", max_examples=200, **_RELAXED)
 settings.register_profile("explore", max_examples=2000, **_RELAXED)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if in_ci() else "dev"))
 
-# A small scenario file with a fast-track variant, for tests that run the command line on it.
-SMALL_TWO_STRATA = """
+# Small scenario files with a fast-track variant, for tests that run the command line on them.
+_SMALL = """
 name: small
 horizon_days: 30
 replications: 3
 population:
   strata:
-    - {name: firms, count: 30}
-    - {name: big, count: 10, size_class: above_scale, priority: essential}
+    - {{name: firms, count: 30}}{more}
+variants:
+  fast:
+    policies:
+      approval: {{name: fast_track}}
+"""
+SMALL_TWO_STRATA = _SMALL.format(more="\n    - {name: big, count: 10, size_class: above_scale, priority: essential}")
+SMALL_ONE_STRATUM = _SMALL.format(more="")
+
+# A small sweep of one of them (as small.yaml beside it): two levels of every county's reviewers.
+SMALL_SWEEP = """
+scenario: small.yaml
+levers:
+  counties[*].approval_reviewers: {levels: [1, 3]}
+design: {name: grid}
+replications: 2
+outcomes: [mean_restart_day, restarted_share]
+"""
+
+# A small scenario of two counties with offices of their own, for sweeps and optimisations over them.
+TWO_COUNTIES = """
+name: two-counties
+horizon_days: {horizon}
+replications: 3
+counties:
+  - {{name: a, weight: 0.5, approval_reviewers: 2, inspectors: 2}}
+  - {{name: b, weight: 0.5, approval_reviewers: 2, inspectors: 2}}
+population:
+  strata:
+    - {{name: firms, count: {count}}}
+"""
+
+# Ten replications of about a second each: a run long enough to be interrupted, or to lose a worker, midway.
+BIGGER = """
+name: bigger
+horizon_days: 60
+replications: 5
+population:
+  strata:
+    - {name: firms, count: 300}
 variants:
   fast:
     policies:
       approval: {name: fast_track}
 """
 
-SMALL_ONE_STRATUM = """
-name: small
-horizon_days: 30
-replications: 3
-population:
-  strata:
-    - {name: firms, count: 30}
-variants:
-  fast:
-    policies:
-      approval: {name: fast_track}
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the commands the tests start, however pytest itself was started.
+
+    A command started in the background by a non-interactive shell (`pytest &` in a script) begins with
+    SIGINT ignored, and its children inherit that: the tests that send SIGINT to a run would then see it
+    finish instead of stop. With a handler of its own here, a child starts with the default instead.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+# A small optimisation of a small scenario: liaisons and every county's reviewers within a staff budget.
+SMALL_OPTIMIZE = """\
+scenario: small.yaml
+decisions:
+  cadres.liaisons.count: {low: 0, high: 20, step: 10}
+  counties[*].approval_reviewers: {low: 1, high: 3}
+budget:
+  staff:
+    limit: 40
+    weights:
+      cadres.liaisons.count: 1
+      counties[*].approval_reviewers: 2
+objectives: {mean_restart_day: minimize, failed_share: minimize}
+selection: {delta: 1.0}
 """
+
+
+def write_small(folder: Path, text: str = SMALL_ONE_STRATUM) -> Path:
+    """``folder/small.yaml`` holding a small scenario file; its path."""
+    path = folder / "small.yaml"
+    path.write_text(text)
+    return path
+
+
+def edit_file(path: Path, old: str, new: str) -> None:
+    """Replace ``old``, which must be in the file, by ``new``."""
+    text = path.read_text()
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new))
+
+
+def refused(argv: list[str], capsys: pytest.CaptureFixture[str], *expected: str) -> str:
+    """Run the command line: it must exit 2, without a traceback, with every ``expected`` text in its message."""
+    from sim.cli import main
+
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    for text in expected:
+        assert text in err, err
+    return err
+
+
+def run_quietly(scenario: Path, out: Path, *extra: str) -> int:
+    """``python -m sim run`` on one worker, without progress or report; the exit code."""
+    from sim.cli import main
+
+    return main(["run", str(scenario), "--out", str(out), "--workers", "1", "-q", "--no-report", *extra])
+
+
+_RUN_TASK = sim.experiment.runner.run_task  # the real one, whatever a test has patched
+
+
+def interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> list[tuple[str, int]]:
+    """The in-process runner raises KeyboardInterrupt (as Ctrl-C does) once ``finished`` runs are done;
+    returns the (variant, replication) of every run that finished."""
+    calls: list[tuple[str, int]] = []
+
+    def run_task(task: Any) -> Any:
+        if len(calls) == finished:
+            raise KeyboardInterrupt
+        calls.append((task.variant, task.replication))
+        return _RUN_TASK(task)
+
+    monkeypatch.setattr(sim.experiment.runner, "run_task", run_task)
+    return calls
+
+
+def disk_full_for(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    """os.replace fails with ENOSPC for files whose name ends with ``suffix``, as on a full disk."""
+    real = os.replace
+
+    def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+        if str(dst).endswith(suffix):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+        real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
 
 
 def tiny(**overrides: Any) -> Scenario:

@@ -198,4 +198,4 @@ def test_a_sweep_parameter_lists_both_forms_of_keys(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_sweep(bad)
     message = err.value.problems[0].message
-    assert "Did you mean 'levels'?" in message and "low, high, integer, levels" in message
+    assert "Did you mean 'levels'?" in message and "low, high, integer, step, levels" in message

@@ -19,9 +19,12 @@ from hypothesis import strategies as st
 
 from sim.cli import main
 from sim.experiment.batching import BATCH_SECONDS, BATCHES_PER_WORKER, MAX_BATCH, Batches
-from sim.experiment.executors import DaskExecutor, LocalExecutor
+from sim.experiment.dask_executor import DaskExecutor
+from sim.experiment.designs import GridDesign
+from sim.experiment.executors import LocalExecutor
+from sim.scenario.ranges import Parameter, Scalar
 from sim.sweep.run import FunctionModel, run_sweep
-from sim.sweep.spec import GridDesign, Parameter, Scalar, SweepSpec
+from sim.sweep.spec import SweepSpec
 from tests.conftest import SMALL_TWO_STRATA, batches_of
 
 # -- cutting batches ------------------------------------------------------------------------------------
@@ -93,7 +96,7 @@ def noisy(values: Mapping[str, Scalar], replication: int) -> dict[str, float]:
 
 
 def _sweep(executor: Any, out: Path) -> Any:
-    spec = SweepSpec("function", Path("-"), [Parameter("x", "uncertainty", levels=tuple(range(8)))],
+    spec = SweepSpec("function", Path("-"), [Parameter(paths=["x"], levels=list(range(8)))],
                      GridDesign(name="grid"), 3, ["y"])
     return run_sweep(spec, FunctionModel(noisy, ["y"], seed=1), out, executor, progress=False,
                      say=lambda _: None, durable=False)

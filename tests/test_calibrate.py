@@ -136,7 +136,8 @@ def test_cli_rejects_bad_fit_arguments(tiny_file: Path, tmp_path: Path, capsys: 
         cli_main(base + ["--fit", "approval.review_days.mean=2:1"])
     assert exc.value.code == 2
     assert cli_main(base + ["--fit", "approval.reveiw_days.mean=0.1:1"]) == 2
-    assert "not a parameter of the scenario" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--fit approval.reveiw_days.mean does not fit the scenario" in err and "Did you mean 'review_days'?" in err
     assert cli_main(base + ["--fit", "approval.review_days=0.1:1"]) == 2
     assert "not a number" in capsys.readouterr().err
     late = tmp_path / "late.csv"
@@ -150,6 +151,6 @@ def test_cli_rejects_bad_fit_arguments(tiny_file: Path, tmp_path: Path, capsys: 
 def test_wildcard_and_integer_parameters(tiny_file: Path) -> None:
     base = load_scenario(tiny_file).base
     slots = resolve_params(base, [parse_fit("counties[*].approval_reviewers=1:6")], "x")
-    assert slots[0].integer and slots[0].paths == ("counties[0].approval_reviewers",)
+    assert slots[0].whole and slots[0].dotted == ("counties[0].approval_reviewers",)
     sc = apply_values(base, slots, [3.6])
     assert sc.counties[0].approval_reviewers == 4

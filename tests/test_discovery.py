@@ -12,9 +12,11 @@ import pytest
 
 from sim.analysis.discovery import discover, parse_condition
 from sim.cli import main as cli_main
+from sim.experiment.designs import LatinHypercubeDesign
 from sim.experiment.executors import LocalExecutor
+from sim.scenario.ranges import Parameter, Scalar
 from sim.sweep.run import FunctionModel, run_sweep
-from sim.sweep.spec import LatinHypercubeDesign, Parameter, Scalar, SweepSpec
+from sim.sweep.spec import SweepSpec
 from tests.conftest import drawn_text
 
 # The planted box: 0.2 ≤ x1 ≤ 0.5 and x3 ≥ 0.6 (x2 and x4 do not matter); 5 % of the points have their
@@ -34,7 +36,7 @@ def planted(values: Mapping[str, Scalar], replication: int) -> dict[str, float]:
 
 
 def sweep_folder(folder: Path, samples: int = 800) -> Path:
-    params = [Parameter(f"x{i}", "uncertainty", 0.0, 1.0) for i in (1, 2, 3, 4)]
+    params = [Parameter(paths=[f"x{i}"], low=0.0, high=1.0) for i in (1, 2, 3, 4)]
     spec = SweepSpec("planted", Path("-"), params, LatinHypercubeDesign(name="latin_hypercube", samples=samples,
                                                                        seed=4), 1, ["late"])
     with LocalExecutor(1) as executor:

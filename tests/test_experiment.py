@@ -21,8 +21,10 @@ import sim.population
 from sim.cli import main
 from sim.experiment.lock import FolderLock
 from sim.experiment.run_state import PARTIAL
+from tests.conftest import SMALL_SWEEP as SWEEP
 from tests.conftest import SMALL_TWO_STRATA as SMALL
 from tests.conftest import assert_workers_end_when_killed
+from tests.conftest import interrupt_after as _interrupt_after
 
 FIRMS = """id,county,size_class,priority,workers,cash_yuan,fixed_cost_per_day,revenue_per_day,margin
 a,east,above_scale,essential,120,5000000,20000,300000,0.1
@@ -44,27 +46,11 @@ variants:
     policies:
       approval: {name: fast_track}
 """
-RUN_TASK = sim.experiment.runner.run_task
 TABLES = ("summary.csv", "timeseries.csv", "enterprises.csv", "comparison.csv", "restart_km.csv")
 
 
 def _run(scen: Path, out: Path, *extra: str) -> int:
     return main(["run", str(scen), "--out", str(out), "-q", "--no-report", *extra])
-
-
-def _interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> list[tuple[str, int]]:
-    """The in-process runner raises KeyboardInterrupt (as Ctrl-C does) once ``finished`` runs are done."""
-    real = RUN_TASK
-    calls: list[tuple[str, int]] = []
-
-    def run_task(task: Any) -> Any:
-        if len(calls) == finished:
-            raise KeyboardInterrupt
-        calls.append((task.variant, task.replication))
-        return real(task)
-
-    monkeypatch.setattr(sim.experiment.runner, "run_task", run_task)
-    return calls
 
 
 def _same_tables(a: Path, b: Path) -> None:
@@ -196,16 +182,6 @@ def test_run_gives_identical_tables_on_every_executor(small: Path, tmp_path: Pat
     _same_tables(tmp_path / "out", tmp_path / "ref")
 
 
-SWEEP = """
-scenario: small.yaml
-levers:
-  counties[*].approval_reviewers: {levels: [1, 3]}
-design: {name: grid}
-replications: 2
-outcomes: [mean_restart_day, restarted_share]
-"""
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("executor", EXECUTORS, ids=["in-process", "local-pool", "dask-localcluster"])
 def test_sweep_gives_identical_tables_on_every_executor(small: Path, tmp_path: Path, executor: list[str]) -> None:
@@ -313,7 +289,7 @@ def test_the_local_dask_cluster_runs_its_workers_without_the_profiler_and_the_fa
     """Both take the GIL from a running replication dozens of times a second; this process's settings stay."""
     import distributed  # noqa: F401  (loads Dask's distributed settings)
 
-    from sim.experiment.executors import DaskExecutor
+    from sim.experiment.dask_executor import DaskExecutor
 
     before = _worker_settings()
     with DaskExecutor(1) as executor:
@@ -329,9 +305,7 @@ def test_a_scheduler_without_workers_is_a_clear_error_not_a_hang(
 
     from distributed import LocalCluster
 
-    import sim.experiment.executors
-
-    monkeypatch.setattr(sim.experiment.executors, "DASK_WORKERS_TIMEOUT", 2.0)
+    monkeypatch.setenv("SIM_WORKER_START_TIMEOUT", "2")
     with LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=logging.ERROR) as cluster:
         assert _run(small, tmp_path / "out", "--scheduler", cluster.scheduler_address) == 2
     err = capsys.readouterr().err

@@ -22,18 +22,14 @@ from sim.experiment.run_state import LOG
 from sim.experiment.runner import ReplicationFailed, Task, execute
 from sim.experiment.store import STORE_NAME
 from tests.conftest import SMALL_ONE_STRATUM as SMALL
-from tests.conftest import tiny
+from tests.conftest import disk_full_for as _disk_full_for
+from tests.conftest import run_quietly as _run
+from tests.conftest import tiny, write_small
 
 
 @pytest.fixture
 def scen(tmp_path: Path) -> Path:
-    path = tmp_path / "small.yaml"
-    path.write_text(SMALL)
-    return path
-
-
-def _run(scen: Path, out: Path, *extra: str) -> int:
-    return main(["run", str(scen), "--out", str(out), "--workers", "1", "-q", "--no-report", *extra])
+    return write_small(tmp_path, SMALL)
 
 
 def _fail(monkeypatch: pytest.MonkeyPatch, variant: str, replication: int) -> list[tuple[str, int]]:
@@ -114,18 +110,6 @@ def test_results_folder_under_a_file_is_a_clear_error(scen: Path, tmp_path: Path
     err = capsys.readouterr().err
     assert f"cannot write to the results folder {blocker / 'sub'}" in err
     assert "Traceback" not in err and "internal error" not in err
-
-
-def _disk_full_for(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
-    """os.replace fails with ENOSPC for files whose name ends with ``suffix``, as on a full disk."""
-    real = os.replace
-
-    def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
-        if str(dst).endswith(suffix):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
-        real(src, dst, *args, **kwargs)
-
-    monkeypatch.setattr(os, "replace", replace)
 
 
 @pytest.mark.slow

@@ -16,9 +16,7 @@ of its experiment, its status and every file it wrote. So:
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -35,15 +33,10 @@ from sim.experiment.lock import FolderLock
 from sim.experiment.store import STORE_NAME
 from sim.results.folder_record import RECORD
 from tests.conftest import SMALL_ONE_STRATUM as SMALL
+from tests.conftest import SMALL_SWEEP as SWEEP
+from tests.conftest import disk_full_for
+from tests.conftest import interrupt_after as _interrupt_after
 
-SWEEP = """
-scenario: small.yaml
-levers:
-  counties[*].approval_reviewers: {levels: [1, 3]}
-design: {name: grid}
-replications: 2
-outcomes: [mean_restart_day, restarted_share]
-"""
 OPTIMIZE = """
 scenario: small.yaml
 decisions:
@@ -86,19 +79,6 @@ def _clean(err: str) -> None:
 
 def _listing(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> None:
-    real = sim.experiment.runner.run_task
-    calls: list[int] = []
-
-    def run_task(task: Any) -> Any:
-        if len(calls) == finished:
-            raise KeyboardInterrupt
-        calls.append(1)
-        return real(task)
-
-    monkeypatch.setattr(sim.experiment.runner, "run_task", run_task)
 
 
 # -- break 5: --force starts over ------------------------------------------------------------------------
@@ -283,14 +263,7 @@ def test_a_reader_does_not_replace_a_file_the_experiment_did_not_write(
 def test_disk_full_while_writing_the_tables_leaves_a_folder_that_does_not_look_finished(
         files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    real = os.replace
-
-    def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
-        if str(dst).endswith("comparison.csv"):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
-        real(src, dst, *args, **kwargs)
-
-    monkeypatch.setattr(os, "replace", replace)
+    disk_full_for(monkeypatch, "comparison.csv")
     assert _run(files / "small.yaml", out) == 2
     err = capsys.readouterr().err
     _clean(err)

@@ -12,34 +12,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.experiment.runner
 from sim.cli import main
 from sim.experiment.run_state import PARTIAL, STATE
 from sim.experiment.store import STORE_NAME, ResultStore
+from tests.conftest import BIGGER
 from tests.conftest import SMALL_TWO_STRATA as SMALL
+from tests.conftest import interrupt_after as _interrupt_after
+from tests.conftest import run_quietly as _run
 
 ROOT = Path(__file__).parent.parent
 FINAL = ("scenario.resolved.yaml", "summary.csv", "timeseries.csv", "enterprises.csv", "comparison.csv",
          "restart_km.csv", "restart_survival.csv")
-
-
-def _run(scen: Path, out: Path, *extra: str) -> int:
-    return main(["run", str(scen), "--out", str(out), "--workers", "1", "-q", "--no-report", *extra])
-
-
-def _interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> list[tuple[str, int]]:
-    """Make the serial runner raise KeyboardInterrupt (as Ctrl-C does) once ``finished`` runs are done."""
-    real = sim.experiment.runner.run_task
-    calls: list[tuple[str, int]] = []
-
-    def run_task(task: sim.experiment.runner.Task) -> object:
-        if len(calls) == finished:
-            raise KeyboardInterrupt
-        calls.append((task.variant, task.replication))
-        return real(task)
-
-    monkeypatch.setattr(sim.experiment.runner, "run_task", run_task)
-    return calls
 
 
 def _stored(out: Path) -> list[tuple[str, int]]:
@@ -116,19 +99,6 @@ def test_resume_needs_a_folder_with_an_unfinished_run(tmp_path: Path, capsys: py
     assert "no interrupted run to resume" in capsys.readouterr().err
     assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
 
-
-BIGGER = """
-name: bigger
-horizon_days: 60
-replications: 5
-population:
-  strata:
-    - {name: firms, count: 300}
-variants:
-  fast:
-    policies:
-      approval: {name: fast_track}
-"""
 
 
 @pytest.mark.slow

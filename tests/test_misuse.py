@@ -4,12 +4,13 @@ Each test reproduces one way a careless or hostile user (or the machine) can bre
 promise: a one-paragraph message naming the file, line or key and what is allowed, exit 2 for bad input
 or an unusable environment, never a traceback, and no finished work lost. (The folder lock, the resume
 command, fingerprints, the watchdog and --force are tested in tests/test_experiment.py; interruptions in
-tests/test_interrupt.py; disk-full while writing a run's files in tests/test_faults.py.)
+tests/test_interrupt.py; disk-full while writing a run's files in tests/test_faults.py; workers lost while
+sending a result, and Ctrl-C with stopped workers, in tests/test_worker_loss.py; frozen Dask workers, a lost
+scheduler and the waits for workers in tests/test_dask_faults.py.)
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
 import sqlite3
@@ -29,28 +30,22 @@ from sim.results.output import resolved_scenario
 from sim.scenario import yaml_source
 from sim.scenario.loader import load_scenario
 from tests.conftest import SMALL_ONE_STRATUM as SMALL
-from tests.conftest import assert_workers_end_when_killed, batches_of, tiny
+from tests.conftest import SMALL_SWEEP as SWEEP
+from tests.conftest import (
+    assert_workers_end_when_killed,
+    batches_of,
+    disk_full_for,
+    tiny,
+    write_small,
+)
+from tests.conftest import run_quietly as _run
 
-SWEEP = """
-scenario: small.yaml
-levers:
-  counties[*].approval_reviewers: {levels: [1, 3]}
-design: {name: grid}
-replications: 2
-outcomes: [mean_restart_day, restarted_share]
-"""
 TABLES = ("summary.csv", "timeseries.csv", "enterprises.csv", "comparison.csv")
 
 
 @pytest.fixture
 def small(tmp_path: Path) -> Path:
-    path = tmp_path / "small.yaml"
-    path.write_text(SMALL)
-    return path
-
-
-def _run(scen: Path, out: Path, *extra: str) -> int:
-    return main(["run", str(scen), "--out", str(out), "--workers", "1", "-q", "--no-report", *extra])
+    return write_small(tmp_path, SMALL)
 
 
 def _clean(err: str) -> None:
@@ -178,14 +173,7 @@ def test_disk_full_during_a_sweep_is_exit_2_and_keeps_the_finished_runs(
 
 def test_disk_full_in_a_sweeps_tables_is_exit_2(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    real = os.replace
-
-    def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
-        if str(dst).endswith("results.csv"):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
-        real(src, dst, *args, **kwargs)
-
-    monkeypatch.setattr(os, "replace", replace)
+    disk_full_for(monkeypatch, "results.csv")
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text(SWEEP)
     assert main(["sweep", str(sweep), "--out", str(tmp_path / "out"), "-q", "--no-report", "--workers", "1"]) == 2
@@ -263,9 +251,11 @@ def test_a_truncated_store_file_is_a_clear_error(small: Path, tmp_path: Path,
 # -- worker processes that die --------------------------------------------------------------------------
 
 def _grid_spec() -> Any:
-    from sim.sweep.spec import GridDesign, Parameter, SweepSpec
+    from sim.experiment.designs import GridDesign
+    from sim.scenario.ranges import Parameter
+    from sim.sweep.spec import SweepSpec
 
-    return SweepSpec("function", Path("-"), [Parameter("x", "uncertainty", levels=(1, 2, 3, 4))],
+    return SweepSpec("function", Path("-"), [Parameter(paths=["x"], levels=[1, 2, 3, 4])],
                      GridDesign(name="grid"), 2, ["y"])
 
 
@@ -295,8 +285,8 @@ def _sweep_with(function: Any, executor: Any, out: Path) -> Any:
 
 
 @pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
-def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_pool(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], batch: int) -> None:
     from sim.experiment.executors import LocalExecutor
 
     monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
@@ -308,6 +298,8 @@ def test_a_local_worker_killed_mid_sweep_has_its_runs_rerun_on_a_fresh_pool(
     assert report.failed == 0 and report.ran == 8
     results = pd.read_csv(tmp_path / "out" / "results.csv")
     assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
+    assert (f"note: a worker process was killed (SIGKILL, e.g. by the out-of-memory killer) before its result was "
+            f"back; its {batch} job(s) are run again.") in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
@@ -329,7 +321,7 @@ def test_a_run_that_kills_its_worker_every_time_fails_alone(
 @pytest.mark.parametrize("batch", [1, 3], ids=["one-job-per-task", "batches-of-3"])
 def test_dask_workers_killed_mid_sweep_have_their_runs_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                              batch: int) -> None:
-    from sim.experiment.executors import DaskExecutor
+    from sim.experiment.dask_executor import DaskExecutor
 
     monkeypatch.setenv("ROBUST_MARKER", str(tmp_path / "marker"))
     batches_of(monkeypatch, batch)
@@ -344,7 +336,7 @@ def test_dask_workers_killed_mid_sweep_have_their_runs_rerun(tmp_path: Path, mon
 @pytest.mark.slow
 def test_a_dask_batch_that_kills_its_workers_is_split_and_only_the_guilty_run_fails(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sim.experiment.executors import DaskExecutor
+    from sim.experiment.dask_executor import DaskExecutor
 
     sizes = batches_of(monkeypatch, 3)
     with DaskExecutor(2) as executor:
@@ -372,13 +364,11 @@ def test_a_dask_cluster_that_loses_every_worker_is_exit_2_not_a_hang(
     import sys
     import time
 
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
-    import sim.experiment.executors
     from sim.errors import ClusterError
-    from sim.experiment.executors import DaskExecutor
+    from sim.experiment.dask_executor import DaskExecutor
 
-    monkeypatch.setattr(sim.experiment.executors, "DASK_WORKERS_TIMEOUT", 3.0)
     root = Path(__file__).parent.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
     with LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster:
@@ -387,6 +377,9 @@ def test_a_dask_cluster_that_loses_every_worker_is_exit_2_not_a_hang(
                                      "--no-nanny", "--nthreads", "1", "--no-dashboard"], cwd=root, env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
         try:
+            with Client(cluster) as client:  # both up (slow on a loaded machine) before the short wait applies
+                client.wait_for_workers(2, timeout=300)
+            monkeypatch.setenv("SIM_WORKER_START_TIMEOUT", "3")  # the wait once they are all gone
             with DaskExecutor(1, cluster.scheduler_address) as executor:
                 t0 = time.monotonic()
                 with pytest.raises(ClusterError, match="has had no worker") as caught:
@@ -442,9 +435,9 @@ def test_a_scheduler_address_that_never_answers_is_exit_2_in_bounded_time(
         small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import time
 
-    import sim.experiment.executors
+    import sim.experiment.dask_executor
 
-    monkeypatch.setattr(sim.experiment.executors, "DASK_CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(sim.experiment.dask_executor, "CONNECT_TIMEOUT", 1.0)
     listener, port = _silent_listener()
     try:
         t0 = time.monotonic()

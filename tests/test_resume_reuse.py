@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 import sim.experiment.runner
-from sim.cli import main
 from sim.experiment.fingerprint import scenario_identity
 from tests.conftest import SMALL_ONE_STRATUM as SMALL
+from tests.conftest import run_quietly as _run
 from tests.conftest import tiny
 
 TABLES = ("summary.csv", "timeseries.csv", "enterprises.csv", "comparison.csv")
@@ -23,10 +23,6 @@ UNCERTAIN = SMALL + """
 uncertainty:
   - {paths: ["population.strata[*].readiness"], low: 0.5, high: 0.9, provenance: "assumption: test"}
 """
-
-
-def _run(scen: Path, out: Path, *extra: str) -> int:
-    return main(["run", str(scen), "--out", str(out), "--workers", "1", "-q", "--no-report", *extra])
 
 
 def _count_runs(monkeypatch: pytest.MonkeyPatch, stop_after: int | None = None) -> list[tuple[str, int]]:

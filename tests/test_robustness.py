@@ -162,6 +162,17 @@ def test_robustness_run_is_deterministic_and_independent_of_workers(tmp_path: Pa
         (tmp_path / "two" / "robustness_points.csv").read_text()
 
 
+def test_a_point_that_makes_a_variant_invalid_names_the_point_the_key_and_what_is_allowed() -> None:
+    from sim.experiment.robustness import point_scenarios
+
+    loaded = load_scenario_text(SMALL, "small.yaml")
+    with pytest.raises(InputError) as bad:  # readiness 1.7 lies beyond the declared 0.5-0.9
+        point_scenarios(loaded, np.array([[1.0, 0.7], [1.0, 1.7]]))
+    assert bad.value.render().count("\n\n") == 1  # one paragraph
+    assert ("point 1 (reviewers=1, population.strata[*].readiness=1.7) makes variant 'base' invalid: "
+            "population.strata[0].readiness must be at most 1.0 (got 1.7).") in bad.value.render()
+
+
 # -- the Python API ----------------------------------------------------------------------
 
 @pytest.mark.slow

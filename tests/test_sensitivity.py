@@ -15,16 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.experiment.designs import LatinHypercubeDesign, MorrisDesign, SobolDesign
 from sim.experiment.executors import LocalExecutor
+from sim.scenario.ranges import Parameter, Scalar
 from sim.sweep.run import FunctionModel, run_sweep
-from sim.sweep.spec import (
-    LatinHypercubeDesign,
-    MorrisDesign,
-    Parameter,
-    Scalar,
-    SobolDesign,
-    SweepSpec,
-)
+from sim.sweep.spec import SweepSpec
 
 A, B = 7.0, 0.1
 
@@ -48,7 +43,7 @@ def linear(values: Mapping[str, Scalar], replication: int) -> dict[str, float]:
 
 
 def spec_for(design: SobolDesign | MorrisDesign | LatinHypercubeDesign, low: float, high: float) -> SweepSpec:
-    params = [Parameter(f"x{i}", "uncertainty", low, high) for i in (1, 2, 3)]
+    params = [Parameter(paths=[f"x{i}"], low=low, high=high) for i in (1, 2, 3)]
     return SweepSpec("function", Path("-"), params, design, 1, ["y"])
 
 

@@ -16,24 +16,16 @@ import pytest
 
 from sim.cli import main as cli_main
 from sim.errors import InputError
+from sim.experiment.designs import GridDesign, RandomDesign, design_points, point_count
 from sim.experiment.store import run_key
 from sim.scenario.loader import load_scenario
 from sim.scenario.paths import expand_path
+from sim.scenario.ranges import Parameter
 from sim.sweep.run import ScenarioModel
-from sim.sweep.spec import Parameter, load_sweep
+from sim.sweep.spec import load_sweep
+from tests.conftest import TWO_COUNTIES, edit_file, refused
 
 ROOT = Path(__file__).parent.parent
-SCENARIO = """
-name: sweep-small
-horizon_days: {horizon}
-replications: 3
-counties:
-  - {{name: a, weight: 0.5, approval_reviewers: 2, inspectors: 2}}
-  - {{name: b, weight: 0.5, approval_reviewers: 2, inspectors: 2}}
-population:
-  strata:
-    - {{name: firms, count: {count}}}
-"""
 SWEEP = """# a small sweep
 scenario: small.yaml
 levers:
@@ -48,7 +40,7 @@ outcomes: [mean_restart_day, failed_share, day_resumed_50]
 
 
 def write_sweep(folder: Path, design: str, count: int = 30, horizon: int = 40) -> Path:
-    (folder / "small.yaml").write_text(SCENARIO.format(count=count, horizon=horizon))
+    (folder / "small.yaml").write_text(TWO_COUNTIES.format(count=count, horizon=horizon))
     path = folder / "sweep.yaml"
     path.write_text(SWEEP.replace("DESIGN", design))
     return path
@@ -61,11 +53,9 @@ def sim(*args: str) -> subprocess.CompletedProcess[str]:
 
 def expected_keys(sweep: Path) -> set[str]:
     """The run keys the sweep must produce, computed without running anything."""
-    from sim.sweep.designs import generate
-
     spec = load_sweep(sweep)
     model = ScenarioModel(load_scenario(spec.scenario_path).base, spec)
-    design = generate(spec.parameters, spec.design, model.seed)
+    design = design_points(spec.parameters, spec.design, model.seed)
     reps = spec.replications or model.replications
     return {run_key(model.prepare(i, v)[1], r) for i, v in enumerate(design.values) for r in range(reps)}
 
@@ -144,7 +134,7 @@ def test_one_worker_two_workers_and_dask_give_identical_tables(tmp_path: Path) -
 
 def test_common_random_numbers_across_points(tmp_path: Path) -> None:
     """A lever that cannot act (loans window when no firm is short of cash) leaves every replication unchanged."""
-    (tmp_path / "small.yaml").write_text(SCENARIO.format(count=20, horizon=30))
+    (tmp_path / "small.yaml").write_text(TWO_COUNTIES.format(count=20, horizon=30))
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text("scenario: small.yaml\nlevers:\n  policies.loans.enabled: {levels: [false, true]}\n"
                      "uncertainties:\n  population.strata[0].cash_runway_days: {levels: [5000, 6000]}\n"
@@ -164,19 +154,14 @@ def test_common_random_numbers_across_points(tmp_path: Path) -> None:
     (("counties[*]", "counties[7]"), 7, ["there is no [7]"]),
     (("failed_share", "failed"), 10, ["unknown outcome 'failed'"]),
     (("{low: 0, high: 60, integer: true}", "{low: -10, high: 60, integer: true}"), 4,
-     ["greater than or equal to 0", "Narrow the range"]),
+     ["cadres.liaisons.count must be at least 0 (got -10)", "Narrow the range"]),
 ])
 def test_bad_sweep_file_exits_2_with_file_line_and_key(tmp_path: Path, edit: tuple[str, str], line: int,
                                                       words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     sweep = write_sweep(tmp_path, "grid")
-    text = sweep.read_text()
-    assert edit[0] in text
-    sweep.write_text(text.replace(*edit))
-    assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet", "--no-report"]) == 2
-    err = capsys.readouterr().err
-    assert f"sweep.yaml:{line}:" in err, err
-    for word in words:
-        assert word in err, err
+    edit_file(sweep, *edit)
+    refused(["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet", "--no-report"], capsys,
+            f"sweep.yaml:{line}:", *words)
     assert not (tmp_path / "o" / "results.csv").exists()
 
 
@@ -196,11 +181,11 @@ def test_paths_expand_and_levels_are_equally_likely() -> None:
     with pytest.raises(ValueError, match="Did you mean 'count'"):
         expand_path("cadres.liaisons.cuont", data)
     u = (np.arange(3000) + 0.5) / 3000
-    ints = Parameter("x", "lever", 1, 3, integer=True).from_unit(u)
+    ints = Parameter(paths=["x"], low=1, high=3, integer=True).from_unit(u)
     assert sorted(set(ints)) == [1, 2, 3] and all(ints.count(v) == 1000 for v in (1, 2, 3))
-    words = Parameter("y", "lever", levels=("a", "b")).from_unit(u)
+    words = Parameter(paths=["y"], levels=["a", "b"]).from_unit(u)
     assert words.count("a") == words.count("b") == 1500
-    assert Parameter("z", "lever", 0, 10, integer=True).grid(3) == [0, 5, 10]
+    assert Parameter(paths=["z"], low=0, high=10, integer=True).grid(3) == [0, 5, 10]
 
 
 def test_sweep_file_errors_point_at_the_key(tmp_path: Path) -> None:
@@ -229,17 +214,14 @@ def test_refuses_to_write_into_a_folder_that_is_not_a_sweep(tmp_path: Path,
 
 
 def test_sampled_designs_are_seeded_and_in_range() -> None:
-    from sim.sweep.designs import generate, point_count
-    from sim.sweep.spec import GridDesign, RandomDesign
-
-    params = [Parameter("a", "lever", 2, 5, integer=True), Parameter("b", "uncertainty", 0.1, 0.2),
-              Parameter("c", "lever", levels=("x", "y", "z"))]
-    one = generate(params, RandomDesign(name="random", samples=50, seed=1), seed=0)
-    assert generate(params, RandomDesign(name="random", samples=50, seed=1), seed=0).values == one.values
-    assert generate(params, RandomDesign(name="random", samples=50, seed=2), seed=0).values != one.values
-    assert generate(params, RandomDesign(name="random", samples=50), seed=1).values == one.values  # seed defaults
+    params = [Parameter(paths=["a"], low=2, high=5, integer=True), Parameter(paths=["b"], low=0.1, high=0.2),
+              Parameter(paths=["c"], levels=["x", "y", "z"])]
+    one = design_points(params, RandomDesign(name="random", samples=50, seed=1), seed=0)
+    assert design_points(params, RandomDesign(name="random", samples=50, seed=1), seed=0).values == one.values
+    assert design_points(params, RandomDesign(name="random", samples=50, seed=2), seed=0).values != one.values
+    assert design_points(params, RandomDesign(name="random", samples=50), seed=1).values == one.values  # seed defaults
     assert len(one.values) == 50
     assert all(2 <= v["a"] <= 5 and 0.1 <= v["b"] <= 0.2 and v["c"] in "xyz" for v in one.values)
-    grid = generate(params, GridDesign(name="grid", levels=3), seed=0)
+    grid = design_points(params, GridDesign(name="grid", levels=3), seed=0)
     assert len(grid) == point_count(params, GridDesign(name="grid", levels=3)) == 3 * 3 * 3
     assert {v["a"] for v in grid.values} == {2, 4, 5} and {v["b"] for v in grid.values} == {0.1, 0.15, 0.2}

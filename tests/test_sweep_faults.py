@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.experiment.designs import LatinHypercubeDesign
 from sim.experiment.executors import LocalExecutor
+from sim.scenario.ranges import Parameter, Scalar
 from sim.sweep.run import FunctionModel, run_sweep
-from sim.sweep.spec import LatinHypercubeDesign, Parameter, Scalar, SweepSpec
+from sim.sweep.spec import SweepSpec
 
 
 def fragile(values: Mapping[str, Scalar], replication: int) -> dict[str, float]:
@@ -23,7 +25,7 @@ def fragile(values: Mapping[str, Scalar], replication: int) -> dict[str, float]:
 
 def _spec() -> SweepSpec:
     design = LatinHypercubeDesign(name="latin_hypercube", samples=6, seed=3)
-    return SweepSpec("function", Path("-"), [Parameter("x", "uncertainty", 0.0, 1.0)], design, 2, ["y"])
+    return SweepSpec("function", Path("-"), [Parameter(paths=["x"], low=0.0, high=1.0)], design, 2, ["y"])
 
 
 def test_failed_runs_are_recorded_and_the_rest_finish(tmp_path: Path) -> None:

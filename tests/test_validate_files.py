@@ -14,22 +14,9 @@ import pytest
 
 from sim.cli import main
 from tests.conftest import SMALL_ONE_STRATUM as SMALL
+from tests.conftest import SMALL_OPTIMIZE as OPTIMIZE
 
 ROOT = Path(__file__).parent.parent
-OPTIMIZE = """\
-scenario: small.yaml
-decisions:
-  cadres.liaisons.count: {low: 0, high: 20, step: 10}
-  counties[*].approval_reviewers: {low: 1, high: 3}
-budget:
-  staff:
-    limit: 40
-    weights:
-      cadres.liaisons.count: 1
-      counties[*].approval_reviewers: 2
-objectives: {mean_restart_day: minimize, failed_share: minimize}
-selection: {delta: 1.0}
-"""
 
 
 def _at(path: Path, text: str) -> str:

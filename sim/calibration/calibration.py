@@ -18,7 +18,6 @@ from sim.calibration.fit import (
     DEFAULT_SERIES,
     Evaluation,
     FitResult,
-    ParamSlot,
     fit,
     fit_plot,
     fit_table,
@@ -28,6 +27,7 @@ from sim.experiment.executors import Executor
 from sim.results.output import write_file, write_text
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.scenario.paths import get_value, set_value
+from sim.scenario.ranges import Binding
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Calibration:
     file: Path  # the scenario file, copied with the fitted values
     targets: list[Target]
     target_file: Path
-    slots: list[ParamSlot]
+    slots: list[Binding]
     out: Path
     command: list[str]  # the command that reproduces the fit
     region: str | None = None
@@ -75,8 +75,8 @@ def calibrate(req: Calibration, executor: Executor,
     report = {
         "scenario_file": str(req.file), "targets": str(req.target_file), "region": req.region, "series": req.series,
         "seed": base.seed, "replications": base.replications,
-        "parameters": [{"path": s.param.path, "low": s.param.low, "high": s.param.high, "integer": s.integer,
-                        "start": s.start, "fitted": v} for s, v in zip(req.slots, result.x, strict=True)],
+        "parameters": [{"path": s.parameter.label, "low": s.parameter.low, "high": s.parameter.high,
+                        "integer": s.whole, "start": s.start, "fitted": v} for s, v in zip(req.slots, result.x, strict=True)],
         "loss": result.loss, "evaluations": result.evaluations, "distinct_candidates": result.distinct,
         "optimizer": result.optimizer, "command": req.command, "wall_seconds": round(wall, 2),
         "fit": json.loads(table.to_json(orient="records")),
@@ -94,12 +94,12 @@ def calibrated_document(file: Path, resolved: dict[str, Any], result: FitResult,
     provenance = raw.get("provenance") or {}
     raw["provenance"] = provenance
     for slot, value in zip(result.slots, result.x, strict=True):
-        v: float | int = int(round(value)) if slot.integer else round(float(value), 6)
-        for path in slot.paths:
+        v: float | int = int(round(value)) if slot.whole else round(float(value), 6)
+        for path in slot.dotted:
             set_value(raw, path, v, resolved)
             key, field = provenance_key(resolved, path)
             note = (f"calibrated: {field}fitted to {target_file.name} points ({region}: {points}), "
-                    f"range {slot.param.low:g}–{slot.param.high:g}, {replications} replications, "
+                    f"range {slot.parameter.low:g}–{slot.parameter.high:g}, {replications} replications, "
                     f"seed {seed}; loss {result.loss:.2e}")
             old = provenance.get(key)
             provenance[key] = f"{note}; before: {old}" if old and not old.startswith("calibrated:") else note

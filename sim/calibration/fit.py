@@ -7,10 +7,11 @@ and the observed shares at the target days (day = date − start_date).
 The optimizer is scipy's differential evolution with a fixed seed, serial
 evaluation and no polishing, so the same command gives the same fit.
 
-Parameters are dotted paths into the scenario (``approval.review_days.mean``,
+Parameters are :class:`~sim.scenario.ranges.Parameter` ranges at dotted paths
+of the scenario (``approval.review_days.mean``,
 ``population.strata[0].already_running_share``); ``[*]`` sets every element of
-a list (``counties[*].approval_reviewers``). A whole-number parameter is fitted
-on integers.
+a list (``counties[*].approval_reviewers``). A parameter whose values are all
+whole numbers is fitted on integers.
 
 While fitting, a run stops at the last target day: the series up to a day does
 not depend on what happens later, so the fit is the same and much cheaper.
@@ -32,7 +33,8 @@ from sim.experiment.executors import Completed, Executor, Job, LocalExecutor
 from sim.experiment.failures import Failure
 from sim.experiment.fingerprint import Populations
 from sim.experiment.runner import ReplicationFailed, Task, run_jobs, run_task
-from sim.scenario.paths import dotted, expand_path, get_value, set_value
+from sim.scenario.paths import EXAMPLES, split_path
+from sim.scenario.ranges import Binding, Parameter, resolve
 from sim.scenario.schema import Scenario
 
 DEFAULT_SERIES = "resumed_share_above_scale"
@@ -40,79 +42,51 @@ DEFAULT_SERIES = "resumed_share_above_scale"
 
 # -- parameters --------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class FitParam:
-    """A parameter to fit, with its bounds."""
-
-    path: str
-    low: float
-    high: float
-
-
-def parse_fit(text: str) -> FitParam:
+def parse_fit(text: str) -> Parameter:
     """Parse ``PATH=LOW:HIGH``; ValueError with a planner-readable message if malformed."""
     path, sep, bounds = text.partition("=")
     low_text, sep2, high_text = bounds.partition(":")
-    if not sep or not sep2 or not path.strip():
+    path = path.strip()
+    if not sep or not sep2 or not path:
         raise ValueError(f"'{text}' must look like PARAM=LOW:HIGH, e.g. approval.review_days.mean=0.1:2")
+    if split_path(path) is None:
+        raise ValueError(f"'{text}': '{path}' is not a dotted parameter path; write e.g. {EXAMPLES}")
     try:
         low, high = float(low_text), float(high_text)
     except ValueError:
         raise ValueError(f"'{text}': the bounds '{low_text}' and '{high_text}' must be numbers") from None
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise ValueError(f"'{text}': need finite bounds with LOW < HIGH")
-    return FitParam(path.strip(), low, high)
+    return Parameter(paths=[path], low=low, high=high)
 
 
-@dataclass(frozen=True)
-class ParamSlot:
-    """A fitted parameter resolved against a scenario: its concrete paths and kind."""
+def resolve_params(base: Scenario, params: list[Parameter], file: str) -> list[Binding]:
+    """Bind every parameter to the numbers it names in the scenario; InputError otherwise.
 
-    param: FitParam
-    paths: tuple[str, ...]
-    integer: bool
-    start: float
-
-
-def resolve_params(base: Scenario, params: list[FitParam], file: str) -> list[ParamSlot]:
-    """Check that every parameter names a number of the scenario; InputError otherwise."""
+    A parameter whose values are all whole numbers is fitted on integers (:attr:`Binding.whole`).
+    """
     data = base.model_dump(mode="json", by_alias=True)
-    problems: list[InputProblem] = []
-    slots: list[ParamSlot] = []
-    for p in params:
-        try:
-            paths = [dotted(q) for q in expand_path(p.path, data)]
-        except ValueError as exc:
-            problems.append(InputProblem(file, f"--fit {p.path}: not a parameter of the scenario: {exc}. Write a "
-                                         "dotted path to a number, e.g. approval.review_days.mean, "
-                                         "population.strata[0].already_running_share, counties[*].approval_reviewers.",
-                                         p.path))
-            continue
-        values = [get_value(data, q) for q in paths]
-        if not values or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
-            problems.append(InputProblem(file, f"--fit {p.path}: the value there is {values[0] if values else 'empty'!r}, "
-                                         "not a number; a distribution's numbers are its fields, e.g. "
-                                         f"{p.path}.mean.", p.path))
-            continue
-        integer = all(isinstance(v, int) for v in values)
-        if integer and math.floor(p.high) < math.ceil(p.low):
-            problems.append(InputProblem(file, f"--fit {p.path}: a whole-number parameter needs a whole number "
-                                         f"between {p.low:g} and {p.high:g}.", p.path))
-            continue
-        slots.append(ParamSlot(p, tuple(paths), integer, float(np.mean(values))))
+    bindings, issues = resolve(params, data)
+    problems = [InputProblem(file, f"--fit {params[i].label} does not fit the scenario: {message}. Write a dotted "
+                             "path to a number, e.g. approval.review_days.mean, "
+                             "population.strata[0].already_running_share, counties[*].approval_reviewers.",
+                             params[i].label) for i, _, message in issues]
+    for b in bindings:
+        p = b.parameter
+        if b.whole and math.floor(p.high or 0) < math.ceil(p.low or 0):
+            problems.append(InputProblem(file, f"--fit {p.label}: a whole-number parameter needs a whole number "
+                                         f"between {p.low:g} and {p.high:g}.", p.label))
     if problems:
         raise InputError(problems)
-    return slots
+    return bindings
 
 
-def apply_values(base: Scenario, slots: list[ParamSlot], x: np.ndarray | list[float],
+def apply_values(base: Scenario, slots: list[Binding], x: np.ndarray | list[float],
                  horizon: float | None = None) -> Scenario:
     """The base scenario with the fitted values set (and optionally a shorter horizon)."""
     data = base.model_dump(mode="json", by_alias=True)
     for slot, value in zip(slots, x, strict=True):
-        v: float | int = int(round(value)) if slot.integer else float(value)
-        for q in slot.paths:
-            set_value(data, q, v)
+        slot.apply(data, int(round(value)) if slot.whole else float(value))
     if horizon is not None:
         data["horizon_days"] = horizon
         # days the schema wants within the horizon: one past the shortened horizon acts at its end at the
@@ -124,8 +98,8 @@ def apply_values(base: Scenario, slots: list[ParamSlot], x: np.ndarray | list[fl
     return Scenario.model_validate(data)
 
 
-def rounded(slots: list[ParamSlot], x: np.ndarray | list[float]) -> tuple[float, ...]:
-    return tuple(float(round(v)) if s.integer else float(v) for s, v in zip(slots, x, strict=True))
+def rounded(slots: list[Binding], x: np.ndarray | list[float]) -> tuple[float, ...]:
+    return tuple(float(round(v)) if s.whole else float(v) for s, v in zip(slots, x, strict=True))
 
 
 # -- the objective ---------------------------------------------------------------------
@@ -148,7 +122,7 @@ class Objective:
     """Loss of a candidate: squared distance of the mean simulated series to the targets."""
 
     base: Scenario
-    slots: list[ParamSlot]
+    slots: list[Binding]
     days: np.ndarray
     observed: np.ndarray
     replications: int
@@ -192,7 +166,7 @@ class Objective:
 
 @dataclass
 class FitResult:
-    slots: list[ParamSlot]
+    slots: list[Binding]
     x: tuple[float, ...]
     loss: float
     evaluations: int
@@ -225,7 +199,7 @@ def check_targets(base: Scenario, targets: list[Target], file: str, series: str)
     return np.asarray(days, dtype=np.int64)
 
 
-def fit(base: Scenario, slots: list[ParamSlot], targets: list[Target], target_file: str, replications: int,
+def fit(base: Scenario, slots: list[Binding], targets: list[Target], target_file: str, replications: int,
         executor: Executor | None = None, maxiter: int = 4, popsize: int = 5, optimizer_seed: int = 1,
         series: str = DEFAULT_SERIES, on_evaluation: Callable[[Evaluation], None] | None = None) -> FitResult:
     """Fit ``slots`` by differential evolution; then run the fit over the full horizon."""
@@ -233,8 +207,8 @@ def fit(base: Scenario, slots: list[ParamSlot], targets: list[Target], target_fi
 
     days = check_targets(base, targets, target_file, series)
     observed = np.asarray([t.share for t in targets], dtype=float)
-    bounds = [(s.param.low, s.param.high) for s in slots]
-    integrality = [s.integer for s in slots]
+    bounds = [(float(s.parameter.low or 0), float(s.parameter.high or 0)) for s in slots]
+    integrality = [s.whole for s in slots]
     objective = Objective(base, slots, days, observed, replications, series, executor, on_evaluation)
     settings = {"method": "differential_evolution", "seed": optimizer_seed, "maxiter": maxiter,
                 "popsize": popsize, "init": "latinhypercube", "polish": False, "tol": 0.0,

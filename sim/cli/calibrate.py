@@ -8,15 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.calibration.calibration import Calibration, calibrate
-from sim.calibration.fit import (
-    DEFAULT_SERIES,
-    Evaluation,
-    FitParam,
-    FitResult,
-    ParamSlot,
-    parse_fit,
-    resolve_params,
-)
+from sim.calibration.fit import DEFAULT_SERIES, Evaluation, FitResult, parse_fit, resolve_params
 from sim.calibration.targets import Target, read_targets
 from sim.cli.arguments import path_arg
 from sim.cli.run import add_executor_options, positive_int, seed_int
@@ -25,9 +17,10 @@ from sim.experiment.folder import ClaimedFolder
 from sim.experiment.memory import workers_that_fit
 from sim.results.output import default_folder
 from sim.scenario.loader import LoadedScenario, load_scenario
+from sim.scenario.ranges import Binding, Parameter
 
 
-def fit_arg(text: str) -> FitParam:
+def fit_arg(text: str) -> Parameter:
     try:
         return parse_fit(text)
     except ValueError as exc:
@@ -85,11 +78,11 @@ def main(args: argparse.Namespace) -> int:
         return code
 
 
-def _calibrate(args: argparse.Namespace, loaded: LoadedScenario, targets: list[Target], slots: list[ParamSlot],
+def _calibrate(args: argparse.Namespace, loaded: LoadedScenario, targets: list[Target], slots: list[Binding],
                out: Path, executor: Executor) -> int:
     base = loaded.base
     total = max(5, args.popsize * len(slots)) * (args.maxiter + 1)
-    print(f"Calibrating '{base.name}': {', '.join(s.param.path for s in slots)} to {len(targets)} point(s) of "
+    print(f"Calibrating '{base.name}': {', '.join(s.parameter.label for s in slots)} to {len(targets)} point(s) of "
           f"{args.targets}; {base.replications} replication(s) per candidate, about {total} candidates → {out}",
           file=sys.stderr)
     count = [0]
@@ -99,7 +92,7 @@ def _calibrate(args: argparse.Namespace, loaded: LoadedScenario, targets: list[T
         count[0] += 1
         best[0] = min(best[0], ev.loss)
         if not args.quiet:
-            values = ", ".join(f"{s.param.path}={v:.4g}" for s, v in zip(slots, ev.x, strict=True))
+            values = ", ".join(f"{s.parameter.label}={v:.4g}" for s, v in zip(slots, ev.x, strict=True))
             print(f"  [{count[0]:>3}/{total}] {values}: loss {ev.loss:.5f} (best {best[0]:.5f})", file=sys.stderr)
 
     request = Calibration(loaded, Path(args.file), targets, Path(args.targets), slots, out,
@@ -116,7 +109,7 @@ def _argv_of(args: argparse.Namespace, replications: int, seed: int) -> list[str
     """The arguments that reproduce this fit (the output folder aside)."""
     parts = [str(args.file), "--targets", str(args.targets)]
     for f in args.fits:
-        parts += ["--fit", f"{f.path}={f.low:g}:{f.high:g}"]
+        parts += ["--fit", f"{f.label}={f.low:g}:{f.high:g}"]
     if args.region:
         parts += ["--region", args.region]
     if args.series != DEFAULT_SERIES:
@@ -129,7 +122,7 @@ def _argv_of(args: argparse.Namespace, replications: int, seed: int) -> list[str
 def summary_text(result: FitResult, table: Any) -> str:
     lines = ["fitted parameters:"]
     for slot, v in zip(result.slots, result.x, strict=True):
-        lines.append(f"  {slot.param.path} = {v:.6g}   (range {slot.param.low:g}–{slot.param.high:g}, "
+        lines.append(f"  {slot.parameter.label} = {v:.6g}   (range {slot.parameter.low:g}–{slot.parameter.high:g}, "
                      f"was {slot.start:.6g})")
     lines.append(f"loss (sum of squared differences) = {result.loss:.3e} after {result.evaluations} evaluations "
                  f"({result.distinct} distinct)")

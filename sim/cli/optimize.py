@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-from sim.cli.arguments import path_arg
-from sim.cli.report import add_language_option, check_language, write_after_run
-from sim.cli.run import add_executor_options
+from sim.cli.report import write_after_run
+from sim.cli.sweep import Study, add_study_arguments
 from sim.experiment.executors import make_executor
-from sim.experiment.folder import ClaimedFolder
-from sim.experiment.store import STORE_FILES, STORE_NAME
+from sim.experiment.store import STORE_NAME
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,38 +21,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "to resume a stopped optimisation (finished runs and identical candidates are reused). "
                     "Writes candidates.csv, pareto.csv, recommendation.json, points.csv, summary.csv, "
                     "manifest.json and plots/pareto_front.png.")
-    p.add_argument("file", help="optimisation YAML file")
-    p.add_argument("--out", type=path_arg, default=None,
-                   help="results folder (default: results/optimize/<file name>); reusing it resumes")
-    add_executor_options(p)
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no messages")
-    p.add_argument("--no-report", action="store_true", help="do not write report.html at the end")
-    add_language_option(p)
-    p.set_defaults(handler=main)
+    add_study_arguments(p, "optimisation", "optimize", main)
 
 
 def main(args: argparse.Namespace) -> int:
     from sim.optimize.run import run_optimization
     from sim.optimize.spec import load_optimize
     from sim.plotting.decisions import write_pareto_plot
-    from sim.scenario.loader import load_scenario
     from sim.sweep.run import ScenarioModel
 
-    if not args.no_report:
-        check_language(args.lang)
     spec = load_optimize(args.file)
-    loaded = load_scenario(spec.scenario_path)
-    model = ScenarioModel(loaded.base, spec.sweep)
-    out: Path = args.out or Path("results") / "optimize" / Path(args.file).stem
-    say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
-    command = ["python", "-m", "sim", *sys.argv[1:]]
-    identity = {"optimisation_file": Path(args.file).name, "scenario": loaded.base.name}
-    with ClaimedFolder(out, "optimisation", identity, f"{Path(args.file).name} on scenario '{loaded.base.name}'",
-                       command, differs="optimisation file or base scenario",
-                       kept=(*STORE_FILES, "optimize.log"), continues=True, can_force=False) as claim:
+    study = Study.of(args, spec.scenario_path, "optimize")
+    model = ScenarioModel(study.loaded.base, spec.sweep)
+    out, say = study.out, study.say
+    with study.claim(args.file, "optimisation", "optimisation", "optimize.log") as claim:
         with claim.starting(lambda: make_executor(args.executor, args.workers, args.scheduler)) as executor:
             report = run_optimization(spec, model, out, executor, progress=False if args.quiet else None, say=say,
-                                      command=command)
+                                      command=study.command)
         write_pareto_plot(out, args.lang)
         claim.finished()
         rec = report.recommendation

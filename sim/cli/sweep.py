@@ -6,6 +6,7 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sim.cli.arguments import path_arg
@@ -21,6 +22,47 @@ from sim.sweep.run import ScenarioModel, run_sweep
 from sim.sweep.spec import SweepSpec, load_sweep
 
 
+def add_study_arguments(p: argparse.ArgumentParser, what: str, folder: str, handler: Callable[..., int]) -> None:
+    """The arguments of a command that runs a file of many runs into a results folder that resumes (a sweep or
+    an optimisation): the file, --out, where the runs go, --quiet, --no-report and --lang."""
+    p.add_argument("file", help=f"{what} YAML file")
+    p.add_argument("--out", type=path_arg, default=None,
+                   help=f"results folder (default: results/{folder}/<file name>); reusing it resumes")
+    add_executor_options(p)
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no messages")
+    p.add_argument("--no-report", action="store_true", help="do not write report.html at the end")
+    add_language_option(p)
+    p.set_defaults(handler=handler)
+
+
+@dataclass
+class Study:
+    """A sweep or an optimisation as its command runs it: its base scenario and the folder it claims."""
+
+    loaded: LoadedScenario
+    out: Path
+    command: list[str]
+    say: Callable[[str], None]
+
+    @classmethod
+    def of(cls, args: argparse.Namespace, scenario: Path, folder: str) -> Study:
+        """Check the report's language first (a long run should not fail at its end), load the base scenario."""
+        if not args.no_report:
+            check_language(args.lang)
+        loaded = load_scenario(scenario)
+        say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
+        return cls(loaded, args.out or Path("results") / folder / Path(args.file).stem,
+                   ["python", "-m", "sim", *sys.argv[1:]], say)
+
+    def claim(self, file: str, kind: str, what: str, log: str) -> ClaimedFolder:
+        """The results folder, held for this file and base scenario (rerunning the same command resumes)."""
+        name = Path(file).name
+        identity = {f"{what.replace(' ', '_')}_file": name, "scenario": self.loaded.base.name}
+        return ClaimedFolder(self.out, kind, identity, f"{name} on scenario '{self.loaded.base.name}'", self.command,
+                             differs=f"{what} file or base scenario", kept=(*STORE_FILES, log), continues=True,
+                             can_force=False)
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "sweep", help="sweep levers and uncertainties of a scenario over a design; sensitivity indices",
@@ -30,36 +72,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "the runs already there, so an interrupted sweep resumes where it stopped. Writes points.csv, "
                     "results.csv, summary.csv (mean and 95% CI per point) and, for sobol and morris designs, "
                     "sensitivity.csv. Results do not depend on the executor or the number of workers.")
-    p.add_argument("file", help="sweep YAML file")
-    p.add_argument("--out", type=path_arg, default=None,
-                   help="results folder (default: results/sweeps/<sweep file name>); reusing it resumes the sweep")
-    add_executor_options(p)
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no messages")
-    p.add_argument("--no-report", action="store_true", help="do not write report.html at the end")
-    add_language_option(p)
-    p.set_defaults(handler=main)
+    add_study_arguments(p, "sweep", "sweeps", main)
 
 
 def main(args: argparse.Namespace) -> int:
-    if not args.no_report:
-        check_language(args.lang)
     spec = load_sweep(args.file)
-    loaded = load_scenario(spec.scenario_path)
-    model = ScenarioModel(loaded.base, spec)
-    out: Path = args.out or Path("results") / "sweeps" / Path(args.file).stem
-    command = ["python", "-m", "sim", *sys.argv[1:]]
-    say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
-    workers = workers_that_fit(loaded, args.workers, args.scheduler, say)
-    identity = {"sweep_file": Path(args.file).name, "scenario": loaded.base.name}
-    with ClaimedFolder(out, "sweep", identity, f"{Path(args.file).name} on scenario '{loaded.base.name}'", command,
-                       differs="sweep file or base scenario",
-                       kept=(*STORE_FILES, "sweep.log"), continues=True, can_force=False) as claim:
-        return _sweep(args, spec, loaded, model, claim, workers, command, say)
+    study = Study.of(args, spec.scenario_path, "sweeps")
+    model = ScenarioModel(study.loaded.base, spec)
+    workers = workers_that_fit(study.loaded, args.workers, args.scheduler, study.say)
+    with study.claim(args.file, "sweep", "sweep", "sweep.log") as claim:
+        return _sweep(args, spec, study, model, claim, workers)
 
 
-def _sweep(args: argparse.Namespace, spec: SweepSpec, loaded: LoadedScenario, model: ScenarioModel,
-           claim: ClaimedFolder, workers: int | None, command: list[str], say: Callable[[str], None]) -> int:
-    out = claim.folder
+def _sweep(args: argparse.Namespace, spec: SweepSpec, study: Study, model: ScenarioModel, claim: ClaimedFolder,
+           workers: int | None) -> int:
+    out, loaded, say, command = claim.folder, study.loaded, study.say, study.command
     if loaded.variants:
         say(f"note: the sweep varies the base of {spec.scenario_path}; its variants "
             f"({', '.join(loaded.variants)}) are not run.")

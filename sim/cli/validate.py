@@ -63,7 +63,7 @@ def _validate_sweep(path: Path) -> int:
     loaded = load_scenario(spec.scenario_path)
     model = ScenarioModel(loaded.base, spec)  # every swept path exists in the base scenario
     check_outcomes(spec, model)
-    groups = {g: [p.path for p in spec.parameters if p.group == g] for g in ("lever", "uncertainty")}
+    groups = {g: [p.label for p in spec.parameters if p.group == g] for g in ("lever", "uncertainty")}
     print(f"{path}: valid sweep file. Base scenario {spec.scenario_path}; levers: "
           f"{', '.join(groups['lever']) or 'none'}; uncertainties: {', '.join(groups['uncertainty']) or 'none'}; "
           f"design: {spec.design.name}; outcomes: {', '.join(spec.outcomes)}.")
@@ -79,7 +79,7 @@ def _validate_optimisation(path: Path) -> int:
     model = ScenarioModel(loaded.base, spec.sweep)  # every decision and uncertainty path exists in the base
     check_against(spec, model.outcome_names(), loaded.base.model_dump(mode="json", by_alias=True))
     print(f"{path}: valid optimisation file. Base scenario {spec.scenario_path}; decisions: "
-          f"{', '.join(d.path for d in spec.decisions)}; budgets: "
+          f"{', '.join(d.label for d in spec.decisions)}; budgets: "
           f"{', '.join(c.name for c in spec.budget.constraints) or 'none'}; objectives: "
           f"{', '.join(f'{k} ({v})' for k, v in spec.objectives.items())}, primary {spec.primary}.")
     return 0

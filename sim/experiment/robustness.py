@@ -1,17 +1,19 @@
 """``run --robustness N``: every variant at N points of the declared uncertainty, then the robustness figures.
 
 The points are a Latin hypercube over the scenario's ``uncertainty:`` section,
-seeded from the scenario seed. At each point every variant is the scenario
-with the drawn values applied (:func:`sim.scenario.uncertainty.apply`), and
-replication r uses the scenario seed and index r at every point and variant
-(common random numbers), so the variants differ only by the policy and the
-points only by the uncertain values.
+drawn by the sweeps' sampler (:mod:`sim.experiment.designs`) from the scenario
+seed. At each point every variant is the scenario with the drawn values applied
+(:func:`sim.scenario.uncertainty.apply`), and replication r uses the scenario
+seed and index r at every point and variant (common random numbers), so the
+variants differ only by the policy and the points only by the uncertain values.
 
-Every finished run goes to the result store of the results folder at once
-(summary metrics only); ``--resume`` into the same folder skips what is there,
-so an interrupted robustness run resumes. Tables are built from the store in
-(point, variant, replication) order, so they do not depend on the executor, the
-number of workers or the order in which runs finished. The analysis itself is
+It is a sweep over uncertainty × variants: its (point, variant) pairs run like
+a sweep's points (:func:`sim.experiment.points.run_points`), on the same
+executor and into the same result store, each finished run at once (summary
+metrics only); ``--resume`` into the same folder skips what is there, so an
+interrupted robustness run resumes. Tables are built from the store in (point,
+variant, replication) order, so they do not depend on the executor, the number
+of workers or the order in which runs finished. The analysis itself is
 :mod:`sim.analysis.robustness`.
 """
 
@@ -29,12 +31,14 @@ from pydantic import ValidationError
 
 from sim.analysis.robustness import Robustness, RobustnessOutcome, analyse, influence, point_means
 from sim.errors import InputError
-from sim.experiment.executors import Completed, Executor, Job, make_executor
+from sim.experiment.designs import LatinHypercubeDesign, design_points
+from sim.experiment.executors import Executor, make_executor
 from sim.experiment.failures import FailureLog
 from sim.experiment.fingerprint import Populations, experiment_fingerprint, scenario_identity
 from sim.experiment.folder import ClaimedFolder, check_options
-from sim.experiment.runner import Task, evaluate_summary, run_jobs
-from sim.experiment.store import STORE_FILES, ResultStore, RunRecord, run_key
+from sim.experiment.points import Points, run_points
+from sim.experiment.runner import Task, evaluate_summary
+from sim.experiment.store import STORE_FILES, ResultStore
 from sim.model import catalogue
 from sim.results.output import (
     build_info,
@@ -45,6 +49,8 @@ from sim.results.output import (
     write_text,
 )
 from sim.scenario.loader import LoadedScenario
+from sim.scenario.messages import scenario_problem_text
+from sim.scenario.ranges import plausible_parameters
 from sim.scenario.schema import Scenario
 from sim.scenario.uncertainty import UncertainParameter, apply
 
@@ -80,11 +86,10 @@ class RobustnessInterrupted(Exception):
 
 
 def draw_points(parameters: list[UncertainParameter], n: int, seed: int) -> np.ndarray:
-    """(n, parameters) values: a Latin hypercube in the unit cube mapped to each range, seeded."""
-    from scipy.stats import qmc
-
-    unit = qmc.LatinHypercube(d=len(parameters), rng=np.random.default_rng(seed)).random(n)
-    return np.array([[p.from_unit(float(u)) for p, u in zip(parameters, row, strict=True)] for row in unit])
+    """(n, parameters) values: a Latin hypercube of ``n`` points over the ranges, seeded (every digit kept)."""
+    design = LatinHypercubeDesign(name="latin_hypercube", samples=n)
+    columns = design_points(parameters, design, seed, digits=None).columns
+    return np.array(columns, dtype=float).reshape(len(parameters), n).T
 
 
 def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tuple[str, Scenario]]]:
@@ -92,22 +97,29 @@ def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tup
     file = str(loaded.path)
     params = loaded.base.uncertainty
     if not params:
+        declared = ", ".join(f"{p.label} {p.low:g}–{p.high:g}" for p in plausible_parameters(loaded.base))
         raise InputError.single(file, "the scenario declares no uncertainty: section, so there is nothing to draw "
                                 "for --robustness; list the uncertain parameters with ranges and provenance "
-                                "(see the README, Robustness).", key="uncertainty")
+                                "(see the README, Robustness)" + (f". The schema declares plausible ranges for "
+                                f"values nobody published: {declared}" if declared else "") + ".",
+                                key="uncertainty")
     # the section's paths, types and ends were checked when the file was loaded (sim.scenario.loader)
     variants = [(name, sc.model_dump(mode="json", by_alias=True)) for name, sc in loaded.all_variants()]
     out: list[list[tuple[str, Scenario]]] = []
     for i, row in enumerate(values):
         here = []
         for name, data in variants:
+            setting = ", ".join(f"{p.label}={v:g}" for p, v in zip(params, row, strict=True))
             try:
-                here.append((name, Scenario.model_validate(apply(data, params, list(row)))))
-            except (ValidationError, ValueError) as exc:
-                setting = ", ".join(f"{p.label}={v:g}" for p, v in zip(params, row, strict=True))
-                first = exc.errors(include_url=False)[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-                raise InputError.single(file, f"point {i} ({setting}) makes variant '{name}' invalid: {first}. "
-                                        "Narrow the uncertainty ranges.", key="uncertainty") from None
+                changed = apply(data, params, [float(v) for v in row])
+                here.append((name, Scenario.model_validate(changed)))
+            except ValidationError as exc:
+                key, why = scenario_problem_text(exc.errors(include_url=False)[0], changed)
+                raise InputError.single(file, f"point {i} ({setting}) makes variant '{name}' invalid: "
+                                        f"{key or 'the scenario'} {why} Narrow the uncertainty ranges.",
+                                        key="uncertainty") from None
+            except ValueError as exc:  # a path that does not fit this variant (the loader checks them all)
+                raise InputError.single(file, f"variant '{name}': {exc}.", key="uncertainty") from None
         out.append(here)
     return out
 
@@ -139,56 +151,43 @@ def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[s
     params = base.uncertainty
     values = draw_points(params, req.points, base.seed) if params else np.zeros((req.points, 0))
     scenarios = point_scenarios(loaded, values)
+    names = [p.label for p in params]
     reps = base.replications
     populations = Populations()
-    cells: list[tuple[int, str, int, str]] = []  # (point, variant, replication, key)
-    first: dict[str, tuple[int, str, int, Task]] = {}
-    for i, here in enumerate(scenarios):
+    prepared: list[tuple[Task, dict[str, Any]]] = []
+    numbers, labels, parameters = [], [], []
+    for i, here in enumerate(scenarios):  # points in (point, variant) order
         for name, sc in here:
             population, digest = populations.get(sc)
-            identity = scenario_identity(sc, digest)
-            for r in range(reps):
-                key = run_key(identity, r)
-                cells.append((i, name, r, key))
-                first.setdefault(key, (i, name, r, Task(name, r, sc, population)))
-    names = [p.label for p in params]
-    failed = 0
-    log = FailureLog(out / LOG)
+            prepared.append((Task(name, 0, sc, population), scenario_identity(sc, digest)))
+            numbers.append(i)
+            labels.append(name)
+            parameters.append({"variant": name, **dict(zip(names, map(float, values[i]), strict=True))})
+    points = Points.of(prepared, reps, parameters, labels, numbers)
+    total, distinct = len(prepared) * reps, len(points.where)
     with ResultStore(out) as store:
-        stored = store.finished(first)
-        todo = [Job(k, i, r, task, evaluate_summary) for k, (i, _, r, task) in first.items() if k not in stored]
-        say(f"Robustness of '{base.name}': {req.points} point(s) of {len(params)} uncertain parameter(s) × "
-            f"{len(scenarios[0])} variant(s) × {reps} replication(s) = {len(cells)} run(s) ({len(first)} distinct); "
-            f"{len(stored)} already in the store, {len(todo)} to run on {min(executor.workers, max(1, len(todo)))} "
-            f"{executor.name} worker(s) → {out}")
-        unused = store.count() - len(stored)
-        if unused:
-            say(f"note: {unused} run(s) in the store are not part of this one and are not used: beyond the {reps} "
-                "replication(s) asked for, or made with another version of the model's source or of the population "
-                "CSV.")
 
-        def finished(c: Completed) -> None:
-            nonlocal failed
-            i, name, r, _ = first[c.key]
-            parameters = {"variant": name, **dict(zip(names, map(float, values[i]), strict=True))}
-            summary = {} if c.error is not None else {k: float(v) for k, v in c.value.items()}
-            record = RunRecord(c.key, i, r, base.seed, parameters, summary, c.wall_seconds, label=name)
-            if c.error is not None:
-                failed += 1
-                store.put_error(record, c.error)
-                log.write(f"run failed: point {i}, variant {name}, replication {r}, seed {base.seed}", c.error)
-            else:
-                store.put(record)
+        def announce(stored: int, todo: int) -> None:
+            say(f"Robustness of '{base.name}': {req.points} point(s) of {len(params)} uncertain parameter(s) × "
+                f"{len(scenarios[0])} variant(s) × {reps} replication(s) = {total} run(s) ({distinct} distinct); "
+                f"{stored} already in the store, {todo} to run on {min(executor.workers, max(1, todo))} "
+                f"{executor.name} worker(s) → {out}")
+            unused = store.count() - stored
+            if unused:
+                say(f"note: {unused} run(s) in the store are not part of this one and are not used: beyond the "
+                    f"{reps} replication(s) asked for, or made with another version of the model's source or of "
+                    "the population CSV.")
 
         try:
-            run_jobs(executor, todo, finished, req.progress, desc="robustness", group=store.group)
+            ran = run_points(points, evaluate_summary, store, executor, FailureLog(out / LOG), base.seed,
+                             (str(req.loaded.path), "latin_hypercube"), announce, req.progress, "robustness")
         except KeyboardInterrupt:
-            raise RobustnessInterrupted(out, len(store.finished(first)), len(first)) from None
-        summaries = store.summaries(first)
+            raise RobustnessInterrupted(out, len(store.finished(points.where)), distinct) from None
     decision = base.decision
     metric = decision.primary_metric
-    runs = pd.DataFrame([{"point": i, "variant": name, "replication": r,
-                          metric: summaries.get(key, {}).get(metric, math.nan)} for i, name, r, key in cells])
+    runs = pd.DataFrame([{"point": i, "variant": name, "replication": r, metric: summary.get(metric, math.nan)}
+                         for i, name, row in zip(numbers, labels, ran.grid, strict=True)
+                         for r, summary in enumerate(row)])
     value_frame = pd.DataFrame([{"point": i, **dict(zip(names, map(float, row), strict=True))}
                                 for i, row in enumerate(values)], columns=["point", *names])
     order = [name for name, _ in scenarios[0]]
@@ -197,7 +196,7 @@ def _run(req: RobustnessRequest, out: Path, executor: Executor, say: Callable[[s
     wall = time.perf_counter() - t0
     write_tables(out, rob, value_frame, runs)
     write_text(out / "scenario.resolved.yaml", _yaml(resolved_scenario(loaded)))
-    outcome = RobustnessOutcome(out, rob, value_frame, ranked, len(cells), len(todo), len(stored), failed, wall,
+    outcome = RobustnessOutcome(out, rob, value_frame, ranked, total, ran.ran, ran.stored, ran.failed, wall,
                                 executor.workers)
     write_manifest(out, req, params, outcome, executor.name)  # last: a folder with a manifest has every table
     return outcome

@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from sim.experiment.designs import AnyDesign, design_points
 from sim.experiment.executors import Completed, Executor, Job
 from sim.experiment.failures import FailureLog
 from sim.experiment.runner import run_jobs
 from sim.experiment.store import ResultStore, RunRecord, run_key
-from sim.sweep.designs import generate
+from sim.scenario.ranges import Parameter, Scalar
 from sim.sweep.run import PointModel
-from sim.sweep.spec import Scalar
 
 Candidate = tuple[int, ...]
 BASE: Candidate = ()  # the base scenario as written: no decision changed (what was done)
@@ -118,8 +118,8 @@ class Evaluator:
         return done
 
 
-def uncertainty_points(params: list[Any], design: Any, seed: int) -> list[dict[str, Scalar]]:
+def uncertainty_points(params: list[Parameter], design: AnyDesign, seed: int) -> list[dict[str, Scalar]]:
     """The uncertainty points every candidate is averaged over ([{}] without uncertainties)."""
     if not params:
         return [{}]
-    return list(generate(params, design, seed).values)
+    return list(design_points(params, design, seed).values)

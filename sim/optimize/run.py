@@ -38,8 +38,8 @@ from sim.optimize.search import SearchResult, pareto_front, search
 from sim.optimize.selection import Selection, guarantee_sentence, kim_nelson
 from sim.optimize.spec import OptimizeSpec, check_against
 from sim.results.output import atomic_write, build_info, write_manifest_json, write_text
-from sim.scenario.paths import expand_path, get_value
-from sim.sweep.run import PointModel
+from sim.scenario.ranges import resolve
+from sim.sweep.run import PointModel, manifest_entry
 
 RECOMMENDATION = "recommendation.json"
 
@@ -68,7 +68,7 @@ def run_optimization(spec: OptimizeSpec, model: PointModel, out: Path, executor:
     check_against(spec, model.outcome_names(), base_data)
     points = uncertainty_points(spec.uncertainties, spec.uncertainty_design, model.seed)
     reps = spec.replications or min(model.replications, spec.selection.first_stage)
-    names = [d.path for d in spec.decisions]
+    names = [d.label for d in spec.decisions]
     objectives = list(spec.objectives)
     directions = [spec.objectives[o] for o in objectives]
     primary = objectives.index(spec.primary)
@@ -85,7 +85,7 @@ def run_optimization(spec: OptimizeSpec, model: PointModel, out: Path, executor:
             found = search(spec.decisions, spec.budget, directions, primary, evaluator, reps,
                            spec.search.population, spec.search.generations,
                            spec.search.seed if spec.search.seed is not None else model.seed, spec.search.refine, say,
-                           _start(spec, base_data))
+                           _start(spec, base_data), spec.search.initial)
             feasible = found.feasible()
             if not feasible:
                 raise InputError([spec.problem("no feasible candidate could be evaluated (every one was over the "
@@ -145,7 +145,7 @@ def _start(spec: OptimizeSpec, data: dict[str, Any] | None) -> list[Candidate]:
     if not spec.search.start_from_base:
         return []
     found = _decisions_in_base(spec, data)
-    cand = tuple(found.get(d.path) for d in spec.decisions)
+    cand = tuple(found.get(d.label) for d in spec.decisions)
     if all(isinstance(v, int) and not isinstance(v, bool) and v in d.values()
            for v, d in zip(cand, spec.decisions, strict=True)):
         return [tuple(int(v) for v in cand if isinstance(v, int))]
@@ -164,12 +164,9 @@ def _decisions_in_base(spec: OptimizeSpec, data: dict[str, Any] | None) -> dict[
     if data is None:
         return {}
     out: dict[str, Any] = {}
-    for d in spec.decisions:
-        try:
-            found = [get_value(data, t) for t in expand_path(d.path, data)]
-        except (ValueError, KeyError, IndexError, TypeError):
-            continue
-        out[d.path] = found[0] if len(set(map(repr, found))) == 1 else found
+    for b in resolve(spec.decisions, data)[0]:
+        if b.found:
+            out[b.parameter.label] = b.found[0] if len(set(map(repr, b.found))) == 1 else list(b.found)
     return out
 
 
@@ -214,7 +211,7 @@ def _write_tables(out: Path, spec: OptimizeSpec, found: SearchResult, front: lis
                   sel: Selection, final_obs: dict[Candidate, np.ndarray], evaluator: Evaluator) -> None:
     import pandas as pd
 
-    names = [d.path for d in spec.decisions]
+    names = [d.label for d in spec.decisions]
     objectives = list(spec.objectives)
     on_front = {e.cand for e in front}
     rows = []
@@ -261,11 +258,9 @@ def _write_manifest(out: Path, spec: OptimizeSpec, report: OptimizeReport, execu
         "kind": "optimize",
         "optimize_file": spec.file,
         "scenario_file": str(spec.scenario_path),
-        "parameters": [{"path": d.path, "group": "lever", "low": d.low, "high": d.high, "integer": True,
-                        "step": d.step} for d in spec.decisions]
-        + [{"path": p.path, "group": "uncertainty",
-            **({"levels": list(p.levels)} if p.levels is not None else {"low": p.low, "high": p.high})}
-           for p in spec.uncertainties],
+        "parameters": [{"path": d.label, "group": "lever", "low": int(d.low or 0), "high": int(d.high or 0),
+                        "integer": True, "step": d.step or 1} for d in spec.decisions]
+        + [manifest_entry(p) for p in spec.uncertainties],
         "outcomes": list(spec.objectives),
         "objectives": spec.objectives,
         "primary": spec.primary,

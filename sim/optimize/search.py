@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.experiment.designs import LatinHypercubeDesign, design_points
 from sim.optimize.budget import Budget
 from sim.optimize.evaluate import Candidate, Evaluator
-from sim.optimize.spec import Decision, Direction
+from sim.optimize.spec import Direction
+from sim.scenario.ranges import Parameter, Scalar
 
 
 @dataclass
@@ -51,21 +53,27 @@ class SearchResult:
         return [e for e in self.evaluated.values() if e.feasible and all(math.isfinite(m) for m in e.means)]
 
 
-def search(decisions: list[Decision], budget: Budget, directions: list[Direction], primary: int,
+def search(decisions: list[Parameter], budget: Budget, directions: list[Direction], primary: int,
            evaluator: Evaluator, replications: int, population: int, generations: int, seed: int, refine: int,
-           say: Callable[[str], None], start: list[Candidate] | None = None) -> SearchResult:
+           say: Callable[[str], None], start: list[Candidate] | None = None,
+           initial: str = "random") -> SearchResult:
     """NSGA-II generations, then the refinement; every candidate's means on the search replications.
 
-    ``start``: candidates put in the first generation (e.g. the base scenario's own decisions), the
-    rest of it drawn at random.
+    ``start``: candidates put in the first generation (e.g. the base scenario's own decisions); the
+    rest of it drawn at random by NSGA-II, or (``initial="latin_hypercube"``) a Latin hypercube over
+    the decisions from the sweeps' sampler, seeded like the search.
     """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
     study = optuna.create_study(directions=list(directions), sampler=sampler)
-    for cand in start or []:
-        study.enqueue_trial({d.path: v for d, v in zip(decisions, cand, strict=True)})
+    first: list[dict[str, Scalar]] = [dict(zip((d.label for d in decisions), cand, strict=True)) for cand in start or []]
+    if initial == "latin_hypercube" and population > len(first):
+        design = LatinHypercubeDesign(name="latin_hypercube", samples=population - len(first))
+        first += design_points(decisions, design, seed).values
+    for values in first:
+        study.enqueue_trial(values)
     result = SearchResult()
     worst = [math.inf if d == "minimize" else -math.inf for d in directions]
 
@@ -79,7 +87,8 @@ def search(decisions: list[Decision], budget: Budget, directions: list[Direction
 
     for g in range(generations):
         trials = [study.ask() for _ in range(population)]
-        cands = [tuple(t.suggest_int(d.path, d.low, d.high, step=d.step) for d in decisions) for t in trials]
+        cands = [tuple(t.suggest_int(d.label, int(d.low or 0), int(d.high or 0), step=d.step or 1) for d in decisions)
+                 for t in trials]
         evaluate(cands, f"generation {g + 1}/{generations}")
         for t, c in zip(trials, cands, strict=True):
             e = result.evaluated[c]
@@ -113,7 +122,7 @@ def search(decisions: list[Decision], budget: Budget, directions: list[Direction
         while True:
             step = tuple(a - b for a, b in zip(after.cand, origin, strict=True))
             ahead = tuple(a + stride * s for a, s in zip(after.cand, step, strict=True))
-            if not all(d.low <= v <= d.high for d, v in zip(decisions, ahead, strict=True)) \
+            if not all(_within(d, v) for d, v in zip(decisions, ahead, strict=True)) \
                     or ahead in result.evaluated or not budget.feasible(_named(decisions, ahead)):
                 break
             evaluate([ahead], f"refine {n + 1}/{refine}: pattern move")
@@ -127,8 +136,12 @@ def search(decisions: list[Decision], budget: Budget, directions: list[Direction
     return result
 
 
-def _named(decisions: list[Decision], cand: Candidate) -> dict[str, int]:
-    return {d.path: v for d, v in zip(decisions, cand, strict=True)}
+def _named(decisions: list[Parameter], cand: Candidate) -> dict[str, int]:
+    return {d.label: v for d, v in zip(decisions, cand, strict=True)}
+
+
+def _within(d: Parameter, v: int) -> bool:
+    return (d.low or 0) <= v <= (d.high or 0)
 
 
 def _best(result: SearchResult, primary: int, direction: Direction) -> Evaluated | None:
@@ -139,15 +152,15 @@ def _best(result: SearchResult, primary: int, direction: Direction) -> Evaluated
     return min(feasible, key=lambda e: sign * e.means[primary])
 
 
-def _neighbours(cand: Candidate, decisions: list[Decision]) -> list[Candidate]:
+def _neighbours(cand: Candidate, decisions: list[Parameter]) -> list[Candidate]:
     """One step up or down in one decision; one step moved from one decision to another (within bounds)."""
     out: list[Candidate] = []
 
     def ok(c: list[int]) -> bool:
-        return all(d.low <= v <= d.high for d, v in zip(decisions, c, strict=True))
+        return all(_within(d, v) for d, v in zip(decisions, c, strict=True))
 
     for i, d in enumerate(decisions):
-        for s in (-d.step, d.step):
+        for s in (-(d.step or 1), d.step or 1):
             c = list(cand)
             c[i] += s
             if ok(c):
@@ -156,8 +169,8 @@ def _neighbours(cand: Candidate, decisions: list[Decision]) -> list[Candidate]:
         for j, dj in enumerate(decisions):
             if i != j:
                 c = list(cand)
-                c[i] += di.step
-                c[j] -= dj.step
+                c[i] += di.step or 1
+                c[j] -= dj.step or 1
                 if ok(c):
                     out.append(tuple(c))
     return out

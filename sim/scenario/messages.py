@@ -1,12 +1,14 @@
-"""What a validation error says to the planner.
+"""What a validation error says to the planner: the one place pydantic errors become messages.
 
 pydantic reports an error at a location inside the validated data; this module
 turns it into an :class:`~sim.errors.InputProblem`: the file, line and column
 of the value (or of the key, for an unknown key), the dotted key, and a plain
 message that says what is allowed (bounds in words, the allowed keys with a
-"did you mean", the allowed policy or distribution names, the meaning and
-unit of the parameter). It walks the scenario schema to find what a location
-means, and is shared by scenario files and sweep files.
+"did you mean", the allowed policy, distribution or design names, the meaning
+and unit of the parameter). It walks the schema of the file (the scenario by
+default; a sweep or an optimisation file names its own root model) to find
+what a location means, so every kind of file the planner writes gets the same
+messages; :func:`read_validated` reads and validates such a file in one step.
 """
 
 from __future__ import annotations
@@ -15,15 +17,19 @@ import difflib
 import re
 import types
 import typing
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticUndefined
 
-from sim.errors import InputProblem
+from sim.errors import InputError, InputProblem
 from sim.scenario.params import field_meta
 from sim.scenario.paths import split_path
 from sim.scenario.schema import Scenario
-from sim.scenario.yaml_source import Path_, YamlDocument, dotted
+from sim.scenario.yaml_source import Path_, YamlDocument, dotted, parse_yaml, read_text
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def data_path(loc: tuple[Any, ...], data: Any) -> Path_:
@@ -48,7 +54,28 @@ def _is_tag(part: str, cur: dict[str, Any]) -> bool:
     return part in (cur.get("dist"), cur.get("name")) or "[" in part or part.startswith("function-")
 
 
-def problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefix: Path_) -> InputProblem:
+def read_validated(path: Path, what: str, model: type[M]) -> tuple[YamlDocument, M]:
+    """Read a YAML file whose top level is ``model`` (a sweep or optimisation file) and validate it.
+
+    Raises InputError naming file, line and key of every problem.
+    """
+    text = read_text(path, what=what)
+    doc = parse_yaml(text, str(path))
+    if not isinstance(doc.data, dict):
+        raise InputError.single(str(path), "the top level must be a mapping of keys to values.", line=1, column=1)
+    try:
+        return doc, model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError([problem_from_error(err, doc.data, doc, (), model)
+                          for err in exc.errors(include_url=False)]) from None
+
+
+def problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefix: Path_,
+                       root: type[BaseModel] = Scenario) -> InputProblem:
+    """A pydantic error on ``data`` (validated as ``root``) → file:line:column, dotted key and message.
+
+    ``prefix``: where ``data`` sits in the file (a variant of a scenario), () for the whole file.
+    """
     path = data_path(tuple(err["loc"]), data)
     kind = err["type"]
     msg = str(err["msg"])
@@ -58,7 +85,7 @@ def problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefix
         path = _refine_path(path, msg, data)
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         disc = str(err.get("ctx", {}).get("discriminator", "")).strip("'\"")
-        msg = _tag_message(kind, disc, err, path, data)
+        msg = _tag_message(kind, disc, err, path, data, root)
         if kind == "union_tag_invalid" and disc:
             path = path + (disc,)
     of_key = kind == "extra_forbidden" or (tuple(err["loc"])[-1:] == ("[key]",))  # a bad key: point at it
@@ -74,17 +101,26 @@ def problem_from_error(err: Any, data: dict[str, Any], doc: YamlDocument, prefix
     else:
         line, col = doc.position(path, of_key)
     if kind == "extra_forbidden":
-        msg = unknown_key_message(str(path[-1]) if path else "", _allowed_keys(path[:-1], data, in_file=not prefix))
+        msg = unknown_key_message(str(path[-1]) if path else "",
+                                  _allowed_keys(path[:-1], data, in_file=not prefix, root=root))
     elif kind == "missing":
         msg = "this key is required but missing."
-        info = _field_info(path, data)
+        info = _field_info(path, data, root)
         if info:
             msg += f" Meaning: {info}."
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         pass
     else:
-        msg = plain_message(kind, msg, err, path, data)
+        msg = plain_message(kind, msg, err, path, data, root)
     return InputProblem(doc.file, msg, key or None, line, col)
+
+
+def scenario_problem_text(err: Any, data: dict[str, Any]) -> tuple[str, str]:
+    """A pydantic error on scenario data that a program made (a sweep's point, a robustness point): the dotted
+    key, and what is wrong there in the planner's words (starting in lower case, ending with a full stop)."""
+    path = data_path(tuple(err["loc"]), data)
+    why = plain_message(err["type"], str(err["msg"]).removeprefix("Value error, "), err, path, data)
+    return dotted(path), why[0].lower() + why[1:]
 
 
 _BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "greater than"),
@@ -92,14 +128,15 @@ _BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "gre
 _DATE_TYPES = ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact")
 
 
-def plain_message(kind: str, msg: str, err: Any, path: Path_, data: dict[str, Any]) -> str:
+def plain_message(kind: str, msg: str, err: Any, path: Path_, data: dict[str, Any],
+                  root: type[BaseModel] = Scenario) -> str:
     """pydantic's message in the planner's words: what is wrong, what was given, what is allowed."""
     given = err.get("input")
     ctx = err.get("ctx", {})
     if kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
         msg = f"must be {_BOUNDS[kind][1]} {ctx[_BOUNDS[kind][0]]}"
     elif kind in ("model_type", "dict_type", "model_attributes_type"):
-        allowed = _allowed_keys(path, data)
+        allowed = _allowed_keys(path, data, root=root)
         msg = f"expected a mapping of keys to values here, got {_describe(given)}"
         if allowed:
             msg += f" (allowed keys: {', '.join(allowed)})"
@@ -123,7 +160,7 @@ def plain_message(kind: str, msg: str, err: Any, path: Path_, data: dict[str, An
         msg = "is not a date; write a date as YYYY-MM-DD, for example 2020-02-03"
     elif kind == "literal_error" and "expected" in ctx:
         allowed = [a.strip(" '") for a in str(ctx["expected"]).replace(" or ", ",").split(",") if a.strip(" '")]
-        msg = f"'{given}' is not allowed; allowed: {', '.join(allowed)}"
+        msg = f"'{given}' is not allowed; allowed: {_either(allowed)}"
         hint = difflib.get_close_matches(str(given), allowed, n=1, cutoff=0.6)
         if hint:
             msg += f". Did you mean '{hint[0]}'?"
@@ -134,10 +171,15 @@ def plain_message(kind: str, msg: str, err: Any, path: Path_, data: dict[str, An
     elif kind in _DATE_TYPES:
         msg += f" (got {given!r})"
     msg = msg.rstrip(".") + "."
-    info = _field_info(path, data)
+    info = _field_info(path, data, root)
     if info:
         msg += f" Meaning: {info}."
     return msg
+
+
+def _either(names: list[str]) -> str:
+    """'a, b or c'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _describe(value: Any) -> str:
@@ -150,14 +192,19 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def _tag_message(kind: str, disc: str, err: Any, path: Path_, data: dict[str, Any]) -> str:
-    """Message for a bad or missing ``dist:`` / ``name:`` that picks a distribution or policy."""
-    what = "distribution" if disc == "dist" else "policy"
+def _tag_message(kind: str, disc: str, err: Any, path: Path_, data: dict[str, Any], root: type[BaseModel]) -> str:
+    """Message for a bad or missing ``dist:`` / ``name:`` that picks a distribution, policy or design.
+
+    What the name picks is the union members' ``KIND`` where they declare one.
+    """
+    members = _union_members(path, data, disc, root)
+    kinds = {getattr(m, "KIND", None) for m in members}
+    what = kinds.pop() if len(kinds) == 1 and None not in kinds else "distribution" if disc == "dist" else "policy"
     ctx = err.get("ctx", {})
     if "expected_tags" in ctx:
         allowed = [t.strip(" '") for t in str(ctx["expected_tags"]).split(",")]
     else:
-        allowed = _union_tags(path, data, disc)
+        allowed = [t for m in members for t in _tag_values(m.model_fields[disc])]
     listing = f"allowed: {', '.join(allowed)}" if allowed else ""
     if kind == "union_tag_not_found":
         example = "{dist: lognormal, mean: 2, cv: 0.5} or a bare number" if disc == "dist" else f"{{{disc}: {allowed[0] if allowed else 'NAME'}}}"
@@ -170,20 +217,31 @@ def _tag_message(kind: str, disc: str, err: Any, path: Path_, data: dict[str, An
     return msg + (f" {listing[0].upper()}{listing[1:]}." if listing else "")
 
 
-def _union_tags(path: Path_, data: dict[str, Any], disc: str) -> list[str]:
-    """The values of ``disc`` that pick a member of the tagged union declared at ``path``."""
-    parent = _model_at(path[:-1], data)
+def _union_members(path: Path_, data: dict[str, Any], disc: str, root: type[BaseModel]) -> list[type[BaseModel]]:
+    """The models of the tagged union declared at ``path`` that ``disc`` picks from."""
+    parent = _model_at(path[:-1], data, root)
     if parent is None or not path or not isinstance(path[-1], str):
         return []
     info = {(f.alias or n): f for n, f in parent.model_fields.items()}.get(path[-1])
-    tp: Any = info.annotation if info is not None else None
+    return [m for m in _members(info.annotation if info is not None else None)
+            if isinstance(m, type) and issubclass(m, BaseModel) and disc in m.model_fields]
+
+
+def _members(tp: Any) -> list[Any]:
+    """The types a (possibly Annotated or Optional) union is made of."""
     while typing.get_origin(tp) is typing.Annotated:
         tp = typing.get_args(tp)[0]
-    tags = []
-    for member in typing.get_args(tp):
-        if isinstance(member, type) and issubclass(member, BaseModel) and disc in member.model_fields:
-            tags.append(str(member.model_fields[disc].default))
-    return tags
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(tp) for m in _members(a)]
+    return [tp]
+
+
+def _tag_values(info: Any) -> list[str]:
+    """The values a tag field takes: its default, else the values of its Literal type."""
+    if info.default is not PydanticUndefined:
+        return [str(info.default)]
+    return [str(v) for v in typing.get_args(info.annotation)] if typing.get_origin(info.annotation) is typing.Literal \
+        else []
 
 
 _QUOTED = re.compile(r"'([^'\[\],]{1,80})'")
@@ -297,9 +355,9 @@ def has_position(doc: YamlDocument, path: Path_) -> bool:
     return tuple(path) in doc.positions or tuple(path) in doc.key_positions
 
 
-def _field_info(path: Path_, data: dict[str, Any]) -> str:
+def _field_info(path: Path_, data: dict[str, Any], root: type[BaseModel] = Scenario) -> str:
     """'<meaning>; unit: <unit>' of a declared field, for error messages."""
-    model = _model_at(path[:-1], data)
+    model = _model_at(path[:-1], data, root)
     if model is None or not path or not isinstance(path[-1], str):
         return ""
     fields = {(f.alias or n): f for n, f in model.model_fields.items()}
@@ -314,18 +372,20 @@ def _field_info(path: Path_, data: dict[str, Any]) -> str:
 FILE_SECTIONS = ("extends", "variants", "provenance")
 
 
-def _allowed_keys(path: Path_, data: dict[str, Any], in_file: bool = False) -> list[str]:
-    """The keys allowed at ``path``; at the top of a file (``in_file``), also extends, variants, provenance."""
-    model = _model_at(path, data)
+def _allowed_keys(path: Path_, data: dict[str, Any], in_file: bool = False,
+                  root: type[BaseModel] = Scenario) -> list[str]:
+    """The keys allowed at ``path``; at the top of a scenario file (``in_file``), also extends, variants,
+    provenance."""
+    model = _model_at(path, data, root)
     if model is None:
         return []
-    keys = [f.alias or n for n, f in model.model_fields.items()]
-    return keys + list(FILE_SECTIONS) if in_file and not path else keys
+    keys = [f.alias or n for n, f in model.model_fields.items() if not f.exclude]
+    return keys + list(FILE_SECTIONS) if in_file and not path and root is Scenario else keys
 
 
-def _model_at(path: Path_, data: Any) -> type[BaseModel] | None:
-    """The schema model that describes the mapping at ``path`` of ``data``."""
-    tp: Any = Scenario
+def _model_at(path: Path_, data: Any, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
+    """The schema model (of a file whose top level is ``root``) that describes the mapping at ``path``."""
+    tp: Any = root
     cur = data
     for part in path:
         tp = _pick(tp, cur)
@@ -365,7 +425,7 @@ def _pick(tp: Any, value: Any) -> Any:
                 for m in models:
                     for tag_field in ("name", "dist"):
                         f = m.model_fields.get(tag_field) or m.model_fields.get(tag_field + "_value")
-                        if f is not None and f.default == value.get(tag_field):
+                        if f is not None and str(value.get(tag_field)) in _tag_values(f):
                             chosen = m
             if chosen is None:
                 chosen = models[0] if len(models) == 1 else (members[0] if len(members) == 1 else None)

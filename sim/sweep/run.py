@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 import math
 import sys
 import time
@@ -32,20 +31,21 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim.analysis.stats import t_halfwidth
-from sim.errors import InputError, InputProblem, OutputError
-from sim.experiment.executors import Completed, Evaluate, Executor, Job
+from sim.errors import InputError, InputProblem
+from sim.experiment.designs import DesignPoints, design_points, point_count
+from sim.experiment.executors import Evaluate, Executor
 from sim.experiment.failures import FailureLog
 from sim.experiment.fingerprint import Populations, scenario_identity
-from sim.experiment.runner import Task, evaluate_summary, run_jobs
-from sim.experiment.store import ResultStore, RunRecord, run_keys
+from sim.experiment.points import Points, run_points
+from sim.experiment.runner import Task, evaluate_summary
+from sim.experiment.store import ResultStore
 from sim.model import catalogue
 from sim.results.output import atomic_write, build_info, write_manifest_json
-from sim.scenario.messages import data_path
-from sim.scenario.paths import expand_path, set_value
+from sim.scenario.messages import scenario_problem_text
+from sim.scenario.ranges import Binding, Parameter, Scalar, resolve
 from sim.scenario.schema import Scenario
-from sim.scenario.yaml_source import Path_, dotted
-from sim.sweep.designs import DesignPoints, analyze, generate, has_sensitivity, point_count
-from sim.sweep.spec import Scalar, SweepSpec
+from sim.sweep.sensitivity import analyze, has_sensitivity
+from sim.sweep.spec import SweepSpec
 
 MAX_RUNS = 1_000_000  # points × replications of one sweep: at 0.1 s a run, more than a day on one core
 
@@ -78,23 +78,11 @@ class ScenarioModel:
         self.replications = base.replications
         self._data = base.model_dump(mode="json", by_alias=True)
         self._populations = Populations()  # a population CSV is read once, and its content is part of the key
-        problems: list[InputProblem] = []
-        self._targets: dict[str, list[Path_]] = {}
-        for p in spec.parameters:
-            try:
-                self._targets[p.path] = expand_path(p.path, self._data)
-            except ValueError as exc:
-                problems.append(spec.problem(f"{exc} (in the scenario {spec.scenario_path}).", path=p.path))
-        seen: dict[Path_, str] = {}
-        for path, targets in self._targets.items():
-            for t in targets:
-                if t in seen:
-                    problems.append(spec.problem(f"'{path}' sets {dotted(t)}, which '{seen[t]}' already sets; "
-                                                 "each scenario value may be swept by one parameter.", path=path))
-                    break
-                seen[t] = path
-        if problems:
-            raise InputError(problems)
+        bindings, issues = resolve(spec.parameters, self._data)
+        if issues:
+            raise InputError([spec.problem(f"{message} (in the scenario {spec.scenario_path}).",
+                                           path=spec.parameters[i].label) for i, _, message in issues])
+        self._bindings: dict[str, Binding] = {b.parameter.label: b for b in bindings}
 
     @property
     def evaluate(self) -> Evaluate:
@@ -105,9 +93,8 @@ class ScenarioModel:
 
     def prepare(self, point: int, values: Mapping[str, Scalar]) -> tuple[Any, dict[str, Any]]:
         data = copy.deepcopy(self._data)
-        for path, value in values.items():
-            for target in self._targets[path]:
-                set_value(data, target, value)
+        for label, value in values.items():
+            self._bindings[label].apply(data, value)
         try:
             scenario = Scenario.model_validate(data)
         except ValidationError as exc:
@@ -118,12 +105,11 @@ class ScenarioModel:
 
     def _point_problem(self, point: int, values: Mapping[str, Scalar], data: dict[str, Any],
                        err: Any) -> InputProblem:
-        key = dotted(data_path(tuple(err["loc"]), data))
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        owner = next((p for p, targets in self._targets.items()
-                      if any(key == dotted(t) or key.startswith(dotted(t) + ".") for t in targets)), None)
+        key, text = scenario_problem_text(err, data)
+        owner = next((label for label, b in self._bindings.items()
+                      if any(key == q or key.startswith(q + ".") for q in b.dotted)), None)
         setting = ", ".join(f"{k}={v!r}" for k, v in values.items())
-        text = (f"point {point} ({setting}) is not a valid scenario: {key or 'the scenario'}: {msg}. "
+        text = (f"point {point} ({setting}) is not a valid scenario: {key or 'the scenario'} {text} "
                 "Narrow the range or levels so that every value is allowed.")
         return self.spec.problem(text, path=owner) if owner else InputProblem(self.spec.file, text)
 
@@ -194,7 +180,7 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
     t0 = time.perf_counter()
     check_outcomes(spec, model)
     try:
-        design = generate(spec.parameters, spec.design, model.seed)
+        design = design_points(spec.parameters, spec.design, model.seed)
     except ValueError as exc:
         raise InputError([spec.problem(f"{exc}; use fewer levels or samples.", key="design")]) from None
     reps = spec.replications or model.replications
@@ -209,63 +195,26 @@ def run_sweep(spec: SweepSpec, model: PointModel, out: Path, executor: Executor,
         say(f"Sweep '{Path(spec.file).name}': preparing {total:,} run(s) ({len(design):,} point(s) × {reps:,} "
             "replication(s)) …")
     prepared = [model.prepare(i, values) for i, values in enumerate(design.values)]
-    keys = [run_keys(identity, range(reps)) for _, identity in prepared]
-    seed = model.seed
-    where: dict[str, tuple[int, int]] = {}  # first (point, replication) of each distinct run
-    for i, row in enumerate(keys):
-        for r, key in enumerate(row):
-            where.setdefault(key, (i, r))
+    points = Points.of(prepared, reps, design.values)
+
     with ResultStore(out, durable) as store:
-        stored = store.finished(where)
-        if store.damaged:
-            say(f"note: {store.damaged} run(s) in {store.path} could not be read back (a damaged entry); "
-                "they are run again.")
-        todo = [Job(k, i, r, prepared[i][0], model.evaluate) for k, (i, r) in where.items() if k not in stored]
-        dup = total - len(where)
-        say(f"Sweep '{Path(spec.file).name}': {spec.design.name} design, {len(design)} point(s) × {reps} "
-            f"replication(s) = {total} run(s)" + (f" ({dup} repeat an identical point)" if dup else "")
-            + f"; {len(stored)} already in the store (skipped), {len(todo)} to run on "
-            f"{min(executor.workers, max(1, len(todo)))} {executor.name} worker(s) → {out}")
-        sweep_id = store.start_sweep(str(Path(spec.file).resolve()), spec.design.name, len(design), len(where), len(stored),
-                                     executor.name, executor.workers)
-        status = "interrupted"
-        failed = 0
-        log = FailureLog(out / "sweep.log")
 
-        def finished(result: Completed) -> None:
-            nonlocal failed
-            i, r = where[result.key]
-            summary = {} if result.error is not None else {k: float(v) for k, v in result.value.items()}
-            record = RunRecord(result.key, i, r, seed, dict(design.values[i]), summary, result.wall_seconds)
-            if result.error is not None:
-                failed += 1
-                store.put_error(record, result.error, sweep_id)
-                log.write(f"run failed: point {i}, replication {r}, seed {seed}, parameters "
-                          f"{json.dumps(record.parameters)}", result.error)
-            else:
-                store.put(record, sweep_id)
+        def announce(stored: int, todo: int) -> None:
+            if store.damaged:
+                say(f"note: {store.damaged} run(s) in {store.path} could not be read back (a damaged entry); "
+                    "they are run again.")
+            dup = total - len(points.where)
+            say(f"Sweep '{Path(spec.file).name}': {spec.design.name} design, {len(design)} point(s) × {reps} "
+                f"replication(s) = {total} run(s)" + (f" ({dup} repeat an identical point)" if dup else "")
+                + f"; {stored} already in the store (skipped), {todo} to run on "
+                f"{min(executor.workers, max(1, todo))} {executor.name} worker(s) → {out}")
 
-        try:
-            run_jobs(executor, todo, finished, progress, desc="sweep", group=store.group)
-            status = "finished" if not failed else "finished with errors"
-        except Exception:
-            status = "failed"
-            raise
-        finally:
-            try:
-                store.finish_sweep(sweep_id, status)
-            except OutputError:
-                if status != "failed":  # else the first error (e.g. a full disk) is the one to report
-                    raise
-        summaries = store.summaries(where)
-    missing = [k for k in where if k not in summaries]
-    if len(missing) > failed:  # cannot happen unless the store was changed underneath us
-        raise RuntimeError(f"{len(missing) - failed} run(s) missing from the store after the sweep")
+        ran = run_points(points, model.evaluate, store, executor, FailureLog(out / "sweep.log"), model.seed,
+                         (str(Path(spec.file).resolve()), spec.design.name), announce, progress, "sweep")
     # a failed run's outcomes are NaN in the tables; a rerun into the same folder tries it again
-    grid = [[summaries.get(k, {}) for k in row] for row in keys]
-    notes = write_tables(out, spec, design, grid, model.seed)
+    notes = write_tables(out, spec, design, ran.grid, model.seed)
     wall = time.perf_counter() - t0
-    report = SweepReport(out, len(design), total, len(stored), len(todo), wall, notes, failed)
+    report = SweepReport(out, len(design), total, ran.stored, ran.ran, wall, notes, ran.failed)
     write_manifest(out, spec, report, executor, reps, command)
     return report
 
@@ -275,7 +224,7 @@ def write_tables(out: Path, spec: SweepSpec, design: DesignPoints, grid: list[li
     """points.csv, results.csv, summary.csv and (Sobol'/Morris) sensitivity.csv; returns notes."""
     import pandas as pd
 
-    names = [p.path for p in spec.parameters]
+    names = [p.label for p in spec.parameters]
     points = pd.DataFrame([{"point": i, **v} for i, v in enumerate(design.values)], columns=["point", *names])
     results = pd.DataFrame([{"point": i, "replication": r, **{o: s.get(o, math.nan) for o in spec.outcomes}}
                             for i, row in enumerate(grid) for r, s in enumerate(row)],
@@ -316,9 +265,7 @@ def write_manifest(out: Path, spec: SweepSpec, report: SweepReport, executor: Ex
         "sweep_file": spec.file,
         "scenario_file": str(spec.scenario_path),
         "design": spec.design.model_dump(),
-        "parameters": [{"path": p.path, "group": p.group,
-                        **({"levels": list(p.levels)} if p.levels is not None
-                           else {"low": p.low, "high": p.high, "integer": p.integer})} for p in spec.parameters],
+        "parameters": [manifest_entry(p) for p in spec.parameters],
         "outcomes": spec.outcomes,
         "replications": reps,
         "points": report.points,
@@ -336,5 +283,15 @@ def write_manifest(out: Path, spec: SweepSpec, report: SweepReport, executor: Ex
     write_manifest_json(out, manifest)
 
 
-__all__ = ["FunctionModel", "PointModel", "ScenarioModel", "SweepReport", "check_outcomes",
-           "point_count", "run_sweep"]
+def manifest_entry(p: Parameter) -> dict[str, Any]:
+    """A swept parameter as the manifest lists it: path, group, range or levels (and what else it declares)."""
+    entry: dict[str, Any] = {"path": p.label, "group": p.group}
+    entry.update({"levels": list(p.levels)} if p.levels is not None
+                 else {"low": p.low, "high": p.high, "integer": p.integer})
+    extra = {"step": p.step, "how": p.how if p.how != "set" else None, "unit": p.unit, "provenance": p.provenance}
+    entry.update({k: v for k, v in extra.items() if v})
+    return entry
+
+
+__all__ = ["FunctionModel", "PointModel", "ScenarioModel", "SweepReport", "check_outcomes", "point_count",
+           "run_sweep"]

@@ -86,6 +86,24 @@ class ReliefMeasure(Module):
         """Schedule the measure's payments once every firm is built (override where the measure does)."""
 
 
+class PaymentPerWorker(ReliefMeasure):
+    """A measure that pays every firm still in business an amount per worker on one day."""
+
+    def payment(self) -> tuple[float, float] | None:
+        """(day, yuan per worker) of the payment; None when nothing is paid."""
+        raise NotImplementedError
+
+    def schedule(self) -> None:
+        due = self.payment()
+        if due is not None and due[0] < self.city.horizon:
+            day, per_worker = due
+            at(self.city, day, lambda: self._pay(per_worker))
+
+    def _pay(self, per_worker: float) -> None:
+        for ent in self.city.enterprises:
+            self.money.receive_relief(ent, per_worker * ent.workers)
+
+
 # -- the measures ---------------------------------------------------------------------------------
 
 
@@ -100,21 +118,15 @@ class RefundConfig(MeasureConfig):
                      provenance="assumption")
 
 
-class UnemploymentInsuranceRefund(ReliefMeasure):
+class UnemploymentInsuranceRefund(PaymentPerWorker):
     name = "unemployment_insurance_refund"
     SECTIONS = {"config": "policies.relief.unemployment_insurance_refund"}
     Config = RefundConfig
     config: RefundConfig
 
-    def schedule(self) -> None:
+    def payment(self) -> tuple[float, float] | None:
         c = self.config
-        if c.share > 0 and c.day < self.city.horizon:
-            at(self.city, c.day, self._pay)
-
-    def _pay(self) -> None:
-        per_worker = self.config.share * self.config.premium_per_worker_year
-        for ent in self.city.enterprises:
-            self.money.receive_relief(ent, per_worker * ent.workers)
+        return (c.day, c.share * c.premium_per_worker_year) if c.share > 0 else None
 
 
 class DeferralConfig(MeasureConfig):
@@ -167,21 +179,16 @@ class TrainingConfig(MeasureConfig):
                           provenance="assumption: paid after the February-March courses")
 
 
-class TrainingSubsidy(ReliefMeasure):
+class TrainingSubsidy(PaymentPerWorker):
     name = "training_subsidy"
     SECTIONS = {"config": "policies.relief.training_subsidy"}
     Config = TrainingConfig
     config: TrainingConfig
 
-    def schedule(self) -> None:
+    def payment(self) -> tuple[float, float] | None:
         c = self.config
-        if c.per_worker * c.trained_share > 0 and c.paid_day < self.city.horizon:
-            at(self.city, c.paid_day, self._pay)
-
-    def _pay(self) -> None:
-        per_worker = self.config.per_worker * self.config.trained_share
-        for ent in self.city.enterprises:
-            self.money.receive_relief(ent, per_worker * ent.workers)
+        per_worker = c.per_worker * c.trained_share
+        return (c.paid_day, per_worker) if per_worker > 0 else None
 
 
 class TargetedLoan(Strict):

@@ -1,0 +1,211 @@
+"""A Dask cluster that fails a run: a frozen worker, a lost scheduler, waits that follow the machine
+(README "When things go wrong").
+
+A frozen worker (SIGSTOP) must cost a restart and a rerun of its jobs after the stated heartbeat timeout,
+with a note, not minutes of silence; a lost scheduler must reach the planner as one paragraph, not the
+tracebacks distributed logs; and the waits for workers must come from the machine (a measured start-up,
+or an environment setting), not a fixed figure.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from sim.errors import InputError
+from tests.conftest import BIGGER
+
+ROOT = Path(__file__).parent.parent
+
+
+def _grid(points: int, replications: int) -> Any:
+    from sim.sweep.spec import GridDesign, Parameter, SweepSpec
+
+    return SweepSpec("function", Path("-"), [Parameter("x", "uncertainty", levels=tuple(range(1, points + 1)))],
+                     GridDesign(name="grid"), replications, ["y"])
+
+
+def freezes_once(values: Any, replication: int) -> dict[str, float]:
+    """Stops its own worker process (SIGSTOP: as if its machine hung) the first time it runs x=2, r=0."""
+    x = float(values["x"])
+    time.sleep(0.2)  # long enough for the other worker to take its share meanwhile
+    if x == 2 and replication == 0:
+        try:
+            Path(os.environ["FREEZE_MARKER"]).touch(exist_ok=False)
+        except FileExistsError:
+            pass
+        else:
+            os.kill(os.getpid(), signal.SIGSTOP)
+    return {"y": 10 * x + replication}
+
+
+def _sweep(function: Any, executor: Any, out: Path) -> Any:
+    from sim.sweep.run import FunctionModel, run_sweep
+
+    return run_sweep(_grid(4, 2), FunctionModel(function, ["y"], seed=1), out, executor, progress=False,
+                     say=lambda _: None, durable=False)
+
+
+@pytest.mark.slow
+def test_a_frozen_dask_worker_is_restarted_and_its_jobs_rerun_after_the_heartbeat_timeout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.experiment.dask_executor import DaskExecutor
+
+    monkeypatch.setenv("FREEZE_MARKER", str(tmp_path / "marker"))
+    monkeypatch.setenv("SIM_WORKER_HEARTBEAT_TIMEOUT", "5")
+    with DaskExecutor(2) as executor:
+        t0 = time.monotonic()
+        report = _sweep(freezes_once, executor, tmp_path / "out")
+        elapsed = time.monotonic() - t0
+    assert (tmp_path / "marker").exists()  # a worker was frozen
+    assert report.failed == 0
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
+    err = capsys.readouterr().err
+    assert "note: the Dask worker tcp://" in err and "sent no heartbeat for" in err, err
+    assert "the limit is 5 s" in err and "its jobs run again on the other workers" in err
+    # 5 s of silence, then a restart (at most 10 s); Dask alone would wait for its worker-ttl, 5 to 10 min
+    assert elapsed < 240
+
+
+def test_a_worker_is_frozen_after_the_heartbeat_timeout_and_not_for_a_pause_of_this_process() -> None:
+    from sim.experiment.batching import Batches
+    from sim.experiment.dask_executor import _Watch
+
+    watch = _Watch(worker_timeout=30, heartbeat_timeout=10, in_flight=2)
+    batches = Batches([1, 2, 3], 1)
+    t0 = time.monotonic()
+
+    def check(t: float, a: float, b: float) -> list[str]:
+        """The check at t0 + t seconds, the scheduler having last heard from worker a at a, and b at b
+        (on its own clock); the workers taken for frozen."""
+        assert watch.due(t0 + t)
+        watch.saw({"tcp://a": {"last_seen": a}, "tcp://b": {"last_seen": b}}, batches, t0 + t)
+        return [address for address, _ in watch.frozen(t0 + t)]
+
+    for t in range(1, 12):  # b beats all along; a is never heard from again after the first check
+        assert check(t, 1000.0, 1000.0 + t) == []
+    assert check(12, 1000.0, 1012.0) == ["tcp://a"]  # 11 s > 10 s
+    assert check(13, 1000.0, 1013.0) == []  # said once; its silence counts again from here
+    # this process stopped for a minute (Ctrl-Z and its workers with it, then fg): a's silence counts
+    # from the first check after, not from before the pause
+    assert check(80, 1000.0, 1013.0) == []
+    assert check(85, 1000.0, 1085.0) == []
+    assert check(91, 1000.0, 1091.0) == ["tcp://a"]
+
+
+# -- the scheduler lost -----------------------------------------------------------------------------------
+
+def _cluster(tmp_path: Path) -> tuple[list[subprocess.Popen[bytes]], str]:
+    """A scheduler and two workers in their own processes, as `dask scheduler` and `dask worker` start them;
+    the processes (the scheduler first) and the scheduler's address."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    where = tmp_path / "scheduler.json"
+    quiet: dict[str, Any] = {"cwd": ROOT, "env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file",
+                               str(where), "--host", "127.0.0.1", "--no-dashboard"], **quiet)]
+    deadline = time.monotonic() + 120
+    while not where.exists():
+        assert time.monotonic() < deadline and procs[0].poll() is None, "the scheduler did not start"
+        time.sleep(0.1)
+    procs += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(where),
+                                "--nthreads", "1", "--no-dashboard"], **quiet) for _ in range(2)]
+    return procs, str(json.loads(where.read_text())["address"])
+
+
+@pytest.mark.slow
+def test_losing_the_scheduler_is_one_paragraph_and_keeps_what_finished(tmp_path: Path) -> None:
+    from sim.experiment.run_state import PARTIAL
+
+    scen = tmp_path / "bigger.yaml"
+    scen.write_text(BIGGER)
+    out = tmp_path / "out"
+    procs, address = _cluster(tmp_path)
+    try:
+        run = subprocess.Popen([sys.executable, "-m", "sim", "run", str(scen), "--out", str(out), "--scheduler",
+                                address, "-q", "--no-report"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 300
+        while not (out / PARTIAL).exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert run.poll() is None, "the run ended before the scheduler could be lost"
+        procs[0].kill()  # the scheduler's machine goes down
+        _, err = run.communicate(timeout=300)
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait(timeout=30)
+    assert run.returncode == 2, err
+    assert "Traceback" not in err and "distributed." not in err and " - ERROR - " not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[0].startswith("Running 'bigger'") and lines[1].startswith("error: "), err
+    assert "every run that finished is kept" in lines[1]
+    assert lines[2:] == ["To finish the run:", f"  python -m sim run {scen} --out {out} --resume --scheduler {address} "
+                                               "--quiet --no-report"], err
+
+
+# -- waits that follow the machine ---------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_worker_timeout_of_a_local_cluster_follows_its_measured_start_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import distributed
+
+    from sim.experiment.dask_executor import MIN_WORKER_TIMEOUT, START_UP_FACTOR, DaskExecutor
+
+    monkeypatch.delenv("SIM_WORKER_START_TIMEOUT", raising=False)
+    lag = 1.2 * MIN_WORKER_TIMEOUT / START_UP_FACTOR  # a start-up slow enough to lift the timeout above its floor
+
+    class SlowToStart(distributed.LocalCluster):  # type: ignore[misc]
+        """A cluster on a busy machine: its start takes ``lag`` seconds longer."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            time.sleep(lag)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(distributed, "LocalCluster", SlowToStart)
+    t0 = time.monotonic()
+    with DaskExecutor(1) as executor:
+        took = time.monotonic() - t0
+        assert START_UP_FACTOR * lag <= executor.worker_timeout <= math.ceil(START_UP_FACTOR * took)  # whole seconds
+    assert executor.worker_timeout > MIN_WORKER_TIMEOUT
+
+
+def test_the_environment_sets_the_timeouts_outright_and_a_bad_value_is_named(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.experiment.dask_executor import seconds_from_environment
+
+    monkeypatch.setenv("SIM_WORKER_START_TIMEOUT", " 75 ")  # what a CI job on a shared machine sets
+    assert seconds_from_environment("SIM_WORKER_START_TIMEOUT") == 75.0
+    monkeypatch.delenv("SIM_WORKER_START_TIMEOUT")
+    assert seconds_from_environment("SIM_WORKER_START_TIMEOUT") is None
+    for bad in ("soon", "0", "-5", "inf", "nan"):
+        monkeypatch.setenv("SIM_WORKER_HEARTBEAT_TIMEOUT", bad)
+        with pytest.raises(InputError) as caught:
+            seconds_from_environment("SIM_WORKER_HEARTBEAT_TIMEOUT")
+        assert caught.value.render().endswith(
+            f"SIM_WORKER_HEARTBEAT_TIMEOUT: the environment variable must be a number of seconds above 0, e.g. "
+            f"120; it is '{bad}'.")
+
+
+def test_a_bad_timeout_setting_stops_a_dask_run_before_it_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.cli import main
+
+    scen = tmp_path / "bigger.yaml"
+    scen.write_text(BIGGER)
+    monkeypatch.setenv("SIM_WORKER_START_TIMEOUT", "2 minutes")
+    assert main(["run", str(scen), "--out", str(tmp_path / "out"), "--executor", "dask", "-q", "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert "SIM_WORKER_START_TIMEOUT: the environment variable must be a number of seconds" in err
+    assert "Traceback" not in err
