@@ -57,13 +57,13 @@ class Waiting(Protocol):
 
 
 class Production(Protocol):
-    logged_cap: list[float]
-    labour: list[float]
+    cap_now: np.ndarray
+    labour: np.ndarray
     threshold: float
 
 
 class Limits(Protocol):
-    limit: list[float]
+    limit_now: np.ndarray
 
 
 class ConstraintsModule(Module):
@@ -109,10 +109,10 @@ class ConstraintsModule(Module):
         n = len(ents)
         state = np.fromiter((e.state for e in ents), dtype=np.int8, count=n)
         stage = np.asarray(self.approval.stage, dtype=np.int8)
-        cap = np.asarray(self.production.logged_cap, dtype=float)
-        labour = np.asarray(self.production.labour, dtype=float)
-        inputs = np.asarray(self.network.limit, dtype=float)
-        orders = np.asarray(self.demand.limit, dtype=float)
+        cap = self.production.cap_now
+        labour = self.production.labour
+        inputs = self.network.limit_now
+        orders = self.demand.limit_now
         code = np.full(n, CODE["full"], dtype=np.int8)
         closed = state == CLOSED
         # on the road: the stage; waiting to reopen: what the firm said holds it back

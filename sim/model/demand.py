@@ -80,6 +80,7 @@ class Links(Protocol):
 
 class Production(Protocol):
     logged_cap: list[float]
+    cap_now: np.ndarray
 
 
 class DemandModule(Module):
@@ -98,6 +99,7 @@ class DemandModule(Module):
         self.config = config
         n = city.pop.n
         self.limit = [1.0] * n
+        self.limit_now = np.ones(n)  # the same as an array
         self.raw = np.ones(n)
         self.short_days = 0.0
 
@@ -144,11 +146,11 @@ class DemandModule(Module):
         raw = np.minimum(1.0, (1.0 - self.share) * external + self.share * city)
         self.raw = raw
         if told:
-            open_ = np.asarray(self.production.logged_cap) > 0
+            open_ = self.production.cap_now > 0
             self.short_days += float(self.city.pop.members[(raw < 1.0 - 1e-9) & open_].sum())
-        new = quantise(raw)
-        old = np.asarray(self.limit)
-        moved = np.nonzero(np.abs(new - old) > 1e-9)[0]
+        new = quantise(raw, self.limit_now)
+        moved = np.nonzero(np.abs(new - self.limit_now) > 1e-9)[0]
+        self.limit_now = new
         if told:
             tell_moved(self.limit, new, moved, self.city.enterprises, self.production.logged_cap)
         else:

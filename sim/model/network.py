@@ -42,6 +42,7 @@ told, so a run's events grow with the changes, not with firms × days.
 from __future__ import annotations
 
 from collections.abc import Generator
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
@@ -49,7 +50,6 @@ import simpy
 from pydantic import model_validator
 
 from sim.model import sectors
-from sim.model.enterprise import FAILED
 from sim.model.firm_classes import SIZE_CLASSES, check_size_keys
 from sim.model.module import City, Metric, Module, ResultView
 from sim.scenario.distributions import lognormal
@@ -175,9 +175,12 @@ class Network(Strict):
         return self
 
 
-def quantise(values: np.ndarray) -> np.ndarray:
-    """To the nearest step (a stock run out is 0, a supply nearly whole is 1)."""
-    return np.round(values / STEP) * STEP
+def quantise(values: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """To the nearest step (a stock run out is 0, a supply nearly whole is 1), with hysteresis: a limit moves
+    only once the value is three quarters of a step away from it, so that a value hovering at the middle
+    between two steps does not move the limit to and fro every day (a quarter of the told changes did)."""
+    new = np.round(values / STEP) * STEP
+    return np.where(np.abs(values - old) < 0.75 * STEP, old, new)
 
 
 def tell_moved(limit: list[float], new: np.ndarray, moved: np.ndarray, ents: list[Enterprise],
@@ -194,6 +197,7 @@ def tell_moved(limit: list[float], new: np.ndarray, moved: np.ndarray, ents: lis
 
 class Production(Protocol):
     logged_cap: list[float]
+    cap_now: np.ndarray
 
 
 class Liaisons(Protocol):
@@ -225,10 +229,12 @@ class NetworkModule(Module):
         index = {k: j for j, k in enumerate(keys)}
         self.sector = np.array([index[s] for s in pop.sector], dtype=np.int64) if n else np.zeros(0, np.int64)
         self.limit = [1.0] * n  # the input limit told to production (a share of capacity, in steps)
+        self.limit_now = np.ones(n)  # the same as an array
         self.raw = np.ones(n)  # the input limit before quantisation
         self.short_days = 0.0
         self.help_requests = 0
         self.down_days = np.zeros(n)  # days each firm has made nothing, in a row
+        self.alive = np.ones(n, dtype=bool)  # not failed
         self._partners: np.ndarray | None = None  # as of the last daily update
         self.updates = 0  # daily updates so far
         self._outlook: tuple[tuple[int, float], np.ndarray] | None = None  # (as of, every firm's outlook)
@@ -335,7 +341,7 @@ class NetworkModule(Module):
 
     def start(self) -> None:
         if self.slots:
-            self.avail = self.availability(0.0, np.asarray(self.production.logged_cap, dtype=float))
+            self.avail = self.availability(0.0, self.production.cap_now.copy())
             self.city.env.process(self._days())
 
     def _days(self) -> Generator[simpy.Event, Any, None]:
@@ -343,6 +349,9 @@ class NetworkModule(Module):
         while True:
             yield env.timeout(1.0)
             self.daily_update(env.now)
+
+    def failed(self, ent: Enterprise) -> None:
+        self.alive[ent.i] = False
 
     def customers_of(self) -> tuple[np.ndarray, np.ndarray]:
         """(buyer firm, supplier firm) of every link in the city."""
@@ -354,7 +363,7 @@ class NetworkModule(Module):
     def partners(self) -> np.ndarray:
         """Each firm's capacity in use as its buyers and suppliers get it (as of the last daily update)."""
         if self._partners is None:
-            return np.asarray(self.production.logged_cap, dtype=float)
+            return self.production.cap_now.copy()
         return self._partners
 
     def partner_capacity(self, cap: np.ndarray) -> np.ndarray:
@@ -364,8 +373,7 @@ class NetworkModule(Module):
         replaced = self.down_days >= self.config.replace_after_days
         if not replaced.any():
             return cap
-        alive = np.array([e.state != FAILED for e in self.city.enterprises])
-        weight = self.city.pop.revenue_per_day * self.city.pop.members * alive
+        weight = self.city.pop.revenue_per_day * self.city.pop.members * self.alive
         total = np.bincount(self.sector, weights=weight, minlength=len(self.keys))
         used = np.bincount(self.sector, weights=weight * cap, minlength=len(self.keys))
         mean = np.divide(used, total, out=np.zeros(len(self.keys)), where=total > 0)
@@ -384,7 +392,7 @@ class NetworkModule(Module):
 
     def daily_update(self, day: float) -> None:
         """Stocks move by what arrived minus what was used; the firms whose input limit moved are told."""
-        cap = np.asarray(self.production.logged_cap, dtype=float)
+        cap = self.production.cap_now.copy()
         self._partners = self.partner_capacity(cap)
         avail = self.availability(day, cap)
         need = cap[self.slot_firm]
@@ -400,7 +408,7 @@ class NetworkModule(Module):
         self.raw = raw
         self.short_days += float(self.city.pop.members[(raw < 1.0 - 1e-9) & (cap > 0)].sum())
         self._ask_for_help(value)
-        self._tell(quantise(raw))
+        self._tell(quantise(raw, self.limit_now))
 
     def outlook(self, firms: np.ndarray, days: float) -> np.ndarray:
         """The input limit each of ``firms`` can count on over the next ``days`` at full capacity: its stock spread
@@ -422,10 +430,10 @@ class NetworkModule(Module):
         return ahead
 
     def _tell(self, new: np.ndarray) -> None:
-        old = np.asarray(self.limit)
-        moved = np.nonzero(np.abs(new - old) > 1e-9)[0]
+        moved = np.nonzero(np.abs(new - self.limit_now) > 1e-9)[0]
         if not len(moved):
             return
+        self.limit_now = new
         tell_moved(self.limit, new, moved, self.city.enterprises, self.production.logged_cap)
 
     def _ask_for_help(self, value: np.ndarray) -> None:
@@ -443,9 +451,9 @@ class NetworkModule(Module):
             done = self.cadres.ask_liaison(ent, hours)
             if done is not None:
                 self.help_requests += ent.members
-                done.callbacks.append(lambda _ev, s=s: self._helped(s))
+                done.callbacks.append(partial(self._helped, s))
 
-    def _helped(self, slot: int) -> None:
+    def _helped(self, slot: int, _done: object = None) -> None:
         self.helped[slot] = True
 
     # -- results ---------------------------------------------------------------------------------

@@ -119,13 +119,14 @@ class ProductionModule(Module):
         self.logged_open = [0] * n
         self.logged_workers = [0] * n
         self.logged_cap = [0.0] * n
+        self.cap_now = np.zeros(n)  # the same as an array, for the modules that read every firm's at once
         self.produced = [0.0] * n
         self.t_prod = [0.0] * n
         self.reached_full = [False] * n
         self.present: list[int] = []
         self.factors: list[list[float]] = []
         self.limits: list[list[float]] = []
-        self.labour = [0.0] * n  # what labour and problems allow, at the last change (for what binds)
+        self.labour = np.zeros(n)  # what labour and problems allow, at the last change (for what binds)
 
     def connect(self, workforce: Workers) -> None:
         """Capacity follows the workers present and the factors of the modules that cut it."""
@@ -171,6 +172,7 @@ class ProductionModule(Module):
             self.logged_open[i] = int(is_open)
             self.logged_workers[i] = at_post
             logged_cap[i] = cap
+            self.cap_now[i] = cap
         if cap >= self.threshold and not self.reached_full[i]:
             self.reached_full[i] = True
             ent.record("full_production_day", now)

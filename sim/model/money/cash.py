@@ -24,7 +24,7 @@ polled. Every yuan is booked, so that
 from __future__ import annotations
 
 import math
-from bisect import insort
+from bisect import bisect_right, insort
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,6 +45,8 @@ class CostRates:
     taxes: float
     pay_period: float
     wage_flex: float = 0.0  # share of the wage bill an open firm cuts in proportion to the capacity it leaves idle
+    input_premium: float = 0.0  # inputs cost this much more than normal (a share of the price) ...
+    premium_until: float = 0.0  # ... until this day
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,36 @@ class Window:
     repaid: bool = True
 
 
+_FACTORS: dict[tuple[Window, ...], tuple[tuple[float, ...], ...]] = {}
+
+
+def _segment_factors(windows: tuple[Window, ...], edges: tuple[float, ...]) -> tuple[tuple[float, ...], ...]:
+    """For each segment between consecutive ``edges`` (index ``bisect_right(edges, t)``), the factor every
+    cost component is paid at there, in the order wages, rent, interest, other, taxes, inputs: the product of
+    the factors of the windows covering it. Accounts with the same windows share one table."""
+    table = _FACTORS.get(windows)
+    if table is None:
+        order = ("wages", "rent", "interest", "other", "taxes", "inputs")
+        rows = []
+        for k in range(len(edges) + 1):
+            t = edges[k - 1] if k else -INF  # the segment's start stands for the whole segment
+            row = [1.0] * len(order)
+            for w in windows:
+                if w.start <= t < w.end:
+                    row[order.index(w.component)] *= w.factor
+            rows.append(tuple(row))
+        if len(_FACTORS) > 4096:  # a long sweep over relief settings: forget the old ones
+            _FACTORS.clear()
+        table = _FACTORS.setdefault(windows, tuple(rows))
+    return table
+
+
 class CashAccount:
     """Balance, rates, known breakpoints and books of one enterprise."""
 
     __slots__ = ("balance", "t", "rates", "windows", "lo", "hi", "edges", "ends", "owed", "waived", "is_open",
                  "stopped_since", "income_rate", "relief_rate", "loans", "start", "income", "relief", "costs",
-                 "loans_in", "repayments", "deferred_repaid", "pending", "activity", "input_rate")
+                 "loans_in", "repayments", "deferred_repaid", "pending", "activity", "input_rate", "factors")
 
     def __init__(self, start: float, rates: CostRates, windows: tuple[Window, ...] = ()) -> None:
         self.balance = start
@@ -82,6 +108,7 @@ class CashAccount:
         self.hi = max((w.end for w in windows), default=-INF)
         self.edges = tuple(sorted({w.start for w in windows} | {w.end for w in windows}))
         self.ends = frozenset(w.end for w in windows if w.deferred and w.repaid)
+        self.factors = _segment_factors(windows, self.edges)
         self.owed = [0.0] * len(windows)  # deferred and not yet paid back, per window
         self.waived = [0.0] * len(windows)  # relieved for good, per window
         self.is_open = False
@@ -142,25 +169,12 @@ class CashAccount:
             wage = r.wages * (1.0 - r.wage_flex * (1.0 - self.activity)) if r.wage_flex else r.wages
         else:
             wage = r.wages if t < self.stopped_since + r.pay_period else r.allowance
-        rent, interest, other, taxes, inputs = r.rent, r.interest, r.other, r.taxes, self.input_rate
+        inputs = self.input_rate * (1.0 + r.input_premium) if t < r.premium_until else self.input_rate
         if not self.lo <= t < self.hi:
-            return wage + rent + interest + other + taxes + loan_interest + inputs
-        for w in self.windows:
-            if w.start <= t < w.end:
-                c = w.component
-                if c == "taxes":
-                    taxes *= w.factor
-                elif c == "rent":
-                    rent *= w.factor
-                elif c == "wages":
-                    wage *= w.factor
-                elif c == "interest":
-                    interest *= w.factor
-                elif c == "inputs":
-                    inputs *= w.factor
-                else:
-                    other *= w.factor
-        return wage + rent + interest + other + taxes + loan_interest + inputs
+            return wage + r.rent + r.interest + r.other + r.taxes + loan_interest + inputs
+        f_wage, f_rent, f_interest, f_other, f_taxes, f_inputs = self.factors[bisect_right(self.edges, t)]
+        return (wage * f_wage + r.rent * f_rent + r.interest * f_interest + r.other * f_other + r.taxes * f_taxes
+                + loan_interest + inputs * f_inputs)
 
     def _component(self, c: Component, t: float) -> float:
         """The full rate of a component on the segment starting at ``t`` (the wage rule applied)."""
@@ -172,7 +186,7 @@ class CashAccount:
         if c == "wages":
             return self._wage(t)
         if c == "inputs":
-            return self.input_rate
+            return self.input_rate * (1.0 + r.input_premium) if t < r.premium_until else self.input_rate
         return r.interest if c == "interest" else r.other
 
     def _next_break(self, t: float, first: int = 0) -> float:
@@ -183,6 +197,8 @@ class CashAccount:
             wage_end = self.stopped_since + r.pay_period
             if wage_end > t:
                 nxt = wage_end
+        if t < r.premium_until < nxt:
+            nxt = r.premium_until
         for edge in self.edges:  # sorted: the first one after t
             if edge > t:
                 if edge < nxt:
@@ -207,7 +223,7 @@ class CashAccount:
             for k, w in enumerate(self.windows):
                 if b == w.end and w.deferred and w.repaid:
                     repaid += owed[k]
-        principal = sum(p for due, p, _ in self.loans if due == b)
+        principal = sum(p for due, p, _ in self.loans if due == b) if self.loans else 0.0
         return -(repaid + principal), repaid, principal
 
     def _accrue(self, owed: list[float], t0: float, dt: float, waived: list[float] | None = None) -> None:
@@ -288,13 +304,15 @@ class CashAccount:
     def slope_now(self) -> float:
         return self.income_rate + self.relief_rate - self._cost_rate(self.t)
 
-    def time_to_reach(self, level: float) -> float:
-        """Earliest time >= self.t at which the balance falls to ``level`` on the present path (inf if never)."""
+    def time_to_reach(self, level: float, until: float = INF) -> float:
+        """Earliest time >= self.t at which the balance falls to ``level`` on the present path (inf if never);
+        with ``until``, inf too when it would not fall to it before then (the path after it is not followed)."""
         balance = self.balance
         if balance <= level:
             return self.t
         t = self.t
-        owed = list(self.owed) if self.windows else self.owed
+        repays = bool(self.ends)  # only a deferral paid back makes a jump that depends on what is owed
+        owed = list(self.owed) if repays else self.owed
         gain = self.income_rate + self.relief_rate
         k = 0  # pending changes already applied on this path
         pending = self.pending
@@ -303,9 +321,9 @@ class CashAccount:
             slope = gain - self._cost_rate(t)
             if slope < 0 and (b == INF or balance + slope * (b - t) <= level):
                 return t + (balance - level) / -slope
-            if b == INF:
+            if b >= until:  # b == INF included
                 return INF
-            if self.lo <= t < self.hi:
+            if repays and self.lo <= t < self.hi:
                 self._accrue(owed, t, b - t)
             balance += slope * (b - t)
             jump, repaid, _ = self._jump(b, owed)

@@ -110,6 +110,7 @@ class Money(Protocol):
     def advance(self, ent: Enterprise, now: float) -> None: ...
     def cost_per_day(self, ent: Enterprise) -> float: ...
     def take_loan(self, ent: Enterprise, amount: float, annual_rate: float, term_days: float) -> None: ...
+    def reschedule(self, ent: Enterprise) -> None: ...
     def watch(self, watcher: LoansModule) -> None: ...
     def working_capital_need(self, ent: Enterprise, capacity: float) -> float: ...
 
@@ -260,7 +261,7 @@ class LoansModule(Module):
             ev.callbacks.append(lambda _ev: self._apply(ent, channel))
         else:
             self._apply(ent, channel)
-        ent.update()  # the seek timer is spent: schedule the failure timer alone
+        self.money.reschedule(ent)  # the seek timer is spent: schedule the failure timer alone
 
     def _apply(self, ent: Enterprise, channel: str) -> None:
         """The firm puts its application together: with its liaison's help if it has one.
@@ -322,7 +323,7 @@ class LoansModule(Module):
             return
         self.state[ent.i] = WATCHING
         self.seek_after[ent.i] = self.city.env.now + self.policy.retry_wait_days
-        ent.update()
+        self.money.reschedule(ent)
 
     def amount(self, ent: Enterprise) -> float:
         """Fixed cost for the stated months less the cash held, plus the working capital its expected production

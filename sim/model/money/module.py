@@ -208,7 +208,6 @@ class MoneyModule(Module):
         self.delay = [max(0.0, late_in[k] * f - late_out[k] * (1.0 - m))
                       for k, f, m in zip(pop.size_class.tolist(), self.to_firms, self.margin, strict=True)]
         self.windows: list[tuple[Window, np.ndarray | None]] = []  # cost windows and the firms they cover
-        self.windows_fixed = False  # set when the first firm joins: no window may be added after
         self.watcher: Watcher | None = None
 
     # -- what relief measures and lenders may do (called before firms are added) ------------------
@@ -233,17 +232,12 @@ class MoneyModule(Module):
             wages=wages, allowance=wages * config.living_allowance_share, rent=fixed_cost * shares.rent,
             interest=fixed_cost * shares.interest, other=fixed_cost * shares.other, taxes=fixed_cost * shares.taxes,
             pay_period=config.pay_period_days, wage_flex=config.wage_flex,
+            # inputs bought dear in the first weeks (原材料涨价)
+            input_premium=config.input_price_premium, premium_until=config.input_price_premium_until_day,
         )
 
     def add_firm(self, ent: Enterprise) -> None:
         i = ent.i
-        if not self.windows_fixed:
-            # inputs bought dear in the first weeks (原材料涨价): a window raising the price of the input component
-            c = self.config
-            if c.input_price_premium:
-                self.windows.append((Window("inputs", 1.0 + c.input_price_premium, 0.0,
-                                            c.input_price_premium_until_day), None))
-            self.windows_fixed = True
         windows = tuple(w for w, firms in self.windows if firms is None or firms[i])
         acct = CashAccount(float(self.city.pop.cash0[i]), self.cost_rates(self.fixed_cost[i]), windows)
         self.accounts.append(acct)
@@ -253,8 +247,10 @@ class MoneyModule(Module):
     # -- the declared interface --------------------------------------------------------------------
 
     def balance(self, ent: Enterprise) -> float:
-        """Cash at the last booking (see :meth:`advance`)."""
-        return self.accounts[ent.i].balance
+        """Cash now."""
+        acct = self.accounts[ent.i]
+        acct.advance(self.city.env.now)
+        return acct.balance
 
     def receive_after(self, i: int, now: float) -> float:
         """Days by which 2020's late payers delayed the pay of a sale firm ``i`` makes on day ``now``, net of its own
@@ -286,8 +282,8 @@ class MoneyModule(Module):
         return self.fixed_cost[ent.i]
 
     def headroom(self, ent: Enterprise) -> float:
-        """Cash plus credit line at the last booking."""
-        return self.accounts[ent.i].balance - self.fail_level[ent.i]
+        """Cash plus credit line now."""
+        return self.balance(ent) - self.fail_level[ent.i]
 
     def advance(self, ent: Enterprise, now: float) -> None:
         """Book the firm's cash up to ``now``."""
@@ -311,23 +307,32 @@ class MoneyModule(Module):
         """A refund or subsidy paid today."""
         if not ent.failed and amount > 0:
             self.accounts[ent.i].receive_relief(self.city.env.now, amount)
-            ent.update()
+            self.reschedule(ent)
 
     def take_loan(self, ent: Enterprise, amount: float, annual_rate: float, term_days: float) -> None:
         if not ent.failed and amount > 0:
             self.accounts[ent.i].take_loan(self.city.env.now, amount, annual_rate, term_days)
-            ent.update()
+            self.reschedule(ent)
 
     # -- following a firm -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Every firm's first cash timer (later ones follow its changes)."""
+        now = self.city.env.now
+        for ent in self.city.enterprises:
+            self.schedule(ent, now)
 
     def capacity_changed(self, ent: Enterprise, now: float, cap: float, at_post: int) -> None:
         """Book cash up to now, set the new income, and reschedule the moment cash runs short."""
         i = ent.i
         acct = self.accounts[i]
-        acct.advance(now)
         if ent.state == FAILED:
+            acct.advance(now)
             self.version[i] += 1
             return
+        if cap == self.cap[i] and acct.is_open == (ent.state == OPEN):
+            return  # the cash path is as it was: the pending timer stands (its booking can wait)
+        acct.advance(now)
         change = cap - self.cap[i]
         if change:
             # sales are paid after the customers' terms, inputs after the firm's own terms
@@ -340,10 +345,15 @@ class MoneyModule(Module):
         acct.activity = cap
         self.schedule(ent, now)
 
+    def reschedule(self, ent: Enterprise) -> None:
+        """The firm's cash or its watcher's state changed (relief paid, a loan, an application): its timer anew."""
+        if not ent.failed:
+            self.schedule(ent, self.city.env.now)
+
     def schedule(self, ent: Enterprise, now: float) -> None:
         """(Re)set the firm's cash timer: failure when cash runs out, or earlier, when its watcher asks."""
         i = ent.i
-        t_next = self.accounts[i].time_to_reach(self.fail_level[i])
+        t_next = self.accounts[i].time_to_reach(self.fail_level[i], self.city.horizon)
         kind = "fail"
         if self.watcher is not None and t_next < math.inf:
             t_seek = self.watcher.seek_time(ent, now, t_next)
