@@ -215,3 +215,20 @@ def test_a_missing_data_file_is_a_clear_error(tmp_path: Path, monkeypatch: pytes
     text = "".join(capsys.readouterr())
     assert code == 2, text
     assert "data/network/" in text and "is missing" in text and "Traceback" not in text
+
+
+def test_a_limit_moves_by_whole_steps_once_the_value_is_three_quarters_of_a_step_away() -> None:
+    from sim.model.network import STEP, quantise
+
+    old = np.array([0.5, 0.5, 0.5, 0.5, 1.0])
+    values = np.array([0.5 + 0.74 * STEP, 0.5 - 0.74 * STEP, 0.5 + 0.76 * STEP, 0.5 - 2.2 * STEP, 0.0])
+    moved = quantise(values, old)
+    # within three quarters of a step the limit stays; beyond, it goes to the nearest step
+    assert moved == pytest.approx([0.5, 0.5, 0.5 + STEP, 0.5 - 2 * STEP, 0.0])
+    # a value hovering across the middle between two steps moves the limit once, not every day
+    limit, moves = np.array([0.5]), 0
+    for value in [0.56, 0.54, 0.56, 0.54, 0.56]:
+        new = quantise(np.array([value]), limit)
+        moves += int(new[0] != limit[0])
+        limit = new
+    assert moves == 0

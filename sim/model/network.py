@@ -13,8 +13,10 @@ suppliers drawn from that sector's firms with chances in proportion to their
 size — and the rest from outside, where deliveries follow the published
 restart of producers and transport by date (``external``). What arrives each
 day, as a share of what the firm needs at full capacity, is
-``local_share × (its suppliers' capacity in use) + (1 − local_share) ×
-(availability outside)``. A stock of ``inventory_days`` (fewer for small
+``local_share × (what its suppliers can deliver) + (1 − local_share) ×
+(availability outside)``; a supplier can deliver what its workers and inputs
+allow while it is open — not less because its own orders are low: its
+customers' orders are among them. A stock of ``inventory_days`` (fewer for small
 firms) bridges a shortfall: production draws it down at the firm's capacity in
 use and refills it from what arrives, up to the target. While a critical
 input's stock lasts, that input does not limit production; once it is empty,
@@ -23,11 +25,11 @@ production by ``important_weight`` of the shortfall (Pichler et al. treat
 important inputs as half binding). The tightest input is the firm's input
 limit; production (:mod:`sim.model.production`) is at most that limit.
 
-A supplier that has made nothing for ``replace_after_days`` (it is still shut,
-or it failed) is replaced: from then on that link delivers as the rest of the
-supplier's sector in the city does on average (its surviving firms' capacity in
-use), until the supplier produces again. City customers are replaced the same
-way (:mod:`sim.model.demand`).
+A supplier that has delivered nothing for ``replace_after_days`` (it is still
+shut, or it failed) is replaced: from then on that link delivers what the open
+firms of the supplier's sector in the city can deliver on average, until the
+supplier produces again. A city customer that has bought nothing for as long is
+replaced by an average surviving firm of its sector (:mod:`sim.model.demand`).
 
 A covered firm whose critical input runs short asks its liaison for help
 (产业链对接: passes for trucks, another supplier): when the liaison's hours are
@@ -35,8 +37,9 @@ worked, ``liaison_help_gain`` of the gap on that input is closed for the rest
 of the run.
 
 The network is updated once a day for all firms at once (numpy arrays over the
-firms' input slots); only firms whose limit moves by a step (``STEP``) are
-told, so a run's events grow with the changes, not with firms × days.
+firms' input slots); a limit moves in steps (``STEP``, once the value is
+three quarters of a step away), and only the open firms it binds are told, so
+a run's events grow with the changes, not with firms × days.
 """
 
 from __future__ import annotations
@@ -198,6 +201,8 @@ def tell_moved(limit: list[float], new: np.ndarray, moved: np.ndarray, ents: lis
 class Production(Protocol):
     logged_cap: list[float]
     cap_now: np.ndarray
+    open_now: np.ndarray
+    labour: np.ndarray
 
 
 class Liaisons(Protocol):
@@ -235,6 +240,8 @@ class NetworkModule(Module):
         self.help_requests = 0
         self.down_days = np.zeros(n)  # days each firm has made nothing, in a row
         self.alive = np.ones(n, dtype=bool)  # not failed
+        self.dry_days = np.zeros(n)  # days each firm has delivered nothing, in a row
+        self._supply = np.zeros(n)  # what each firm can deliver (as of the last daily update)
         self._partners: np.ndarray | None = None  # as of the last daily update
         self.updates = 0  # daily updates so far
         self._outlook: tuple[tuple[int, float], np.ndarray] | None = None  # (as of, every firm's outlook)
@@ -341,7 +348,7 @@ class NetworkModule(Module):
 
     def start(self) -> None:
         if self.slots:
-            self.avail = self.availability(0.0, self.production.cap_now.copy())
+            self.avail = self.availability(0.0)
             self.city.env.process(self._days())
 
     def _days(self) -> Generator[simpy.Event, Any, None]:
@@ -361,50 +368,117 @@ class NetworkModule(Module):
 
     @property
     def partners(self) -> np.ndarray:
-        """Each firm's capacity in use as its buyers and suppliers get it (as of the last daily update)."""
+        """Each firm's capacity in use as its city customers buy (as of the last daily update)."""
         if self._partners is None:
             return self.production.cap_now.copy()
         return self._partners
 
     def partner_capacity(self, cap: np.ndarray) -> np.ndarray:
-        """Each firm's capacity in use as its buyers and suppliers get it: its own, or, once it has made nothing
-        for ``replace_after_days``, the average of its sector's surviving firms (the partner was replaced)."""
+        """Each firm's capacity in use as its city customers buy: its own, or, once it has made nothing for
+        ``replace_after_days``, the average of its sector's surviving firms (the customer was replaced)."""
         self.down_days = np.where(cap > 0, 0.0, self.down_days + 1.0)
         replaced = self.down_days >= self.config.replace_after_days
         if not replaced.any():
             return cap
-        weight = self.city.pop.revenue_per_day * self.city.pop.members * self.alive
-        total = np.bincount(self.sector, weights=weight, minlength=len(self.keys))
-        used = np.bincount(self.sector, weights=weight * cap, minlength=len(self.keys))
-        mean = np.divide(used, total, out=np.zeros(len(self.keys)), where=total > 0)
-        return np.where(replaced, mean[self.sector], cap)
+        return np.where(replaced, self._sector_mean(cap, self.alive)[self.sector], cap)
 
-    def availability(self, day: float, cap: np.ndarray) -> np.ndarray:
-        """Share of each slot's full-capacity need that arrives on ``day``."""
-        local = np.zeros(self.slots)
+    def supply_capacity(self, day: float) -> np.ndarray:
+        """What each firm can deliver to its customers today, as a share of its normal deliveries.
+
+        An open firm can deliver what its workers and its inputs allow (its own orders do not limit it: its
+        customers' orders are among them), a shut one nothing; a firm that has delivered nothing for
+        ``replace_after_days`` is replaced by what its sector's open firms can deliver on average (the customer
+        found another supplier). What a firm's inputs allow depends on what its own suppliers deliver, so the
+        deliveries are those that are consistent all round: starting from what every open firm's workers allow,
+        each firm is held to what its inputs then allow until nothing moves — the largest consistent
+        deliveries, those firms that restart together reach (the smallest, nothing at all, is consistent too
+        where firms supply each other: a chain that would never restart once shut).
+        """
+        production = self.production
+        open_ = production.open_now
+        ceiling = np.where(open_, production.labour, 0.0)
+        replaced = self.dry_days >= self.config.replace_after_days
+        empty = np.nonzero(self.stock <= 0.0)[0]  # only slots without a stock can hold a firm back today
+        can = ceiling
+        supply = self._replace(can, open_, replaced)
+        if len(empty):
+            external = self._external(day)[empty]
+            links = (self.stock <= 0.0)[self.link_slot]
+            link_slot, link_supplier = self.link_slot[links], self.link_supplier[links]
+            firms = self.slot_firm[empty]
+            critical = self.slot_critical[empty]
+            weight = self.config.important_weight
+            for _ in range(50):  # each pass moves the limits one link further down a chain; chains are short
+                local = np.bincount(link_slot, weights=supply[link_supplier], minlength=self.slots)[empty]
+                local = np.divide(local, self.links_per_slot[empty], out=np.zeros(len(empty)),
+                                  where=self.links_per_slot[empty] > 0)
+                avail = self.slot_local[empty] * local + (1.0 - self.slot_local[empty]) * external
+                avail = np.where(self.helped[empty], avail + self.config.liaison_help_gain * (1.0 - avail), avail)
+                value = np.minimum(avail, 1.0)
+                limit = np.ones(len(ceiling))  # the firm limit of _firm_limit, over the slots without a stock
+                np.minimum.at(limit, firms, np.where(critical, value, 1.0 - weight * (1.0 - value)))
+                lower = np.minimum(ceiling, limit)
+                # a tenth of a step is close enough: the limits told to the firms move in steps
+                if np.max(can - lower, initial=0.0) < 0.1 * STEP:
+                    break
+                can = lower
+                supply = self._replace(can, open_, replaced)
+        self.dry_days = np.where(can > 0, 0.0, self.dry_days + 1.0)
+        return supply
+
+    def _replace(self, can: np.ndarray, open_: np.ndarray, replaced: np.ndarray) -> np.ndarray:
+        """What each firm's customers get from it: its own deliveries, or its sector's open average if replaced."""
+        if not replaced.any():
+            return can
+        return np.where(replaced, self._sector_mean(can, open_)[self.sector], can)
+
+    def _sector_mean(self, values: np.ndarray, among: np.ndarray) -> np.ndarray:
+        """Each sector's mean of ``values`` over the firms ``among``, weighted by their normal sales."""
+        weight = self.city.pop.revenue_per_day * self.city.pop.members * among
+        total = np.bincount(self.sector, weights=weight, minlength=len(self.keys))
+        used = np.bincount(self.sector, weights=weight * values, minlength=len(self.keys))
+        return np.divide(used, total, out=np.zeros(len(self.keys)), where=total > 0)
+
+    def _external(self, day: float) -> np.ndarray:
+        """Each slot's availability outside the city on ``day``."""
+        by_sector = np.array([sectors.at(self.config.external.get(k, []), day) for k in self.keys])
+        return by_sector[self.slot_input]
+
+    def _arriving(self, supply: np.ndarray, external: np.ndarray) -> np.ndarray:
+        """Share of each slot's full-capacity need that arrives, given what every firm can deliver."""
+        local: np.ndarray = np.zeros(self.slots)
         if len(self.link_slot):
-            np.add.at(local, self.link_slot, self.partners[self.link_supplier])
+            local = np.bincount(self.link_slot, weights=supply[self.link_supplier], minlength=self.slots)
             local = np.divide(local, self.links_per_slot, out=np.zeros(self.slots), where=self.links_per_slot > 0)
-        ext_by_sector = np.array([sectors.at(self.config.external.get(k, []), day) for k in self.keys])
-        avail = self.slot_local * local + (1.0 - self.slot_local) * ext_by_sector[self.slot_input]
+        avail = self.slot_local * local + (1.0 - self.slot_local) * external
         gain = self.config.liaison_help_gain
         return np.where(self.helped, avail + gain * (1.0 - avail), avail)
+
+    def availability(self, day: float) -> np.ndarray:
+        """Share of each slot's full-capacity need that arrives on ``day`` (as of the last daily update)."""
+        return self._arriving(self._supply, self._external(day))
+
+    def _firm_limit(self, value: np.ndarray) -> np.ndarray:
+        """Each firm's input limit from what each of its slots allows (critical: at most it; important: a part)."""
+        crit = np.where(self.slot_critical, value, 1.0)
+        imp = np.where(self.slot_critical, 1.0, 1.0 - self.config.important_weight * (1.0 - value))
+        per_firm = np.minimum(np.minimum.reduceat(crit, self.firm_start), np.minimum.reduceat(imp, self.firm_start))
+        out = np.ones(len(self.sector))
+        out[self.firms_with_slots] = per_firm
+        return out
 
     def daily_update(self, day: float) -> None:
         """Stocks move by what arrived minus what was used; the firms whose input limit moved are told."""
         cap = self.production.cap_now.copy()
         self._partners = self.partner_capacity(cap)
-        avail = self.availability(day, cap)
+        self._supply = self.supply_capacity(day)
+        avail = self.availability(day)
         need = cap[self.slot_firm]
         self.stock = np.clip(self.stock + avail - need, 0.0, self.slot_target)
         self.avail = avail
         self.updates += 1
         value = np.where(self.stock > 0.0, 1.0, np.minimum(avail, 1.0))
-        crit = np.where(self.slot_critical, value, 1.0)
-        imp = np.where(self.slot_critical, 1.0, 1.0 - self.config.important_weight * (1.0 - value))
-        per_firm = np.minimum(np.minimum.reduceat(crit, self.firm_start), np.minimum.reduceat(imp, self.firm_start))
-        raw = np.ones(len(cap))
-        raw[self.firms_with_slots] = per_firm
+        raw = self._firm_limit(value)
         self.raw = raw
         self.short_days += float(self.city.pop.members[(raw < 1.0 - 1e-9) & (cap > 0)].sum())
         self._ask_for_help(value)

@@ -120,6 +120,7 @@ class ProductionModule(Module):
         self.logged_workers = [0] * n
         self.logged_cap = [0.0] * n
         self.cap_now = np.zeros(n)  # the same as an array, for the modules that read every firm's at once
+        self.open_now = np.zeros(n, dtype=bool)  # open, at the last change
         self.produced = [0.0] * n
         self.t_prod = [0.0] * n
         self.reached_full = [False] * n
@@ -170,6 +171,7 @@ class ProductionModule(Module):
                 for listener in self.open_listeners:
                     listener.open_changed(ent, d_open)
             self.logged_open[i] = int(is_open)
+            self.open_now[i] = is_open
             self.logged_workers[i] = at_post
             logged_cap[i] = cap
             self.cap_now[i] = cap
