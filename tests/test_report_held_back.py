@@ -26,6 +26,7 @@ DAYS = 40
 REPLICATIONS = 6
 DECAY = {"base": 10.0, "fast": 4.0, "slow": 12.0}
 RESTART = {"base": 20.0, "fast": 10.0, "slow": 25.0}  # mean restart day: fast clearly first, base second
+APPROVAL = held_label("held_approval", "en")  # as the model's catalogue labels it, or its name
 
 
 def held_tables(decay: dict[str, float], restart: dict[str, float], held: bool = True,
@@ -92,18 +93,19 @@ def test_why_the_leader_wins_names_the_constraint_that_differs_and_its_size() ->
     line = section.lines[0]
     assert line.startswith("Why fast leads on ") and "compared with base, on day 6" in line
     gap = (math.exp(-6 / 10) - math.exp(-6 / 4)) * 100  # 32.6 pp fewer firms waiting for approval under fast
-    found = re.search(r"([\d.]+) pp fewer firms are held back by “approval” \(95 % CI ([\d.]+) to ([\d.]+)\)", line)
+    found = re.search(rf"([\d.]+) pp fewer firms are held back by “{re.escape(APPROVAL)}” \(95 % CI ([\d.]+) to ([\d.]+)\)", line)
     assert found is not None, line
     # 6 replications with noise sd 0.01 on each side: the mean difference is within 3 SE = 3 * 0.014 / sqrt(6)
     assert float(found.group(1)) == pytest.approx(gap, abs=3 * 1.4 / math.sqrt(6))
     assert float(found.group(2)) < float(found.group(1)) < float(found.group(3))
     assert "orders" not in line  # the same share in both: not a reason
     rows = {row[0]: row for row in section.contrast.rows}
-    assert list(rows) == ["full", "orders", "approval"]  # top of the stack first; cash holds no firm: left out
-    cell = re.match(r"([+-][\d.]+) pp \[", rows["approval"][2])
+    # top of the stack first; cash holds no firm: left out
+    assert list(rows) == [held_label(f"held_{c}", "en") for c in ("full", "orders", "approval")]
+    cell = re.match(r"([+-][\d.]+) pp \[", rows[APPROVAL][2])
     assert cell is not None and float(cell.group(1)) == pytest.approx(-gap, abs=3 * 1.4 / math.sqrt(6))
     assert section.contrast.strong[2]  # its CI excludes zero
-    assert rows["orders"][2] == "0.0 pp [0.0, 0.0]" and not section.contrast.strong[1]  # never '+0.0'
+    assert rows[held_label("held_orders", "en")][2] == "0.0 pp [0.0, 0.0]" and not section.contrast.strong[1]  # never '+0.0'
     assert section.contrast.header[1:] == ["day 3", "day 6", "day 12"]
 
 
@@ -112,7 +114,7 @@ def test_when_the_reference_leads_it_is_compared_with_the_next_best() -> None:
     card = build_scorecard(summary, list(DECAY))
     assert card is not None and leader_and_other(card) == ("base", "fast", [])
     section = held_back_section(timeseries, card, list(DECAY), "en")
-    assert section is not None and "more firms are held back by “approval”" in section.lines[0]
+    assert section is not None and f"more firms are held back by “{APPROVAL}”" in section.lines[0]
 
 
 def test_a_tie_is_not_explained_as_a_win() -> None:
@@ -124,14 +126,15 @@ def test_a_tie_is_not_explained_as_a_win() -> None:
     assert section is not None and len(section.lines) == 1
     line = section.lines[0]
     assert not line.startswith("Why") and "but this run cannot tell it apart from" in line
-    assert "pp more firms are held back by “approval”" in line or "pp fewer firms are held back by “approval”" in line
+    assert f"pp more firms are held back by “{APPROVAL}”" in line or f"pp fewer firms are held back by “{APPROVAL}”" in line
 
 
 def test_a_run_with_one_variant_gets_the_shares_but_no_contrast() -> None:
     timeseries, _ = held_tables({"base": 10.0}, {"base": 20.0})
     section = held_back_section(timeseries, None, ["base"], "en")
     assert section is not None and section.contrast is None and section.lines == [] and section.pair is None
-    assert [row[1] for row in section.shares[0].rows[:3]] == ["full", "orders", "approval"]
+    assert [row[1] for row in section.shares[0].rows[:3]] == [held_label(f"held_{c}", "en")
+                                                             for c in ("full", "orders", "approval")]
 
 
 def test_the_report_draws_the_section_from_the_folder(tmp_path: Path) -> None:
@@ -159,5 +162,5 @@ def test_the_section_in_chinese(tmp_path: Path) -> None:
     card = build_scorecard(summary, list(DECAY))
     section = held_back_section(timeseries, card, list(DECAY), "zh")
     assert section is not None and section.lines[0].startswith("fast为何在")
-    assert "受“approval”制约的企业少" in section.lines[0] and section.contrast is not None
+    assert f"受“{held_label('held_approval', 'zh')}”制约的企业少" in section.lines[0] and section.contrast is not None
     assert section.contrast.header[1:] == ["第3天", "第6天", "第12天"]

@@ -13,14 +13,17 @@ from pydantic import Field, model_validator
 
 from sim.model.approval import Approval, Calendar
 from sim.model.cadres.schema import Cadres
+from sim.model.demand import Demand
 from sim.model.inspection import Inspection
 from sim.model.money.module import Finance
+from sim.model.network import Network
 from sim.model.offices import Office, OfficeHours, Registration
 from sim.model.outbreak import Outbreak
 from sim.model.preparation import Preparation
 from sim.model.problems import Problems
 from sim.model.production import Metrics
 from sim.model.projects import NewProjects
+from sim.model.reopening import Reopening
 from sim.model.workforce import Workforce
 from sim.scenario.decision import Decision
 from sim.scenario.labels import Labels
@@ -79,6 +82,9 @@ class Scenario(Strict):
     outbreak: Outbreak = Field(default_factory=Outbreak)
     new_projects: NewProjects = Field(default_factory=NewProjects)
     registration: Registration = Field(default_factory=Registration)
+    network: Network = Field(default_factory=Network, description="the production network: inputs, suppliers, stocks")
+    demand: Demand = Field(default_factory=Demand, description="orders: demand outside the city and the city's customers")
+    reopening: Reopening = Field(default_factory=Reopening, description="when a firm allowed to restart reopens")
     metrics: Metrics = Field(default_factory=Metrics, description="what counts as full production")
     policies: Policies = Field(default_factory=Policies)
     decision: Decision = Field(default_factory=Decision, description="the report's primary metric and minimal important differences")
