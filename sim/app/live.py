@@ -10,6 +10,7 @@ base's replication of the same number only (common random numbers): the scorecar
 from __future__ import annotations
 
 import html
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,7 +79,9 @@ def snapshot(summary: pd.DataFrame, timeseries: pd.DataFrame, loaded: LoadedScen
         snap.view = scorecard_view(card, "en") if card is not None else None
     counties = [c.name for c in base.counties]
     if all(f"resumed_share_{c}" in timeseries.columns for c in counties):
-        snap.counties = county_table(timeseries, summary, counties, variants, base.start_date, "en")
+        with warnings.catch_warnings():  # a county with no firm has no share: shown as such, not warned about
+            warnings.simplefilter("ignore", RuntimeWarning)
+            snap.counties = county_table(timeseries, summary, counties, variants, base.start_date, "en")
     return snap
 
 

@@ -80,6 +80,7 @@ class RunQueue:
         self._host = context.Process(target=_host, args=(child, os.getpid(), options), name="sim-app-runs")
         self._host.start()
         child.close()
+        self.ready = threading.Event()  # set when the host has imported the model and waits for runs
         self._reader = threading.Thread(target=self._read, name="sim-app-run-reader", daemon=True)
         self._reader.start()
 
@@ -163,6 +164,9 @@ class RunQueue:
 
     def _take(self, message: tuple[Any, ...]) -> None:
         kind, run_id = message[0], message[1]
+        if kind == "ready":
+            self.ready.set()
+            return
         run = self._runs[run_id]
         if kind == "result":
             run.results.append(message[2])
@@ -194,6 +198,8 @@ def _host(conn: Connection, server: int, options: Options) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     import sim.api  # noqa: F401  (now, while the planner edits, rather than after the first Run)
     import sim.report  # noqa: F401
+
+    conn.send(("ready", 0))
     threading.Thread(target=_watch, args=(server,), name="server-watchdog", daemon=True).start()
     while True:
         try:
