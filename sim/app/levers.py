@@ -115,6 +115,7 @@ def _walk(model: BaseModel, prefix: str, loaded: LoadedScenario) -> list[Lever]:
         common: dict[str, Any] = {"unit": meta.get("unit", ""), "meaning": info.description or "",
                   "provenance": _provenance(path, loaded) or meta.get("provenance", "")}
         if name == "name" and prefix in CHOSEN_BY_NAME:
+            common["provenance"] = common["provenance"] or "the scenario file's choice (it gives no note)"
             out.append(Lever(path, "procedure" if "approval" in prefix else "policy", "choice", value,
                              choices=CHOSEN_BY_NAME[prefix], **common))
         elif isinstance(value, BaseModel):

@@ -111,8 +111,12 @@ class Workbench:
             pn.Row(self.run_button, self.cancel_button, self.progress, sizing_mode="stretch_width"),
             self.errors, self.status, pn.Row(self.command, copy, self.report, sizing_mode="stretch_width"),
             pn.Row(self.saved, reopen), results, sizing_mode="stretch_width")
-        pn.state.add_periodic_callback(self._tick, period=TICK_MS)
+        self.ticks = pn.state.add_periodic_callback(self._tick, period=TICK_MS)
         self._changed()
+
+    def close(self) -> None:
+        """Stop looking at the queue (another scenario file was picked); runs go on."""
+        self.ticks.stop()
 
     def view(self) -> Any:
         return pn.Row(self.sidebar, self.body, sizing_mode="stretch_width", stylesheets=[CSS])

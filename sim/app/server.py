@@ -9,6 +9,7 @@ from it may open the page's websocket.
 
 from __future__ import annotations
 
+import html
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,12 +51,18 @@ def serve(base_file: Path, port: int, whatifs: Path, options: Options, run_words
         picker = pn.widgets.Select(name="Scenario file", options={str(f): str(f) for f in files},
                                    value=str(base_file), css_classes=["scenario-picker"], width=380)
 
+        shown: list[Workbench] = []
+
         def show(path: str) -> None:
+            for old in shown:
+                old.close()
+            shown.clear()
             try:
                 bench = Workbench(Workspace(Path(path), whatifs / Path(path).stem), queue, run_words)
             except InputError as exc:
-                root[:] = [pn.pane.Alert(f"<pre>{exc.render()}</pre>", alert_type="danger")]
+                root[:] = [pn.pane.Alert(f"<pre>{html.escape(exc.render())}</pre>", alert_type="danger")]
                 return
+            shown.append(bench)
             root[:] = [bench.view()]
 
         picker.param.watch(lambda event: show(event.new), "value")
