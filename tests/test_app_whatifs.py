@@ -178,3 +178,17 @@ def test_the_run_queue_runs_one_at_a_time_cancels_without_loss_and_resumes(works
         assert len(pd.read_csv(results_folder(first) / "summary.csv")) == 60
     finally:
         queue.close()
+
+
+def test_the_app_refuses_a_bad_scenario_file_before_serving(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("horizon_days: -5\n", encoding="utf-8")
+    assert cli(["validate", str(bad)]) == 2
+    said = capsys.readouterr().err
+    assert cli(["app", str(bad), "--whatifs", str(tmp_path / "w")]) == 2
+    assert capsys.readouterr().err == said  # the message of validate, and nothing served
+    assert not (tmp_path / "w").exists()
+    with pytest.raises(SystemExit) as usage:
+        cli(["app", str(bad), "--port", "70000"])
+    assert usage.value.code == 2
+    assert "a port is from 1 to 65535" in capsys.readouterr().err
