@@ -18,8 +18,9 @@ import numpy as np
 from sim.errors import InputError, InputProblem
 from sim.model.firm_classes import PRIORITIES, SIZE_CLASSES, size_code
 from sim.model.population import Population
-from sim.random_streams import Streams
-from sim.scenario.population_schema import MAX_ENTERPRISES
+from sim.model.sectors import sector_keys
+from sim.random_streams import Streams, generator, purpose_key
+from sim.scenario.population_schema import MAX_ENTERPRISES, Stratum
 from sim.scenario.schema import Scenario
 
 __all__ = ["CSV_COLUMNS", "Population", "build_population", "read_population_csv"]
@@ -82,7 +83,7 @@ def _from_strata(scenario: Scenario, streams: Streams) -> Population:
             ident.extend(f"{s.name}-{i}" for i in range(n))
         else:  # a cohort is named by its first member's id; expand() names every member
             ident.extend(f"{s.name}#{i * k}" for i in range(n))
-        sector.extend([s.sector] * n)
+        sector.extend(_sectors(s, scenario, streams.for_purpose("population_sector", g), n))
 
     def cat(key: str, dtype: type | str) -> np.ndarray:
         return np.concatenate(parts[key]).astype(dtype) if parts[key] else np.zeros(0, dtype=dtype)
@@ -99,6 +100,29 @@ def _from_strata(scenario: Scenario, streams: Streams) -> Population:
     )
 
 
+def _fill_sectors(rows: list[dict[str, object]], scenario: Scenario) -> None:
+    """A firm of the file without a sector gets one drawn from its size class's default mix (the same every run)."""
+    rng = generator(scenario.seed, purpose_key("population_sector"))
+    u = rng.random(len(rows))
+    for r, x in zip(rows, u.tolist(), strict=True):
+        if not r["sector"]:
+            mix = scenario.network.default_mix[SIZE_CLASSES[int(r["size_class"])]]  # type: ignore[call-overload]
+            keys = list(mix)
+            cum = np.cumsum([mix[k] for k in keys])
+            r["sector"] = keys[min(int(np.searchsorted(cum / cum[-1], x, side="right")), len(keys) - 1)]
+
+
+def _sectors(stratum: Stratum, scenario: Scenario, rng: np.random.Generator, n: int) -> list[str]:
+    """Each firm's sector: the stratum's, or drawn from its mix (or the size class's default mix)."""
+    if stratum.sector is not None:
+        return [stratum.sector] * n
+    mix = stratum.sector_mix or scenario.network.default_mix[stratum.size_class]
+    keys = list(mix)
+    cum = np.cumsum([mix[k] for k in keys])
+    picks = np.minimum(np.searchsorted(cum / cum[-1], rng.random(n), side="right"), len(keys) - 1)
+    return [keys[k] for k in picks.tolist()]
+
+
 # Columns of a population CSV: name -> (required, meaning). Documented in docs/scenarios.md.
 CSV_COLUMNS: dict[str, tuple[bool, str]] = {
     "id": (True, "unique name of the enterprise"),
@@ -110,7 +134,7 @@ CSV_COLUMNS: dict[str, tuple[bool, str]] = {
     "fixed_cost_per_day": (True, "fixed cost while open (wages, rent, interest, taxes, other), yuan/day, >= 0"),
     "revenue_per_day": (True, "revenue at full capacity, yuan/day, >= 0"),
     "margin": (True, "contribution margin, 0 to 1"),
-    "sector": (False, "sector label (default: manufacturing)"),
+    "sector": (False, "sector, a key of data/network/sectors.csv (default: drawn from network.default_mix of the size class)"),
     "high_tech": (False, "0/1 (default 0)"),
     "gazelle": (False, "0/1 (default 0)"),
     "new_project": (False, "0/1 (default 0)"),
@@ -186,6 +210,7 @@ def read_population_csv(path: Path, scenario: Scenario) -> Population:
     if not rows:
         raise InputError.single(file, "the population CSV has a header but no enterprises.", line=2)
     n = len(rows)
+    _fill_sectors(rows, scenario)
 
     def arr(key: str, dtype: type | str) -> np.ndarray:
         return np.array([r[key] for r in rows], dtype=dtype)
@@ -310,7 +335,10 @@ def _parse_row(row: dict[str, str | None], counties: list[str], seen: set[str]) 
     if prio and prio not in PRIORITIES:
         errs.append(("priority", f"'{prio}' is not allowed; allowed: essential, normal."))
     rec["essential"] = prio == "essential"
-    rec["sector"] = text("sector", "manufacturing")
+    sector = (row.get("sector") or "").strip()
+    if sector and sector not in sector_keys():
+        errs.append(("sector", f"'{sector}' is not a sector of the model; allowed: {', '.join(sector_keys())}."))
+    rec["sector"] = sector
     rec["workers"] = int(number("workers", 1, 10_000_000, whole=True))
     rec["cash_yuan"] = number("cash_yuan", 0, 1e15)
     rec["fixed_cost_per_day"] = number("fixed_cost_per_day", 0, 1e13)

@@ -185,7 +185,12 @@ def disk_full_for(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
 
 
 def tiny(**overrides: Any) -> Scenario:
-    """A deterministic scenario: fixed durations, no rework, no problems, no outbreaks, no ban."""
+    """A deterministic scenario: fixed durations, no rework, no problems, no outbreaks, no ban.
+
+    Firms are held back only by the state: inputs and orders never bind and a firm reopens as soon as it is
+    allowed (tests of the production network, demand and the reopening decision switch them on), and
+    customers pay as they always did at prices as they always were.
+    """
     base: dict[str, Any] = {
         "name": "tiny",
         "horizon_days": 30,
@@ -206,6 +211,11 @@ def tiny(**overrides: Any) -> Scenario:
         "outbreak": {"hazard_per_worker": 0.0},
         "registration": {"background_per_day": 0.0},
         "workforce": {"local_return_days": 0.0},
+        "network": {"enabled": False},
+        "demand": {"enabled": False},
+        "reopening": {"enabled": False},
+        "finance": {"receivable_delay_days": {"above_scale": 0.0, "sme": 0.0, "micro": 0.0},
+                    "input_price_premium": 0.0},
         "policies": {"coverage": {"name": "none"}, "approval": {"name": "standard"},
                      "loans": {"enabled": False},
                      "relief": {"unemployment_insurance_refund": {"enabled": False},

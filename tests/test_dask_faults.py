@@ -29,9 +29,11 @@ ROOT = Path(__file__).parent.parent
 
 
 def _grid(points: int, replications: int) -> Any:
-    from sim.sweep.spec import GridDesign, Parameter, SweepSpec
+    from sim.experiment.designs import GridDesign
+    from sim.scenario.ranges import Parameter
+    from sim.sweep.spec import SweepSpec
 
-    return SweepSpec("function", Path("-"), [Parameter("x", "uncertainty", levels=tuple(range(1, points + 1)))],
+    return SweepSpec("function", Path("-"), [Parameter(paths=["x"], levels=list(range(1, points + 1)))],
                      GridDesign(name="grid"), replications, ["y"])
 
 

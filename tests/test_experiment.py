@@ -214,7 +214,8 @@ def test_partial_summary_lists_the_kept_replications(small: Path, tmp_path: Path
     _interrupt_after(monkeypatch, finished=3)
     assert _run(small, tmp_path / "out", "--workers", "1") == 130
     partial = pd.read_csv(tmp_path / "out" / PARTIAL)
-    assert list(zip(partial["variant"], partial["replication"], strict=True)) == [("base", r) for r in range(3)]
+    # replication r of every variant runs before r + 1 (the kept ones are pairs on common random numbers)
+    assert list(zip(partial["variant"], partial["replication"], strict=True)) == [("base", 0), ("fast", 0), ("base", 1)]
 
 
 @pytest.mark.slow

@@ -104,6 +104,29 @@ def test_every_run_plot_is_written_as_png_and_svg(run_folder: Path) -> None:
     assert {"mean restart day", "failed (pp)", "variant − reference"} <= set(forest), forest
 
 
+@pytest.mark.slow
+def test_variants_are_drawn_with_their_display_labels(run_folder: Path, tmp_path: Path) -> None:
+    """labels: in the scenario names the variants in the legends and forest rows; a label given only in
+    Chinese leaves an English figure with the name."""
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "labelled"
+    shutil.copytree(run_folder, folder, ignore=shutil.ignore_patterns("plots"))
+    resolved = yaml.safe_load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+    resolved["labels"] = {"variants": {"more-liaisons": {"en": "more liaisons (20)"}, "base": {"zh": "基准"}}}
+    (folder / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, allow_unicode=True), encoding="utf-8")
+    plots = make_plots(ResultsFolder.open(folder), "en")
+    for f in plots.figures:
+        text = drawn_text(f.svg)
+        assert not any(t.startswith("more-liaisons") for t in text), (f.key, text)
+        wanted = ("more liaisons (20)",) if f.key == "forest" else ("more liaisons (20) (n=3)", "base (n=3)")
+        if f.key == "restart_km":
+            wanted = ("more liaisons (20)", "base")
+        assert set(wanted) <= set(text), (f.key, text)
+
+
 def test_resumption_plot_has_a_line_and_a_band_per_variant(run_folder: Path) -> None:
     words = use_language("en")
     ts = pd.read_csv(run_folder / "timeseries.csv")

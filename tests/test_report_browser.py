@@ -144,7 +144,8 @@ def test_scorecard_comes_first_and_names_no_winner_on_a_tie(browser: Any, result
     assert any("fast-track, fast-track-again" in line or "fast-track-again, fast-track" in line
                for line in answer), answer  # grouped as a tie
     text = browser.execute_script("return document.getElementById('scorecard').innerText;")
-    assert "-0.0" not in text and "+0.0" not in text and "p = <" not in text
+    signed_zero = re.findall(r"[+-]0\.0+(?![0-9])", text)  # '-0.0', '+0.00'; a small sum ('-0.0056') is not zero
+    assert signed_zero == [] and "p = <" not in text
     # the identical variant against fast-track's column: every verdict visible, none blank
     verdicts = browser.execute_script(
         "return Array.from(document.querySelectorAll('#scorecard-table .verdict')).map(e => e.innerText);")
@@ -166,3 +167,30 @@ def test_check_detects_a_broken_image_and_a_missing_section(browser: Any, result
     result = check_page(browser, bad, RUN_SECTIONS + RUN_TABLES)
     assert len(result.broken) == 1, result
     assert result.missing == ["comparison"], result
+
+
+def test_thirteen_variants_wrap_down_the_page_and_what_holds_firms_back_is_drawn(browser: Any,
+                                                                                  tmp_path: Path) -> None:
+    """A scenario with thirteen variants (a policy and its twelve timing variants): every table of the run's
+    report fits the width of its section (the costs' tables too, with their verdicts in words) (blocks of variants wrap down the page, nothing scrolls sideways), and
+    the section on what holds firms back shows its figure and tables."""
+    from sim.report import write_report
+    from tests.test_report_held_back import held_folder
+
+    decay = {"base": 10.0, **{f"window-day-{day}": 4.0 + day / 10 for day in range(0, 60, 5)}}
+    restart = {"base": 20.0, **{f"window-day-{day}": 10.0 + day / 5 for day in range(0, 60, 5)}}
+    assert len(decay) == 13
+    html = write_report(held_folder(tmp_path / "run", decay, restart, costs=True), "en")
+    result = check_page(browser, html, ("scorecard", "held-back", "held-contrast-table", "fig-held_back",
+                                        "scorecard-table-3", "costs-table-3"))
+    assert result.broken == [] and result.missing == [], result
+    browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true);")
+    overflowing = browser.execute_script("""
+        return Array.from(document.querySelectorAll('main table')).filter(t => {
+            const box = t.closest('section').getBoundingClientRect();
+            return t.getBoundingClientRect().right > box.right + 1;
+        }).map(t => t.id);""")
+    assert overflowing == [], f"tables wider than their section: {overflowing}"
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth;")
+    why = browser.execute_script("return document.querySelector('#held-back .answer-line').innerText;")
+    assert why.startswith("Why window-day-0 leads") and "compared with base" in why

@@ -52,7 +52,7 @@ def test_resume_with_more_replications_reuses_every_finished_one(tmp_path: Path,
     out = tmp_path / "out"
     finished = _count_runs(monkeypatch, stop_after=3)
     assert _run(scen, out, "-r", "4") == 130
-    assert finished == [("base", 0), ("base", 1), ("base", 2)]
+    assert finished == [("base", 0), ("fast", 0), ("base", 1)]  # replication r of every variant before r + 1
     monkeypatch.undo()
     calls = _count_runs(monkeypatch)
     capsys.readouterr()

@@ -80,7 +80,8 @@ def test_a_pickle_in_a_current_store_is_a_damaged_entry_run_again_never_loaded(
     scen, out = _interrupted(tmp_path, monkeypatch)
     marker = tmp_path / "marker"
     with sqlite3.connect(out / STORE_NAME) as conn:
-        conn.execute("UPDATE runs SET result = ? WHERE replication = 0", (pickle.dumps(Payload(marker)),))
+        conn.execute("UPDATE runs SET result = ? WHERE replication = 0 AND label = 'base'",
+                     (pickle.dumps(Payload(marker)),))
     capsys.readouterr()
     assert main(["run", str(scen), "--out", str(out), "--workers", "1", "-q", "--no-report", "--resume"]) == 0
     err = capsys.readouterr().err

@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "discover": "find the boxes of uncertain parameters where a condition holds (PRIM) in a sweep",
     "report": "write report.html and plots/ for a finished results folder",
     "compare": "compare the variants of a finished run again (comparison.csv), without rerunning",
+    "app": "the what-if workbench in the browser: edit levers, run against the base, compare",
 }
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2

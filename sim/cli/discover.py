@@ -10,6 +10,7 @@ from typing import Any
 
 from sim.cli.arguments import path_arg
 from sim.errors import InputError
+from sim.plotting.folder import manifest_of
 
 DISCOVERY = "discovery"
 
@@ -71,7 +72,7 @@ def _discover(args: argparse.Namespace) -> int:
         condition = parse_condition(args.condition, args.outcome)
     except ValueError as exc:
         raise InputError.single("--condition", f"{exc}.") from None
-    manifest = _manifest(folder)
+    manifest = manifest_of(folder)
     names = _parameters(args.parameters, manifest, summary)
     values = summary[column].to_numpy(dtype=float)
     keep = pd.notna(values)
@@ -107,14 +108,6 @@ def _discover(args: argparse.Namespace) -> int:
                                 else "no box is denser in cases than the sweep as a whole."))
         print(f"Files in {out}.")
     return 0
-
-
-def _manifest(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _parameters(text: str | None, manifest: dict[str, Any], summary: Any) -> list[str]:

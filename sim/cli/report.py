@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -45,14 +46,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                        description="Write a self-contained report.html (plots embedded, no network needed) and "
                                    "the plots as PNG and SVG under plots/, from the CSV files of a results "
                                    "folder of `python -m sim run` or `python -m sim sweep`. The report shows "
-                                   "the question, the headline table, the paired comparison with Holm-corrected "
-                                   "p-values, the plots, what differs between the variants, every parameter "
+                                   "the question, the decision scorecard with costs and what the answer depends on, the "
+                                   "headline table, the paired comparison with Holm-corrected p-values, the plots, what differs between the variants, every parameter "
                                    "with its unit and provenance, and how to reproduce the run.")
     p.add_argument("folder", type=path_arg, help="results folder (e.g. results/tieling-2020/20200203-120000)")
     add_language_option(p)
     p.add_argument("--output", "-o", type=path_arg, default=None,
                    help="where to write the HTML (default: RESULTS_DIR/report.html)")
+    p.add_argument("--robustness", type=path_arg, default=None, metavar="DIR",
+                   help="a `run --robustness` folder of the same scenario, merged into a run's report as 'What "
+                        "this answer depends on' (default: the latest finished one beside RESULTS_DIR made from "
+                        "the same scenario)")
     p.set_defaults(handler=main)
+
+
+def _robustness(folder: Path | None, command: list[str]) -> contextlib.AbstractContextManager[object]:
+    """Hold a named robustness folder as a reader (only a finished one, with the tables it wrote)."""
+    from sim.experiment.folder import reading
+
+    return reading(folder, "report --robustness", ("robustness",), command) if folder is not None \
+        else contextlib.nullcontext()
 
 
 def main(args: argparse.Namespace) -> int:
@@ -61,8 +74,10 @@ def main(args: argparse.Namespace) -> int:
 
     # read as one of the folder's readers: never while a run rewrites it, only once it finished, and only
     # the tables its experiment wrote (the report and plots are then noted in its record)
-    with reading(args.folder, "report", ("run", "sweep", "optimisation"), ["python", "-m", "sim", *sys.argv[1:]]):
+    command = ["python", "-m", "sim", *sys.argv[1:]]
+    with reading(args.folder, "report", ("run", "sweep", "optimisation"), command), \
+            _robustness(args.robustness, command):
         print(f"Writing the report of {args.folder} ({args.lang})…", file=sys.stderr)
-        path = write_report(args.folder, args.lang, args.output)
+        path = write_report(args.folder, args.lang, args.output, args.robustness)
     print(f"Report: {path}")
     return 0

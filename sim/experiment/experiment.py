@@ -62,6 +62,7 @@ class RunRequest:
     precision: dict[str, float] = field(default_factory=dict)
     max_replications: int = 200
     options: OptionNames = COMMAND_LINE  # how messages name --force, --resume, --out (the API: force=True…)
+    on_result: Callable[[RunResult], None] | None = None  # each replication run now, as it arrives (live views)
 
     def __post_init__(self) -> None:
         check_options(self.out, self.force, self.resume, self.options)
@@ -165,11 +166,11 @@ class Experiment:
         precision = None
         if req.precision:
             results, precision = run_to_precision(
-                loaded, lambda first, stop: state.run(tasks_for(loaded, stop, first), executor, req.progress),
+                loaded, lambda first, stop: state.run(tasks_for(loaded, stop, first), executor, req.progress, req.on_result),
                 req.precision, req.max_replications, all_pairs=req.all_pairs, log=self.say)
             loaded = loaded.with_settings(replications=precision.replications)
         else:
-            results = state.run(tasks_for(loaded, loaded.base.replications), executor, req.progress)
+            results = state.run(tasks_for(loaded, loaded.base.replications), executor, req.progress, req.on_result)
         for note in state.rerun_notes:
             self.say(f"note: {note}")
         if req.resume:

@@ -147,7 +147,11 @@ class RunState:
         self._note_reruns(todo)
         digests = {key: self.populations.get(task.scenario)[1] for key, task in first.items()}
         by_key = {key: task for key, task in first.items() if key not in have}
-        jobs = [Job(key, 0, task.replication, task, evaluate_task) for key, task in by_key.items()]
+        # handed out replication by replication, every variant's r before any r + 1: the first pairs on
+        # common random numbers arrive first (a live view compares them at once; an interrupted run keeps
+        # pairs). The results are put back in task order below, so no table depends on this order.
+        jobs = sorted((Job(key, 0, task.replication, task, evaluate_task) for key, task in by_key.items()),
+                      key=lambda job: job.replication)
 
         def done(c: Completed) -> None:
             task = by_key[c.key]

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from sim.model.servers import ServicePoint
 
 Process = Generator[simpy.Event, Any, None]
+# where a firm is on the road to restart, for the view of what holds it back
+PREPARING, APPLYING, INSPECTING, BANNED, DECIDING, RESTARTED = range(6)
+STAGES = ("preparation", "approval", "inspection", "ban", "decision", "restarted")
 StepMode = Literal["sequential", "parallel", "commitment"]
 
 
@@ -185,6 +188,10 @@ class Liaisons(Protocol):
     def rework_factor(self, ent: Enterprise) -> float: ...
 
 
+class Deciding(Protocol):
+    def until_worthwhile(self, ent: Enterprise) -> Generator[simpy.Event, Any, bool]: ...
+
+
 class Offices(Protocol):
     def approval_office(self, ent: Enterprise) -> ServicePoint: ...
 
@@ -213,9 +220,11 @@ class ApprovalModule(Module):
         self.ban_until = calendar.restart_ban_until_day
         self.essential_exempt = calendar.essential_exempt
         self.road: Callable[[ApprovalModule, Enterprise], Process] = ROADS[self.procedure.steps]
+        self.stage = [PREPARING] * city.pop.n  # where each firm is on the road (STAGES)
 
     def connect(self, preparation: Preparing, inspection: Inspecting, projects: Projects, cadres: Liaisons,
-                offices: Offices) -> None:
+                offices: Offices, reopening: Deciding) -> None:
+        self.reopening = reopening
         self.preparation = preparation
         self.inspection = inspection
         self.projects = projects
@@ -235,21 +244,29 @@ class ApprovalModule(Module):
             ent.record("approval_day", 0.0)
             ent.record("inspection_day", 0.0)
             self._approved(ent, 0.0)
+            self.stage[ent.i] = RESTARTED
             ent.open()
             return
         ent.update()  # lets the modules that follow a firm schedule what they plan while it is closed
+        self.stage[ent.i] = APPLYING if ent.new_project else PREPARING
         yield from self.road(self, ent)
 
     def _restart(self, ent: Enterprise) -> Generator[simpy.Event, Any, bool]:
-        """Wait for the firm's set-up and the restart ban, then restart; False if the firm failed first."""
+        """Wait for the firm's set-up and the restart ban, then for reopening to be worth it (the reopening
+        module), then restart; False if the firm failed first."""
         if ent.failed:
             return False
         env = self.city.env
         earliest = max(self.projects.ready_day(ent), self.restart_allowed_day(ent))
         if env.now < earliest:
+            self.stage[ent.i] = BANNED
             yield env.timeout(earliest - env.now)
             if ent.failed:
                 return False
+        self.stage[ent.i] = DECIDING
+        if not (yield from self.reopening.until_worthwhile(ent)):
+            return False
+        self.stage[ent.i] = RESTARTED
         ent.open()
         return True
 
@@ -257,6 +274,7 @@ class ApprovalModule(Module):
         """Approval, then inspection, then restart."""
         yield from self.obtain_approval(ent)
         if not ent.failed:
+            self.stage[ent.i] = INSPECTING
             yield from self.inspection.until_pass(ent)
         yield from self._restart(ent)
 
@@ -264,9 +282,11 @@ class ApprovalModule(Module):
         """The application is prepared first; review and inspection then run side by side."""
         if not ent.new_project:
             yield from self.preparation.prepare(ent)
+        self.stage[ent.i] = APPLYING
         inspection = self.city.env.process(self.inspection.until_pass(ent))
         yield from self.obtain_approval(ent, prepared=True)
         if not inspection.triggered:
+            self.stage[ent.i] = INSPECTING
             yield inspection
         yield from self._restart(ent)
 
@@ -284,6 +304,7 @@ class ApprovalModule(Module):
         else:
             if not prepared:
                 yield from self.preparation.prepare(ent)
+            self.stage[ent.i] = APPLYING
             yield from self.review_rounds(ent)
         if not ent.failed:
             now = self.city.env.now

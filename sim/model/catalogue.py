@@ -23,6 +23,7 @@ from sim.model.firm_classes import SIZE_CLASSES, SIZE_LABELS
 from sim.model.module import Metric, Series, View
 from sim.model.records import Outcome
 from sim.model.registry import all_modules
+from sim.model.sectors import sector_table
 
 Lang = Literal["en", "zh"]
 
@@ -100,6 +101,8 @@ def _member(key: str, declared: dict[str, Metric] | dict[str, Series]) -> tuple[
             group = key[len(base) + 1:]
             if "size_class" in decl.by and group in SIZE_CLASSES:
                 return decl, "size_class", group
+            if "sector" in decl.by and group in sector_table():
+                return decl, "sector", group
             if "county" in decl.by and group not in SIZE_CLASSES:
                 return decl, "county", group
     return None
@@ -127,6 +130,9 @@ def _group_label(short: tuple[str, str], kind: str, group: str, lang: Lang) -> s
     if kind == "size_class":
         en, zh = SIZE_LABELS[group]
         return f"{short[0]}, {en}" if lang == "en" else f"{zh}{short[1]}"
+    if kind == "sector":
+        en, zh = sector_table()[group]
+        return f"{short[0]}, {en}" if lang == "en" else f"{zh}：{short[1]}"
     return f"{short[0]}, {group}" if lang == "en" else f"{group}{short[1]}"
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from sim.model.firm_classes import size_code
+from sim.model.sectors import upstream_sectors
 
 if TYPE_CHECKING:
     import simpy
@@ -55,7 +56,7 @@ class Enterprise:
     """One enterprise's identity (from the population arrays) and its state."""
 
     __slots__ = ("city", "i", "group", "local", "county", "size_class", "essential", "high_tech", "gazelle",
-                 "new_project", "workers", "members", "state", "shut_until", "queued")
+                 "new_project", "upstream", "workers", "members", "state", "shut_until", "queued")
 
     def __init__(self, city: Home, i: int) -> None:
         pop = city.pop
@@ -69,6 +70,7 @@ class Enterprise:
         self.high_tech = bool(pop.high_tech[i])
         self.gazelle = bool(pop.gazelle[i])
         self.new_project = bool(pop.new_project[i])
+        self.upstream = pop.sector[i] in upstream_sectors()  # sells most of its output to other firms
         self.workers = int(pop.workers[i])
         self.members = int(pop.members[i])  # identical firms this one stands for (a cohort's size, else 1)
         self.state = CLOSED

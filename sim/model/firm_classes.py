@@ -28,7 +28,9 @@ PRIORITIES: tuple[Priority, ...] = get_args(Priority)
 # Yes/no attributes of a firm that assignment and priority orders may name, besides its size class.
 FLAGS = ("high_tech", "gazelle", "essential", "new_project")
 # Keys an order (cadres.assignment_order, a procedure's priority_order, the green-channel list) may name.
-FIRM_KEYS: tuple[str, ...] = ("above_scale", "high_tech", "gazelle", "essential", "new_project", "sme", "micro")
+# ``upstream``: a firm of a sector that sells most of its output to other firms (sim.model.sectors.upstream_sectors).
+FIRM_KEYS: tuple[str, ...] = ("above_scale", "high_tech", "gazelle", "essential", "new_project", "upstream", "sme",
+                              "micro")
 
 
 def size_code(size_class: str) -> int:

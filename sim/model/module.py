@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 Better = Literal["lower", "higher"]
 Format = Literal["day", "days", "share", "count", "yuan", "number", "hours"]
 SeriesKind = Literal["level", "flow", "average"]
-Group = Literal["size_class", "county"]
+Group = Literal["size_class", "county", "sector"]
 View = Literal["headline", "scorecard", "comparison", "forest"]
 
 
@@ -141,6 +141,9 @@ def groups(pop: Population, by: tuple[Group, ...]) -> list[tuple[str, np.ndarray
         out += [(size, pop.size_class == k) for k, size in enumerate(SIZE_CLASSES)]
     if "county" in by:
         out += [(name, pop.county == c) for c, name in enumerate(pop.county_names)]
+    if "sector" in by:
+        sector = np.asarray(pop.sector)
+        out += [(name, sector == name) for name in dict.fromkeys(pop.sector)]
     return out
 
 
@@ -173,7 +176,8 @@ class Module:
     named after it and typed with the small protocol of what it uses (``def connect(self, cadres:
     Liaisons, offices: Departments)``): the city passes them once every module is built. That
     signature is the module's declared dependency; it reads nothing else of another module.
-    A module whose ``factor`` list (one value a firm) cuts capacity sets ``CUTS_CAPACITY``.
+    A module whose ``factor`` list (one value a firm) cuts capacity sets ``CUTS_CAPACITY``; one whose
+    ``limit`` list caps it (production is at most the least limit) names the limit in ``LIMITS_CAPACITY``.
     """
 
     name: ClassVar[str] = ""
@@ -183,6 +187,7 @@ class Module:
     METRICS: ClassVar[tuple[Metric, ...]] = ()
     SERIES: ClassVar[tuple[Series, ...]] = ()
     CUTS_CAPACITY: ClassVar[bool] = False
+    LIMITS_CAPACITY: ClassVar[str | None] = None
 
     def __init__(self, city: City, **config: Any) -> None:
         self.city = city

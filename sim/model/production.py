@@ -1,7 +1,9 @@
 """Production: what a firm makes once open, and the restart, workers and production results.
 
 A firm's capacity in use is ``workers present ÷ workforce`` times the factors
-of the modules that cut it (open problems, …), while it is open; 0 otherwise.
+of the modules that cut it (open problems, …) — what its labour allows — but
+at most the least of the limits other modules put on it (its orders, its
+inputs, what its cash can finance), while it is open; 0 otherwise.
 Every change of a firm (:meth:`Enterprise.update`) comes here: the output
 since the last change is booked at the old capacity, the new capacity is
 computed and logged (one append to the change log, turned into daily series
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from sim.model.enterprise import FAILED, OPEN
+from sim.model.firm_classes import SIZE_CLASSES
 from sim.model.module import City, Metric, Module, ResultView, Series, groups, nan_stat
 from sim.model.records import Outcome, level_at_days
 from sim.scenario.params import Strict, param
@@ -101,6 +104,10 @@ class ProductionModule(Module):
         Series("production_index", "capacity in use, weighted by workers (达产率); a group's index is of its own workers",
                ("Production index (达产率): capacity in use", "达产率：产能恢复程度"), "share",
                by=("size_class", "county"), short=("达产率", "达产率")),
+        Series("capacity_use", "production of the firms open ÷ their capacity, weighted by workers (产能利用率 of "
+               "the firms open, 1 = normal); 0 while no firm is open",
+               ("Capacity use of the firms open (产能利用率)", "开工企业产能利用率"), "share", by=("size_class",),
+               short=("capacity use", "产能利用率")),
     )
 
     def __init__(self, city: City, config: Metrics) -> None:
@@ -112,16 +119,21 @@ class ProductionModule(Module):
         self.logged_open = [0] * n
         self.logged_workers = [0] * n
         self.logged_cap = [0.0] * n
+        self.cap_now = np.zeros(n)  # the same as an array, for the modules that read every firm's at once
+        self.open_now = np.zeros(n, dtype=bool)  # open, at the last change
         self.produced = [0.0] * n
         self.t_prod = [0.0] * n
         self.reached_full = [False] * n
         self.present: list[int] = []
         self.factors: list[list[float]] = []
+        self.limits: list[list[float]] = []
+        self.labour = np.zeros(n)  # what labour and problems allow, at the last change (for what binds)
 
     def connect(self, workforce: Workers) -> None:
         """Capacity follows the workers present and the factors of the modules that cut it."""
         self.present = workforce.present
         self.factors = [m.factor for m in self.city.hooks["cuts_capacity"]]
+        self.limits = [m.limit for m in self.city.hooks["limits_capacity"]]
         self.capacity_listeners = self.city.hooks["capacity_changed"]
         self.open_listeners = self.city.hooks["open_changed"]
 
@@ -144,6 +156,10 @@ class ProductionModule(Module):
             cap = present / ent.workers
             for factor in self.factors:
                 cap *= factor[i]
+            self.labour[i] = cap
+            for limit in self.limits:
+                if limit[i] < cap:
+                    cap = limit[i]
         else:
             cap = 0.0
         d_open = int(is_open) - self.logged_open[i]
@@ -155,8 +171,10 @@ class ProductionModule(Module):
                 for listener in self.open_listeners:
                     listener.open_changed(ent, d_open)
             self.logged_open[i] = int(is_open)
+            self.open_now[i] = is_open
             self.logged_workers[i] = at_post
             logged_cap[i] = cap
+            self.cap_now[i] = cap
         if cap >= self.threshold and not self.reached_full[i]:
             self.reached_full[i] = True
             ent.record("full_production_day", now)
@@ -188,10 +206,11 @@ class ProductionModule(Module):
         d_workers = np.asarray(log.d_workers, dtype=float)
         d_prod = np.asarray(log.d_prod, dtype=float)
         sim_pop = city.pop
+        firm_workers = sim_pop.workers.astype(np.int64) * members  # a cohort's workers in all its firms
+        d_capacity = d_open * firm_workers[ents] if len(ents) else d_open  # capacity opened (+) or closed (−)
         if sim_pop.has_cohorts and len(ents):  # a cohort's change is a change of each of its firms
             w = members[ents].astype(float)
             d_open, d_workers, d_prod = d_open * w, d_workers * w, d_prod * w
-        firm_workers = sim_pop.workers.astype(np.int64) * members  # a cohort's workers in all its firms
         total_workers = max(int(firm_workers.sum()), 1)
         out: dict[str, np.ndarray] = {}
         out["resumed_share"] = level_at_days(t, d_open, days) / n
@@ -200,6 +219,7 @@ class ProductionModule(Module):
         out["restarted_share"] = level_at_days(r, np.ones_like(r), days) / n
         out["workers_back_share"] = level_at_days(t, d_workers, days) / total_workers
         out["production_index"] = level_at_days(t, d_prod, days) / total_workers
+        out["capacity_use"] = _share(level_at_days(t, d_prod, days), level_at_days(t, d_capacity, days))
         for name, in_group in groups(sim_pop, ("size_class", "county")):
             count = int(members[in_group].sum())
             if not count:
@@ -212,6 +232,9 @@ class ProductionModule(Module):
             out[f"resumed_share_{name}"] = level_at_days(ts, d_open[sel], days) / count
             out[f"workers_back_share_{name}"] = level_at_days(ts, d_workers[sel], days) / group_workers
             out[f"production_index_{name}"] = level_at_days(ts, d_prod[sel], days) / group_workers
+            if name in SIZE_CLASSES:
+                out[f"capacity_use_{name}"] = _share(level_at_days(ts, d_prod[sel], days),
+                                                     level_at_days(ts, d_capacity[sel], days))
         return out
 
     def summary(self, view: ResultView) -> dict[str, float]:
@@ -241,3 +264,8 @@ class ProductionModule(Module):
             "output_lost_share": float(o["output_lost"].sum() / full_output) if full_output else math.nan,
             "events": float(view.events),
         }
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part ÷ whole, 0 where whole is 0."""
+    return np.divide(part, whole, out=np.zeros_like(part, dtype=float), where=whole > 1e-9)

@@ -18,6 +18,8 @@ from __future__ import annotations
 from sim.model.approval import ApprovalModule, FastTrackApproval, StandardApproval
 from sim.model.cadres import CadresModule
 from sim.model.cadres.coverage import NoCoverage, OnePlusOnePlusOne
+from sim.model.constraints import ConstraintsModule
+from sim.model.demand import DemandModule
 from sim.model.inspection import InspectionModule
 from sim.model.module import Module
 from sim.model.money.loans import LoansModule
@@ -31,12 +33,14 @@ from sim.model.money.relief import (
     UnemploymentInsuranceRefund,
 )
 from sim.model.money.rent_relief import RentRelief
+from sim.model.network import NetworkModule
 from sim.model.offices import OfficesModule
 from sim.model.outbreak import OutbreakModule
 from sim.model.preparation import PreparationModule
 from sim.model.problems import ProblemsModule
 from sim.model.production import ProductionModule
 from sim.model.projects import ProjectsModule
+from sim.model.reopening import ReopeningModule
 from sim.model.workforce import WorkforceModule
 
 MODULES: tuple[type[Module], ...] = (
@@ -49,9 +53,13 @@ MODULES: tuple[type[Module], ...] = (
     CadresModule,
     WorkforceModule,
     ProblemsModule,
+    NetworkModule,
+    DemandModule,
+    ReopeningModule,
     MoneyModule,
     LoansModule,
     OutbreakModule,
+    ConstraintsModule,
 )
 
 RELIEF: tuple[type[ReliefMeasure], ...] = (

@@ -198,7 +198,7 @@ class WorkforceModule(Module):
         Metric("point_to_point_workers", "non-local workers carried back point to point (点对点)",
                ("workers carried point to point (点对点)", "点对点返岗人数"), "workers", "count"),
         Metric("point_to_point_cost", "cost of the point-to-point transport, yuan",
-               ("point-to-point transport cost, yuan", "点对点运输费用（元）"), "yuan", "yuan"),
+               ("point-to-point transport cost, yuan", "点对点运输费用（元）"), "yuan", "yuan", cost=6),
     )
 
     def __init__(self, city: City, config: Workforce, policy: WorkforcePolicy, start_date: dt.date,

@@ -72,6 +72,7 @@ class City:
         built = list(self.modules.values())
         self.hooks = {hook: [m for m in built if listens(m, hook)] for hook in HOOKS}
         self.hooks["cuts_capacity"] = [m for m in built if m.CUTS_CAPACITY]
+        self.hooks["limits_capacity"] = [m for m in built if m.LIMITS_CAPACITY]
         for m in built:
             self._connect(m)
         self.update = self.modules["production"].update  # type: ignore[attr-defined]

@@ -257,6 +257,7 @@ def _write_manifest(out: Path, spec: OptimizeSpec, report: OptimizeReport, execu
     manifest = {
         "kind": "optimize",
         "optimize_file": spec.file,
+        "description": spec.description,  # the question, for the report
         "scenario_file": str(spec.scenario_path),
         "parameters": [{"path": d.label, "group": "lever", "low": int(d.low or 0), "high": int(d.high or 0),
                         "integer": True, "step": d.step or 1} for d in spec.decisions]

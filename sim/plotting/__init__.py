@@ -6,7 +6,8 @@ it could not draw and why; the report embeds them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sim.errors import OutputError
 from sim.plotting.counties import county_names, county_plot, coverage_columns, coverage_plot
 from sim.plotting.folder import ResultsFolder
 from sim.plotting.forest import forest_plot
+from sim.plotting.held_back import held_back_plot
 from sim.plotting.labels import Lang, Words
 from sim.plotting.runs import (
     BY_SIZE_CLASS,
@@ -69,9 +71,11 @@ def save(fig: Any, folder: Path, key: str, title: str) -> Figure:
     return Figure(key, title, png, svg)
 
 
-def make_plots(folder: ResultsFolder, lang: Lang = "en", out: Path | None = None) -> Plots:
-    """Draw every plot the folder's files allow into ``out`` (default ``<folder>/plots``)."""
-    words = use_language(lang)
+def make_plots(folder: ResultsFolder, lang: Lang = "en", out: Path | None = None,
+               names: Callable[[str], str] = str) -> Plots:
+    """Draw every plot the folder's files allow into ``out`` (default ``<folder>/plots``); ``names`` gives a
+    swept parameter's path in words (sim.plotting.names.readable)."""
+    words = replace(use_language(lang), names=folder.labels)
     target = out or folder.path / "plots"
     figures: list[Figure] = []
     notes: list[str] = []
@@ -83,7 +87,7 @@ def make_plots(folder: ResultsFolder, lang: Lang = "en", out: Path | None = None
     if folder.is_run:
         _run_plots(folder, words, keep, notes)
     if folder.is_sweep or folder.has("sensitivity.csv"):
-        _sweep_plots(folder, words, keep, notes)
+        _sweep_plots(folder, words, keep, notes, names)
     return Plots(figures, notes, words)
 
 
@@ -95,6 +99,7 @@ def _run_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str])
         for column in SHARE_SERIES:
             if column in ts.columns:
                 keep(share_plot(ts, column, words, palette, axis), column, words.t(column))
+        keep(held_back_plot(ts, words, axis, folder.variants()), "held_back", words.t("constraints_title"))
     km = folder.csv("restart_km.csv")
     horizon = folder.horizon()
     if km is None and folder.has("enterprises.csv"):
@@ -146,20 +151,21 @@ def _county_plots(folder: ResultsFolder, ts: Any, words: Words, palette: dict[st
                      "by county (the model version that wrote this run did not record it).")
 
 
-def _sweep_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str]) -> None:
+def _sweep_plots(folder: ResultsFolder, words: Words, keep: Any, notes: list[str],
+                 names: Callable[[str], str] = str) -> None:
     summary = folder.csv("summary.csv")
     if summary is not None and folder.is_sweep:
         params = sweep_parameters(folder.manifest, summary)
         outcomes = sweep_outcomes(folder.manifest, summary)
         varying = [p for p, _ in params if summary[p].nunique() > 1]
         if len(varying) >= 2:
-            keep(surface_plot(summary, varying[0], varying[1], outcomes, words), "sweep_surface",
+            keep(surface_plot(summary, varying[0], varying[1], outcomes, words, names), "sweep_surface",
                  words.t("surface"))
         else:
             notes.append("fewer than two swept parameters vary: no outcome surface.")
     sensitivity = folder.csv("sensitivity.csv")
     if sensitivity is not None and len(sensitivity):
-        keep(sensitivity_plot(sensitivity, words), "sensitivity", words.t("sensitivity"))
+        keep(sensitivity_plot(sensitivity, words, names), "sensitivity", words.t("sensitivity"))
     elif folder.is_sweep:
         notes.append("no sensitivity.csv (the design has no sensitivity indices): no sensitivity bars.")
 

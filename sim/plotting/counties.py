@@ -59,7 +59,7 @@ def county_plot(timeseries: pd.DataFrame, counties: Sequence[str], words: Words,
         per_variant = bands(timeseries, RESUMED + county)
         _draw_bands(ax, per_variant, palette, words, axis)
         drawn += [(b.day, b.mean) for b in per_variant.values()]
-        ax.set_title(county, fontsize=9)
+        ax.set_title(words.county(county), fontsize=9)
         ax.set_ylim(0, 1.02)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.tick_params(labelsize=7)
@@ -93,11 +93,11 @@ def coverage_plot(summary: pd.DataFrame, counties: Sequence[str], words: Words, 
             rows = summary[summary["variant"].astype(str) == v]
             means = [float(rows[kind + c].mean()) if kind + c in rows.columns else math.nan for c in counties]
             ax.bar(x + (k - (len(variants) - 1) / 2) * width, np.nan_to_num(means), width=width, color=palette[v],
-                   label=v, hatch=("", "//", "..", "xx", "\\\\")[k % 5], edgecolor="white", linewidth=0.3)
+                   label=words.variant(v), hatch=("", "//", "..", "xx", "\\\\")[k % 5], edgecolor="white", linewidth=0.3)
         ax.set_ylim(0, 1.05)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_title(words.t(kind.rstrip("_")), fontsize=9)
-    axes[-1, 0].set_xticks(x, list(counties), rotation=30, ha="right", fontsize=8)
+    axes[-1, 0].set_xticks(x, [words.county(c) for c in counties], rotation=30, ha="right", fontsize=8)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.suptitle(words.t("county_coverage"), fontsize=10)
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), fontsize=8, frameon=False)

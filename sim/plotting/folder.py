@@ -24,8 +24,12 @@ from sim.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.scenario.labels import Labels
+
 RUN_FILES = ("summary.csv", "timeseries.csv")
 SWEEP_FILES = ("points.csv", "summary.csv")
+# a run's tables, in the order a planner reads them (what `sim export` and Results.to_excel() write)
+RUN_TABLES = ("summary", "comparison", "timeseries", "enterprises", "restart_survival", "restart_km")
 
 
 @dataclass
@@ -77,6 +81,11 @@ class ResultsFolder:
         self._frames[key] = frame
         return frame
 
+    def run_tables(self) -> dict[str, pd.DataFrame]:
+        """A run's tables by name (those in the folder), read afresh; InputError for one that cannot be read."""
+        tables = {name: self.csv(f"{name}.csv") for name in RUN_TABLES}
+        return {name: frame for name, frame in tables.items() if frame is not None}
+
     @cached_property
     def manifest(self) -> dict[str, Any]:
         file = self.path / "manifest.json"
@@ -109,6 +118,18 @@ class ResultsFolder:
         except (OSError, yaml.YAMLError):
             return {}
         return data if isinstance(data, dict) else {}
+
+    @cached_property
+    def labels(self) -> Labels:
+        """The scenario's display labels of variants and counties (none when the folder does not say)."""
+        from pydantic import ValidationError
+
+        from sim.scenario.labels import Labels
+
+        try:
+            return Labels.model_validate(self.resolved.get("labels") or {})
+        except ValidationError:
+            return Labels()
 
     def county_order(self) -> list[str]:
         """County names in the scenario's order ([] when the folder does not say)."""
@@ -143,6 +164,16 @@ class Band:
     low: np.ndarray
     high: np.ndarray
     replications: int
+
+
+def manifest_of(folder: Path) -> dict[str, Any]:
+    """A folder's manifest.json, or {} when it is missing or unreadable: for looking at folders beside the
+    one being read (a reader of the folder itself uses :attr:`ResultsFolder.manifest`, which says why)."""
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def bands(timeseries: pd.DataFrame, column: str, confidence: float = 0.95) -> dict[str, Band]:

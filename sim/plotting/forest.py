@@ -60,7 +60,8 @@ def forest_plot(comparison: pd.DataFrame, words: Words, palette: dict[str, Any],
             ax.axvspan(-mid, mid, color="0.85", alpha=0.6, linewidth=0, zorder=0)
         ax.axvline(0, color="0.3", linewidth=0.8)
         ax.set_yticks(range(len(pairs)))
-        labels = [v if ref == "base" else f"{v} − {ref}" for v, ref in pairs]
+        labels = [words.variant(v) if ref == "base" else f"{words.variant(v)} − {words.variant(ref)}"
+                  for v, ref in pairs]
         if "n" in sub.columns and len(sub):  # pairs left out because a threshold was not reached: say so
             full = int(np.nanmax(rows["n"].to_numpy(dtype=float)))
             for y, (variant, reference) in enumerate(pairs):

@@ -10,10 +10,11 @@ here are the other words of the plots.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sim.model import catalogue
+from sim.scenario.labels import Labels
 
 Lang = Literal["en", "zh"]
 LANGUAGES: tuple[Lang, ...] = ("en", "zh")
@@ -47,6 +48,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "pairs_of": ("{n}/{total} pairs", "{n}/{total}对"),
     "county_resumed": ("Resumption rate (复工率) by county", "各县（市、区）复工率"),
     "county_coverage": ("\"1+1+1\" coverage by county: share of firms with a cadre", "各县（市、区）“1+1+1”覆盖率"),
+    "constraints_title": ("What holds firms back: share of firms by the constraint that binds each day (mean over "
+                  "replications)", "是什么拖住了企业：每日按制约因素划分的企业占比（重复运行均值）"),
+    "constraints_share": ("share of firms", "企业占比"),
 }
 
 
@@ -75,16 +79,27 @@ def without_cjk(label: str) -> str:
 
 @dataclass(frozen=True)
 class Words:
-    """Labels in one language; ``cjk`` says whether Chinese characters can be drawn."""
+    """Labels in one language; ``cjk`` says whether Chinese characters can be drawn; ``names`` are the
+    scenario's display labels of its variants and counties."""
 
     lang: Lang = "en"
     cjk: bool = True
+    names: Labels = field(default_factory=Labels)
 
-    def _fit(self, label: str) -> str:
+    def fit(self, label: str) -> str:
+        """``label`` as it can be drawn (without its Chinese glosses when no CJK font is installed)."""
         return label if self.cjk else without_cjk(label)
 
     def t(self, key: str) -> str:
-        return self._fit(text(key, self.lang))
+        return self.fit(text(key, self.lang))
 
     def metric(self, metric: str) -> str:
-        return self._fit(metric_label(metric, self.lang))
+        return self.fit(metric_label(metric, self.lang))
+
+    def variant(self, name: str) -> str:
+        """A variant's display label (its name when it has none, or none that can be drawn)."""
+        return self.fit(self.names.variant(name, self.lang)) or name
+
+    def county(self, name: str) -> str:
+        """A county's display label (its name when it has none, or none that can be drawn)."""
+        return self.fit(self.names.county(name, self.lang)) or name

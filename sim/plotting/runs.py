@@ -55,7 +55,7 @@ def _draw_bands(ax: Any, per_variant: dict[str, Band], palette: dict[str, Any], 
         x = axis.x(b.day)
         ax.plot(x, b.mean, color=colour, linewidth=1.6, linestyle=style["linestyle"], marker=style["marker"],
                 markersize=3.5, markevery=mark_every(len(x), index, len(styles)),
-                label=f"{name} ({words.t('n_runs')}={b.replications})")
+                label=f"{words.variant(name)} ({words.t('n_runs')}={b.replications})")
         if b.replications > 1:
             ax.fill_between(x, b.low, b.high, color=colour, alpha=0.15, linewidth=0)
 
@@ -156,7 +156,7 @@ def km_plot(km: pd.DataFrame, words: Words, palette: dict[str, Any], horizon: fl
         index = list(palette).index(name) if name in palette else k
         ax.plot(x, surv, drawstyle="steps-post", color=colour, linewidth=1.6, linestyle=style["linestyle"],
                 marker=style["marker"], markersize=3.5, markevery=mark_every(len(x), index, len(styles) or 1),
-                label=name)
+                label=words.variant(name))
         ax.fill_between(x, group["ci_low"].to_numpy(dtype=float), group["ci_high"].to_numpy(dtype=float),
                         step="post", color=colour, alpha=0.15, linewidth=0)
         drawn.append((day, surv))

@@ -8,11 +8,12 @@ manifest's parameter list (which parameters are levers).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model import catalogue
 from sim.plotting.labels import Words
 from sim.plotting.style import pyplot
 
@@ -38,11 +39,12 @@ def sweep_outcomes(manifest: dict[str, Any], summary: pd.DataFrame) -> list[str]
     return listed or [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
 
 
-def surface_plot(summary: pd.DataFrame, x: str, y: str, outcomes: Sequence[str], words: Words) -> Any | None:
+def surface_plot(summary: pd.DataFrame, x: str, y: str, outcomes: Sequence[str], words: Words,
+                 names: Callable[[str], str] = str) -> Any | None:
     """Each outcome's mean over the (x, y) plane: cells on a grid design, contours on a scattered one.
 
     Points that share (x, y) are averaged (over the other parameters). None if
-    x and y do not both vary.
+    x and y do not both vary. ``names`` gives a parameter path in words.
     """
     plt = pyplot()
     if summary[x].nunique() < 2 or summary[y].nunique() < 2 or not outcomes:
@@ -52,6 +54,8 @@ def surface_plot(summary: pd.DataFrame, x: str, y: str, outcomes: Sequence[str],
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.2 * nrows), squeeze=False)
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         cells = summary.groupby([x, y])[f"{outcome}_mean"].mean().reset_index()
+        if catalogue.is_yuan(outcome):  # money in millions of yuan, as everywhere in the report
+            cells[f"{outcome}_mean"] = cells[f"{outcome}_mean"] / 1e6
         xs, ys = np.sort(cells[x].unique()), np.sort(cells[y].unique())
         values = cells[f"{outcome}_mean"].to_numpy(dtype=float)
         finite = np.isfinite(values)
@@ -66,7 +70,7 @@ def surface_plot(summary: pd.DataFrame, x: str, y: str, outcomes: Sequence[str],
                 if np.isfinite(v):  # dark text on the light (yellow) end of viridis, white on the dark end
                     r, g, b, _ = image.cmap(image.norm(v))
                     dark = 0.299 * r + 0.587 * g + 0.114 * b > 0.5
-                    ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7,
+                    ax.text(j, i, _value(v, outcome), ha="center", va="center", fontsize=7,
                             color="black" if dark else "white")
             fig.colorbar(image, ax=ax, shrink=0.85)
         else:
@@ -78,9 +82,11 @@ def surface_plot(summary: pd.DataFrame, x: str, y: str, outcomes: Sequence[str],
                 dots = ax.scatter(cx, cy, c=values[finite], cmap="viridis")
                 fig.colorbar(dots, ax=ax, shrink=0.85)
             ax.plot(cx, cy, "k.", markersize=2)
-        ax.set_xlabel(x, fontsize=8)
-        ax.set_ylabel(y, fontsize=8)
-        ax.set_title(words.metric(outcome), fontsize=9)
+        ax.set_xlabel(words.fit(names(x)), fontsize=8)
+        ax.set_ylabel(words.fit(names(y)), fontsize=8)
+        title = words.metric(outcome)
+        ax.set_title(title.replace(", yuan", ", million yuan").replace("（元）", "（百万元）")
+                     if catalogue.is_yuan(outcome) else title, fontsize=9)
         ax.grid(False)
     for ax in axes.flat[len(outcomes):]:
         ax.set_visible(False)
@@ -89,7 +95,14 @@ def surface_plot(summary: pd.DataFrame, x: str, y: str, outcomes: Sequence[str],
     return fig
 
 
-def sensitivity_plot(sensitivity: pd.DataFrame, words: Words) -> Any | None:
+def _value(v: float, outcome: str) -> str:
+    """A cell's mean: a share in percent, three significant digits otherwise (never an exponent)."""
+    if catalogue.is_share(outcome):
+        return f"{v * 100:.1f} %"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
+def sensitivity_plot(sensitivity: pd.DataFrame, words: Words, names: Callable[[str], str] = str) -> Any | None:
     """Bars of the sensitivity indices per outcome: S1 and ST (Sobol') or mu* (Morris), with their CIs."""
     plt = pyplot()
     if {"S1", "ST"} <= set(sensitivity.columns):
@@ -118,7 +131,7 @@ def sensitivity_plot(sensitivity: pd.DataFrame, words: Words) -> Any | None:
             ax.barh(ypos + (k - (len(indices) - 1) / 2) * width, np.nan_to_num(vals), height=width,
                     xerr=None if errs is None else np.nan_to_num(errs), label=label, color=f"C{k}",
                     error_kw={"elinewidth": 0.8, "capsize": 2})
-        ax.set_yticks(ypos, params, fontsize=8)
+        ax.set_yticks(ypos, [words.fit(names(p)) for p in params], fontsize=8)
         ax.invert_yaxis()
         ax.axvline(0, color="0.3", linewidth=0.8)
         ax.set_title(words.metric(outcome), fontsize=9)

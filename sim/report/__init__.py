@@ -21,8 +21,12 @@ __all__ = ["LANGUAGES", "write_report"]
 REPORT_FILE = "report.html"
 
 
-def write_report(folder: str | Path, lang: Lang = "en", out: Path | None = None) -> Path:
+def write_report(folder: str | Path, lang: Lang = "en", out: Path | None = None,
+                 robustness: str | Path | None = None) -> Path:
     """Write ``<folder>/report.html`` (or ``out``) in ``lang`` ("en" or "zh"); return its path.
+
+    ``robustness``: the folder of a ``run --robustness`` of the same scenario, merged into a run's
+    report as "What this answer depends on" (by default the latest one beside ``folder``).
 
     Raises InputError if ``folder`` is not a finished results folder, and
     OutputError if the report cannot be written or Chinese is asked for
@@ -34,7 +38,7 @@ def write_report(folder: str | Path, lang: Lang = "en", out: Path | None = None)
         raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
     results = ResultsFolder.open(folder)
     target = out or results.path / REPORT_FILE
-    html = render(build_context(results, lang))
+    html = render(build_context(results, lang, Path(robustness) if robustness is not None else None))
     try:
         write_text(target, html)
     except OSError as exc:

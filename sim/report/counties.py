@@ -34,7 +34,8 @@ def first_days(timeseries: pd.DataFrame, column: str, variant: str, threshold: f
     return np.array(out)
 
 
-def _day_text(day: float, start: dt.date | None, lang: Lang) -> str:
+def day_text(day: float, start: dt.date | None, lang: Lang) -> str:
+    """A day of the run as a date and its number ('4 Mar (day 23)'; the number alone without a start date)."""
     number = f"第{day:.0f}天" if lang == "zh" else f"day {day:.0f}"
     if start is None:
         return number
@@ -56,7 +57,7 @@ def county_table(timeseries: pd.DataFrame, summary: pd.DataFrame | None, countie
             finite = days[np.isfinite(days)]
             parts = []
             if len(finite):
-                parts.append(f"≥ 90 %: {_day_text(float(finite.mean()), start, lang)}")
+                parts.append(f"≥ 90 %: {day_text(float(finite.mean()), start, lang)}")
             if len(finite) < len(days):
                 parts.append(not_reached(len(days) - len(finite), len(days), lang))
             end = timeseries[(timeseries["variant"].astype(str) == v)]

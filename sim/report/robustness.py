@@ -1,20 +1,22 @@
 """The robustness section: does the ranking of the variants survive what nobody knows?
 
 Written by ``run --robustness N`` into its results folder as ``report.html``
-(self-contained) with ``robustness.png``: the uncertain parameters with their
+(self-contained, in the layout of a run's report) with ``robustness.png``: the uncertain parameters with their
 ranges and provenance, per variant the share of points where it is best on the
 primary metric, its regret (mean and worst), its ranks, whether the ranking
 changes within the ranges, and a plot of each variant's regret at every point
-against the most influential uncertain parameter.
+against the most influential uncertain parameter. A run's report merges the
+same folder as "What this answer depends on" (:mod:`sim.report.depends`) and
+links to this page.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sim.model import catalogue
+from sim.plotting.labels import metric_label
 from sim.plotting.style import pyplot
 from sim.results.output import write_file, write_text
 
@@ -51,62 +53,69 @@ def regret_plot(outcome: RobustnessOutcome, path: Path) -> None:
     plt.close(fig)
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
-
-
 def verdict_text(outcome: RobustnessOutcome) -> str:
     rob = outcome.robustness
     if not rob.reversals:
-        return (f"The ranking holds within the ranges: no pair of variants swaps order on {rob.metric} by more than "
+        return (f"The ranking holds within the ranges: no pair of variants swaps order on "
+                f"{metric_label(rob.metric, 'en')} by more than "
                 f"{rob.mid:g} at any of the {len(outcome.values)} points.")
     a, b, pa, pb = rob.reversals[0]
     return (f"The ranking changes within the ranges: {len(rob.reversals)} pair(s) of variants swap order by more "
             f"than {rob.mid:g}, e.g. {a} is ahead of {b} at point {pa} and behind it at point {pb}.")
 
 
-def write_robustness_report(out: Path, base: Scenario, outcome: RobustnessOutcome) -> Path:
-    """robustness.png and report.html in ``out``; returns the report's path."""
-    png = out / "robustness.png"
-    write_file(png, lambda p: regret_plot(outcome, p))
+def robustness_context(out: Path, base: Scenario, outcome: RobustnessOutcome, png: Path) -> dict[str, Any]:
+    """What the robustness page shows, for templates/robustness.html.j2 (the run report's layout)."""
+    from sim import __version__
+    from sim.report.build import embed
+    from sim.report.numbers import number
+    from sim.report.tables import Table, digits_for, fmt
+    from sim.report.text import vocabulary
+
     rob = outcome.robustness
+    name = base.labels.variant
+    metric = rob.metric
+
+    def regret(value: float) -> str:  # a distance in the metric's unit (percentage points for a share)
+        shown = value * 100 if catalogue.is_share(metric) else value
+        return number(value, metric, digits_for(shown), signed=False) + (" pp" if catalogue.is_share(metric) else "")
+
+    rows = [[name(str(r.variant), "en"), f"{r.best_share:.0%}", f"{r.wins:,}", f"{r.ties:,}", regret(r.regret_mean),
+             regret(r.regret_worst), str(r.rank_best) if r.rank_best == r.rank_worst else f"{r.rank_best}–{r.rank_worst}",
+             f"{fmt(r.metric_mean, metric, 'en')} ({fmt(r.metric_low, metric, 'en')} – {fmt(r.metric_high, metric, 'en')})"]
+            for r in rob.variants.itertuples()]
+    variants = Table(["variant", "best at (share of points)", "wins", "ties", "mean regret", "worst regret", "rank",
+                      f"{metric_label(metric, 'en')}: mean (lowest – highest)"], rows, [False] * len(rows))
     ranges = [[p.label, ", ".join(p.paths), p.how, f"{p.low:g} – {p.high:g}" + (" (whole)" if p.integer else ""),
                p.provenance] for p in base.uncertainty]
-    rows = [[str(r.variant), f"{r.best_share:.0%}", str(r.wins), str(r.ties), f"{r.regret_mean:.2f}",
-             f"{r.regret_worst:.2f}",
-             str(r.rank_best) if r.rank_best == r.rank_worst else f"{r.rank_best}–{r.rank_worst}",
-             f"{r.metric_mean:.2f} ({r.metric_low:.2f} – {r.metric_high:.2f})"] for r in rob.variants.itertuples()]
-    influence_rows = [[k, f"{v:.2f}"] for k, v in outcome.influence.items()]
-    image = base64.b64encode(png.read_bytes()).decode("ascii")
-    title = f"Robustness — {base.name}"
-    body = f"""<h1>{html.escape(title)}</h1>
-<p>{html.escape(base.description.strip())}</p>
-<section id="robustness"><h2>Does the ranking survive what nobody knows?</h2>
-<p>Every variant was run at {len(outcome.values)} Latin-hypercube points of the uncertain parameters below
-(seed {base.seed}), {base.replications} replication(s) each on common random numbers. At each point the variants
-are compared on <b>{html.escape(rob.metric)}</b> ({'lower' if rob.direction < 0 else 'higher'} is better); variants
-within the minimal important difference ({rob.mid:g}) of the best share that point, so a tie is never a win.
-Regret is the distance from the best variant at that point.</p>
-<p><b>{html.escape(verdict_text(outcome))}</b></p>
-{_table(["variant", "best at (share of points)", "wins", "ties", "mean regret", "worst regret", "rank",
-         f"{rob.metric}: mean (lowest – highest)"], rows)}
-<img src="data:image/png;base64,{image}" alt="regret per point" style="max-width:100%">
-<h3>Uncertain parameters</h3>
-{_table(["parameter", "paths", "how", "range", "provenance"], ranges)}
-<h3>Influence on regret (largest |Spearman| over variants)</h3>
-{_table(["parameter", "|rho|"], influence_rows)}
-<p>Tables: robustness.csv (per variant), robustness_points.csv (per point and variant),
-robustness_runs.csv (per run). Command: <code>{html.escape(' '.join(outcome_command(out)))}</code></p>
-</section>"""
-    page = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-            ".scroll{overflow-x:auto}table{border-collapse:collapse;margin:1em 0}"
-            "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#eef}</style></head>"
-            f"<body>{body}</body></html>\n")
+    influence = [[k, f"{v:.2f}"] for k, v in outcome.influence.items()]
+    command = " ".join(outcome_command(out))
+    return {
+        "w": vocabulary("en"), "lang": "en", "title": "Robustness", "name": base.name, "version": __version__,
+        "subtitle": f"{out} · {len(outcome.values)} points · {base.replications} replication(s) · seed {base.seed}",
+        "contents": [("robustness", "Ranking under uncertainty"), ("uncertain", "Uncertain parameters"),
+                     ("influence", "Influence"), ("reproduce", "How to reproduce")],
+        "description": base.description.strip(), "metric": metric_label(metric, "en"), "mid": f"{rob.mid:g}",
+        "direction": "lower" if rob.direction < 0 else "higher", "points": len(outcome.values),
+        "replications": base.replications, "seed": base.seed, "verdict": verdict_text(outcome),
+        "variants": variants,
+        "ranges": Table(["parameter", "paths", "how", "range", "provenance"], ranges, [False] * len(ranges),
+                        text_columns=5),
+        "influence": Table(["parameter", "|ρ|"], influence, [False] * len(influence)),
+        "figure": embed("robustness", "Regret of each variant at each point of the declared uncertainty",
+                        png.read_bytes()),
+        "command": command, "folder": str(out.resolve()),
+    }
+
+
+def write_robustness_report(out: Path, base: Scenario, outcome: RobustnessOutcome) -> Path:
+    """robustness.png and report.html in ``out`` (in the run report's layout); returns the report's path."""
+    from sim.report.build import render
+
+    png = out / "robustness.png"
+    write_file(png, lambda p: regret_plot(outcome, p))
     target = out / "report.html"
-    write_text(target, page)
+    write_text(target, render(robustness_context(out, base, outcome, png), "robustness.html.j2"))
     return target
 
 

@@ -1,23 +1,29 @@
 """The decision scorecard: which variant, by how much, how sure, at what cost.
 
-Every variant is compared with the base, replication by replication (common
-random numbers), on each headline metric. A difference gets a plain verdict
-against the metric's *minimal important difference* (MID, from the
-scenario's ``decision:`` section):
+Every variant is compared with its reference, replication by replication
+(common random numbers), on each headline metric. The reference is the base
+unless the scenario's ``decision:`` section names another (``reference:`` for
+all, ``references:`` per variant: a timing variant of "green channel for all"
+is compared with "green channel for all"). A difference gets a plain verdict
+against the metric's *minimal important difference* (MID, also from
+``decision:``):
 
 - **better** / **worse** (or **higher** / **lower** for a metric with no good
   direction): the 95 % CI excludes zero *and* the mean difference is at
   least the MID;
 - **negligible**: the whole CI lies within ± MID (even if it excludes zero);
-- **uncertain**: anything else (too few replications to tell).
+- **uncertain**: anything else (too few replications to tell);
+- **not reached by either**: a threshold day that neither side reached in
+  any replication (there is no difference to speak of).
 
-A threshold day that a replication never reaches (``day_resumed_90`` empty)
-is censored at the horizon, not dropped: the count is shown, and a verdict
-that the censored replications contradict becomes "uncertain".
+A threshold day that some replications never reach (``day_resumed_90``
+empty) is censored at the horizon, not dropped: the count is shown, and a
+verdict that the censored replications contradict becomes "uncertain".
 
 Variants are then ranked on the primary metric in tiers: a variant that
 cannot be told apart from the best of a tier joins it, so the report never
-names a winner on a tie.
+names a winner on a tie. What each variant costs, and what its extra cost
+buys, is :mod:`sim.report.costs`.
 """
 
 from __future__ import annotations
@@ -28,19 +34,16 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from sim.analysis.stats import paired_difference, t_halfwidth
+from sim.analysis.stats import paired_difference
 from sim.model import catalogue
+from sim.report.costs import Costs, build_costs, column
 from sim.scenario.decision import Decision
 
 if TYPE_CHECKING:
     import pandas as pd
 
-Verdict = Literal["better", "worse", "higher", "lower", "negligible", "uncertain", "no_data"]
+Verdict = Literal["better", "worse", "higher", "lower", "negligible", "uncertain", "not_reached", "no_data"]
 CLEAR: frozenset[str] = frozenset({"better", "worse", "higher", "lower"})
-
-# The scorecard's rows, threshold days (empty when never reached) and costs are what the modules
-# declare (sim.model.catalogue); cadre-days are the cost that effectiveness is measured against.
-CADRE_DAYS = "cadre_days_deployed"
 
 
 def verdict(diff: float, low: float, high: float, mid: float, direction: int) -> Verdict:
@@ -94,6 +97,11 @@ def compare_cell(values_ref: np.ndarray, values_var: np.ndarray, metric: str, de
     cens_var = cens_ref = 0
     if catalogue.is_censored(metric):
         cens_var, cens_ref = int(np.sum(~np.isfinite(var))), int(np.sum(~np.isfinite(ref)))
+        if len(ref) and cens_var == len(var) and cens_ref == len(ref):
+            # neither side ever reached the threshold: no difference to speak of (never "negligible, 0 days")
+            nan = math.nan
+            return Cell(variant, reference, metric, 0, nan, nan, nan, mid, "not_reached", len(ref), cens_var,
+                        cens_ref)
         v = _with_censoring(v, ref, var, mid, direction, horizon)
     return Cell(variant, reference, metric, pd_.n, pd_.mean_difference, pd_.ci_low, pd_.ci_high, mid, v,
                 len(ref), cens_var, cens_ref)
@@ -136,52 +144,66 @@ class Scorecard:
     """Everything the scorecard section shows."""
 
     primary: str
-    reference: str
-    variants: list[str]  # compared with the reference, in report order
+    reference: str  # the reference of the variants that name none
+    variants: list[str]  # compared with their reference, in report order
     metrics: list[str]
     cells: dict[tuple[str, str], Cell]  # (variant, metric)
     tiers: list[Tier]
     replications: int
-    costs: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)  # (variant, metric): mean, hw
-    cost_metrics: list[str] = field(default_factory=list)
-    missing_costs: list[str] = field(default_factory=list)
-    effectiveness: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)  # jobs|firms
+    references: dict[str, str] = field(default_factory=dict)  # variant: its reference
+    costs: Costs | None = None
     winner: str | None = None  # clearly better than every other variant on the primary metric, else None
 
     def cell(self, variant: str, metric: str) -> Cell | None:
         return self.cells.get((variant, metric))
 
+    def reference_of(self, variant: str) -> str:
+        return self.references.get(variant, self.reference)
 
-def _values(summary: pd.DataFrame, variant: str, metric: str) -> np.ndarray:
-    rows = summary[summary["variant"].astype(str) == variant].sort_values("replication", kind="stable")
-    return rows[metric].to_numpy(dtype=float)
+    def family(self, variant: str) -> str:
+        """The variant that ``variant``'s chain of references starts from, below the default reference
+        (green-for-all-day-40 → green-for-all-day-0 → green-for-all): the report shows a family together."""
+        seen = {variant}
+        while variant in self.references and self.references[variant] != self.reference \
+                and self.references[variant] not in seen:
+            variant = self.references[variant]
+            seen.add(variant)
+        return variant
 
 
 def build_scorecard(summary: pd.DataFrame, variants: list[str], decision: Decision | None = None,
-                    reference: str = "base", horizon: float = math.nan) -> Scorecard | None:
-    """The scorecard of a run's summary.csv; None when there is nothing to compare."""
+                    reference: str | None = None, horizon: float = math.nan) -> Scorecard | None:
+    """The scorecard of a run's summary.csv; None when there is nothing to compare.
+
+    Each variant is compared with ``decision.reference_of(variant)``; ``reference`` (given) replaces
+    the decision's default reference. A variant whose reference is not in the run is left out.
+    """
     decision = decision or Decision()
-    if reference not in variants or len(variants) < 2 or "replication" not in summary.columns:
+    default = reference or decision.reference
+    if default not in variants or len(variants) < 2 or "replication" not in summary.columns:
         return None
     primary = decision.primary_metric
     metrics = [m for m in dict.fromkeys([primary, *catalogue.headline("scorecard")]) if m in summary.columns]
     if primary not in summary.columns:
         return None
-    others = [v for v in variants if v != reference]
-    base_reps = set(summary.loc[summary["variant"].astype(str) == reference, "replication"])
+    refs = {v: (decision.references.get(v) or default) for v in variants}
+    refs = {v: r for v, r in refs.items() if v != r and r in variants}
+    others = [v for v in variants if v in refs]
+    if not others:
+        return None
     # pair on the replications every variant has (an interrupted run may lack some)
-    common = sorted(set.intersection(base_reps, *(set(summary.loc[summary["variant"].astype(str) == v,
-                                                                  "replication"]) for v in others)))
+    common = sorted(set.intersection(*(set(summary.loc[summary["variant"].astype(str) == v, "replication"])
+                                       for v in variants)))
     summary = summary[summary["replication"].isin(common)]
     cells: dict[tuple[str, str], Cell] = {}
     for v in others:
         for m in metrics:
-            cells[(v, m)] = compare_cell(_values(summary, reference, m), _values(summary, v, m), m, decision,
-                                         v, reference, horizon)
+            cells[(v, m)] = compare_cell(column(summary, refs[v], m), column(summary, v, m), m, decision,
+                                         v, refs[v], horizon)
     tiers = rank_tiers(summary, variants, primary, decision, horizon)
-    card = Scorecard(primary, reference, others, metrics, cells, tiers, len(common))
+    card = Scorecard(primary, default, others, metrics, cells, tiers, len(common), refs)
     card.winner = clear_winner(summary, tiers, primary, decision, horizon)
-    _add_costs(card, summary, variants, reference)
+    card.costs = build_costs(summary, variants, refs, decision)
     return card
 
 
@@ -192,7 +214,7 @@ def rank_tiers(summary: pd.DataFrame, variants: list[str], metric: str, decision
     direction = catalogue.direction(metric) or -1
 
     def key(v: str) -> tuple[int, float]:
-        values = _values(summary, v, metric)
+        values = column(summary, v, metric)
         finite = values[np.isfinite(values)]
         mean = float(finite.mean()) if len(finite) else math.inf
         return int(len(values) - len(finite)), -direction * mean  # never reaching it ranks last
@@ -202,12 +224,12 @@ def rank_tiers(summary: pd.DataFrame, variants: list[str], metric: str, decision
     for v in ordered:
         if tiers:
             leader = tiers[-1].variants[0]
-            cell = compare_cell(_values(summary, leader, metric), _values(summary, v, metric), metric, decision,
+            cell = compare_cell(column(summary, leader, metric), column(summary, v, metric), metric, decision,
                                 v, leader, horizon)
             if cell.verdict not in CLEAR:
                 tiers[-1].variants.append(v)
                 continue
-        values = _values(summary, v, metric)
+        values = column(summary, v, metric)
         finite = values[np.isfinite(values)]
         tiers.append(Tier([v], float(finite.mean()) if len(finite) else math.nan))
     return tiers
@@ -221,33 +243,8 @@ def clear_winner(summary: pd.DataFrame, tiers: list[Tier], metric: str, decision
     best = tiers[0].variants[0]
     for tier in tiers[1:]:
         for v in tier.variants:
-            cell = compare_cell(_values(summary, v, metric), _values(summary, best, metric), metric, decision,
+            cell = compare_cell(column(summary, v, metric), column(summary, best, metric), metric, decision,
                                 best, v, horizon)
             if cell.verdict != "better":
                 return None
     return best
-
-
-def _add_costs(card: Scorecard, summary: pd.DataFrame, variants: list[str], reference: str) -> None:
-    """Mean ± half-width of each cost column present, and jobs and firms saved per 1,000 cadre-days."""
-    costs = catalogue.costs()
-    card.cost_metrics = [m for m in costs if m in summary.columns]
-    card.missing_costs = [m for m in costs if m not in summary.columns]
-    for v in variants:
-        for m in card.cost_metrics:
-            values = _values(summary, v, m)
-            finite = values[np.isfinite(values)]
-            card.costs[(v, m)] = (float(finite.mean()) if len(finite) else math.nan, t_halfwidth(finite))
-    if CADRE_DAYS not in summary.columns:
-        return
-    for label, column in (("jobs", "jobs_lost"), ("firms", "failures")):
-        if column not in summary.columns:
-            continue
-        base = _values(summary, reference, column)
-        for v in card.variants:
-            cadre_days = _values(summary, v, CADRE_DAYS)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = (base - _values(summary, v, column)) / cadre_days * 1000.0
-            ratio = ratio[np.isfinite(ratio)]
-            if len(ratio):
-                card.effectiveness[(v, label)] = (float(ratio.mean()), t_halfwidth(ratio))

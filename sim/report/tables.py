@@ -32,6 +32,59 @@ class Table:
     notes: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column): a small line under the cell
 
 
+# Value columns per table block: a table with more variants than this wraps down the page in blocks
+# (each repeating the row labels) instead of scrolling sideways.
+BLOCK_COLUMNS = 4
+
+
+def column_groups(keys: list[str], per_block: int = BLOCK_COLUMNS) -> list[list[int]]:
+    """Indices of value columns in blocks of at most ``per_block``.
+
+    Columns of the same key (a family of variants: a policy and its timing variants) stay together,
+    in the order keys first appear; a family goes into the first block with room for it (so small
+    families share blocks), and a family larger than a block is cut into blocks of even size.
+    """
+    by_key: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        by_key.setdefault(key, []).append(i)
+    out: list[list[int]] = []
+    for members in by_key.values():
+        if len(members) > per_block:
+            count = math.ceil(len(members) / per_block)
+            size = math.ceil(len(members) / count)
+            out += [members[i:i + size] for i in range(0, len(members), size)]
+            continue
+        room = next((block for block in out if len(block) + len(members) <= per_block), None)  # first fit
+        if room is None:
+            out.append(list(members))
+        else:
+            room += members
+    return out
+
+
+def blocks(table: Table, per_block: int = BLOCK_COLUMNS, keys: list[str] | None = None) -> list[Table]:
+    """``table`` cut into tables of at most ``per_block`` value columns, each repeating the text columns."""
+    fixed = table.text_columns if table.text_columns < len(table.header) else 1
+    values = len(table.header) - fixed
+    if values <= per_block:
+        return [table]
+    out = []
+    for group in column_groups(keys or [""] * values, per_block):
+        chosen = list(range(fixed)) + [fixed + i for i in group]
+        notes = {(r, chosen.index(c)): text for (r, c), text in table.notes.items() if c in chosen}
+        out.append(Table([table.header[c] for c in chosen], [[row[c] for c in chosen] for row in table.rows],
+                         table.strong, min(table.text_columns, len(chosen)), notes))
+    return out
+
+
+def renamed(table: Table, names: dict[str, str], columns: tuple[int, ...] = ()) -> Table:
+    """``table`` with its header's names, and the cells of ``columns``, shown by their display labels."""
+    if not names:
+        return table
+    rows = [[names.get(c, c) if i in columns else c for i, c in enumerate(row)] for row in table.rows]
+    return Table([names.get(h, h) for h in table.header], rows, table.strong, table.text_columns, table.notes)
+
+
 def digits_for(value: float) -> int:
     """Decimals that suit a metric of this size (the same for its mean, half-width and CI)."""
     size = abs(value) if value is not None and math.isfinite(value) else 0.0

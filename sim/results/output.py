@@ -209,3 +209,70 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# -- exporting tables (sim export, Results.to_excel) ---------------------------------------------
+
+EXPORT_FORMATS = ("csv", "parquet", "xlsx")
+EXCEL_ROWS = 1_048_576 - 1  # an Excel sheet's rows, less the header
+_ENGINES = {"parquet": ("pyarrow", "parquet"), "xlsx": ("openpyxl", "excel")}
+
+
+def missing_engine(fmt: str, what: str | None = None, instead: str = "export with --format csv") -> str | None:
+    """Why ``fmt`` cannot be written here (the optional package it needs is not installed), else None.
+
+    ``what`` names what needs it (default: "Parquet export" or "Excel export"); ``instead`` what else to do.
+    """
+    import importlib.util
+
+    if fmt not in _ENGINES:
+        return None
+    package, extra = _ENGINES[fmt]
+    if importlib.util.find_spec(package) is not None:
+        return None
+    what = what or f"{'Parquet' if fmt == 'parquet' else 'Excel'} export"
+    return (f"{what} needs the {package} package, which is not installed. Install it with\n\n    pip install "
+            f"{package}\n\n(or pip install -e \".[{extra}]\"), or {instead}.")
+
+
+def too_long_for_a_sheet(name: str, rows: int, instead: str) -> str:
+    """The note on a table left out of a workbook because it is longer than an Excel sheet."""
+    return (f"{name}: {rows:,} rows, more than an Excel sheet holds ({EXCEL_ROWS:,}); left out of the workbook: "
+            f"{instead}.")
+
+
+def export_tables(tables: dict[str, Any], out: Path, fmt: str, workbook: str = "results") -> tuple[list[Path], list[str]]:
+    """Write ``tables`` (name → DataFrame) into the folder ``out``: one file per table (csv, parquet) or one
+    workbook ``<workbook>.xlsx`` with a sheet per table. Returns the files written and, for xlsx, the names of
+    the tables left out (longer than an Excel sheet; see :func:`too_long_for_a_sheet`). OutputError when a
+    file cannot be written."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
+    if fmt == "xlsx":
+        left_out = [name for name, frame in tables.items() if len(frame) > EXCEL_ROWS]
+        # Excel's limit on a sheet's name is 31 characters
+        sheets = {name[:31]: frame for name, frame in tables.items() if name not in left_out}
+
+        def write_book(p: Path) -> None:
+            import pandas as pd
+
+            with pd.ExcelWriter(p, engine="openpyxl") as book:
+                for sheet, frame in sheets.items():
+                    frame.to_excel(book, sheet_name=sheet, index=False)
+
+        target = out / f"{workbook}.xlsx"
+        write_file(target, write_book)
+        return [target], left_out
+    written: list[Path] = []
+    for name, frame in tables.items():
+        target = out / f"{name}.{fmt}"
+
+        def write(p: Path, f: Any = frame) -> None:
+            if fmt == "csv":
+                f.to_csv(p, index=False)
+            else:
+                f.to_parquet(p, index=False, engine="pyarrow")
+
+        write_file(target, write)
+        written.append(target)
+    return written, []

@@ -172,6 +172,8 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None,
             variants[name] = scenario
 
     own_notes = _check_provenance(provenance_raw, doc, problems)
+    if base is not None:
+        problems.extend(_check_variant_names(base, [str(n) for n in variants_raw], doc))
     if problems or base is None:
         raise InputError(problems)
     _check_note_keys(own_notes, [base, *variants.values()], doc)
@@ -202,6 +204,18 @@ def _check_note_keys(notes: dict[str, str], scenarios: list[Scenario], doc: Yaml
                                          f"provenance.{key}", line, col))
     if problems:
         raise InputError(problems)
+
+
+def _check_variant_names(base: Scenario, names: list[str], doc: YamlDocument) -> list[InputProblem]:
+    """References (decision:) and labels (labels:) must name the scenario's variants."""
+    found = [(("decision", *where), message) for where, message in base.decision.unknown_variants(names)]
+    found += [(("labels", *where), message) for where, message in base.labels.unknown_variants(names, BASE)]
+    problems = []
+    for where, message in found:
+        at: Path_ = next((p for p in (where, where[:-1]) if has_position(doc, p)), where)
+        line, col = doc.position(at, of_key=at == where)
+        problems.append(InputProblem(doc.file, message, dotted(where), line, col))
+    return problems
 
 
 def _check_population_csvs(scenarios: list[tuple[str, Scenario]], doc: YamlDocument) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.model.firm_classes import Priority, SizeClass
+from sim.model.sectors import check_mix, check_sector
 from sim.scenario.distributions import lognormal
 from sim.scenario.params import Strict, param
 from sim.scenario.types import Dist, Probability
@@ -50,8 +51,27 @@ class Stratum(Strict):
     count: int = param(100, unit="enterprises", meaning="number of enterprises in the stratum",
                        provenance="assumption", ge=0, le=MAX_FIRMS)
     county: str | None = Field(None, description="put every firm in this county; empty: drawn by county weights")
-    sector: str = Field("manufacturing", max_length=80, description="sector label (reported, not modelled)")
+    sector: str | None = Field(None, max_length=80, description="the firms' sector (a key of data/network/sectors.csv: "
+                               "machinery, trade, …); empty: drawn from sector_mix, or from network.default_mix of "
+                               "the size class")
+    sector_mix: dict[str, float] | None = Field(None, description="sector -> share of the stratum's firms (the "
+                                                "shares add up to 1); instead of a single sector")
     size_class: SizeClass = Field("sme", description="above_scale (规上), sme or micro")
+
+    @field_validator("sector")
+    @classmethod
+    def _known_sector(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_sector(value)
+        return value
+
+    @field_validator("sector_mix")
+    @classmethod
+    def _mix(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None:
+            check_mix(value, "sector_mix")
+        return value
+
     priority: Priority = Field("normal", description="essential (三必需一重要) or normal")
     high_tech_share: Probability = param(0.0, unit="share", meaning="share of firms flagged high-tech",
                                          provenance="assumption")
@@ -100,6 +120,9 @@ class Population(Strict):
         if simulated > MAX_ENTERPRISES:
             raise ValueError(f"{simulated:,} enterprises to simulate one by one; the limit is {MAX_ENTERPRISES:,}: "
                              "simulate the largest strata in cohorts (cohort_size)")
+        both = [s.name for s in self.strata if s.sector is not None and s.sector_mix is not None]
+        if both:
+            raise ValueError(f"stratum {both[0]!r}: give sector or sector_mix, not both")
         names = [s.name for s in self.strata]
         if len(set(names)) != len(names):
             raise ValueError(f"stratum names must be unique, got {names}")

@@ -13,16 +13,20 @@ from pydantic import Field, model_validator
 
 from sim.model.approval import Approval, Calendar
 from sim.model.cadres.schema import Cadres
+from sim.model.demand import Demand
 from sim.model.inspection import Inspection
 from sim.model.money.module import Finance
+from sim.model.network import Network
 from sim.model.offices import Office, OfficeHours, Registration
 from sim.model.outbreak import Outbreak
 from sim.model.preparation import Preparation
 from sim.model.problems import Problems
 from sim.model.production import Metrics
 from sim.model.projects import NewProjects
+from sim.model.reopening import Reopening
 from sim.model.workforce import Workforce
 from sim.scenario.decision import Decision
+from sim.scenario.labels import Labels
 from sim.scenario.params import Strict, param
 from sim.scenario.policies_schema import Policies
 from sim.scenario.population_schema import County, Population, Stratum
@@ -78,9 +82,14 @@ class Scenario(Strict):
     outbreak: Outbreak = Field(default_factory=Outbreak)
     new_projects: NewProjects = Field(default_factory=NewProjects)
     registration: Registration = Field(default_factory=Registration)
+    network: Network = Field(default_factory=Network, description="the production network: inputs, suppliers, stocks")
+    demand: Demand = Field(default_factory=Demand, description="orders: demand outside the city and the city's customers")
+    reopening: Reopening = Field(default_factory=Reopening, description="when a firm allowed to restart reopens")
     metrics: Metrics = Field(default_factory=Metrics, description="what counts as full production")
     policies: Policies = Field(default_factory=Policies)
     decision: Decision = Field(default_factory=Decision, description="the report's primary metric and minimal important differences")
+    labels: Labels = Field(default_factory=Labels, description="display labels (en/zh) of the variants and "
+                                                               "counties, used by the report and its plots")
     uncertainty: list[UncertainParameter] = Field(
         default_factory=list, description="parameters nobody published, with ranges and provenance: "
                                           "`run --robustness N` checks the ranking of the variants over them")
@@ -91,6 +100,10 @@ class Scenario(Strict):
         if len(set(names)) != len(names):
             raise ValueError(f"county names must be unique, got {names}")
         known = set(names)
+        unlabelled = [c for c in self.labels.counties if c not in known]
+        if unlabelled:
+            raise ValueError(f"labels.counties names {', '.join(repr(c) for c in unlabelled)}, not a county of the "
+                             f"scenario; counties: {', '.join(names)}")
         for s in self.population.strata:
             if s.county is not None and s.county not in known:
                 raise ValueError(f"stratum '{s.name}' names county '{s.county}'; known counties: {sorted(known)}")

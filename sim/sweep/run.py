@@ -263,6 +263,7 @@ def write_manifest(out: Path, spec: SweepSpec, report: SweepReport, executor: Ex
                    command: list[str] | None) -> None:
     manifest = {
         "sweep_file": spec.file,
+        "description": spec.description,  # the question, for the report
         "scenario_file": str(spec.scenario_path),
         "design": spec.design.model_dump(),
         "parameters": [manifest_entry(p) for p in spec.parameters],

@@ -24,12 +24,13 @@ polled. Every yuan is booked, so that
 from __future__ import annotations
 
 import math
+from bisect import bisect_right, insort
 from dataclasses import dataclass
 from typing import Literal
 
 INF = math.inf
-Component = Literal["wages", "rent", "interest", "other", "taxes"]
-COMPONENTS: tuple[Component, ...] = ("wages", "rent", "interest", "other", "taxes")
+Component = Literal["wages", "rent", "interest", "other", "taxes", "inputs"]
+COMPONENTS: tuple[Component, ...] = ("wages", "rent", "interest", "other", "taxes", "inputs")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class CostRates:
     other: float
     taxes: float
     pay_period: float
+    wage_flex: float = 0.0  # share of the wage bill an open firm cuts in proportion to the capacity it leaves idle
+    input_premium: float = 0.0  # inputs cost this much more than normal (a share of the price) ...
+    premium_until: float = 0.0  # ... until this day
 
 
 @dataclass(frozen=True)
@@ -61,12 +65,36 @@ class Window:
     repaid: bool = True
 
 
+_FACTORS: dict[tuple[Window, ...], tuple[tuple[float, ...], ...]] = {}
+
+
+def _segment_factors(windows: tuple[Window, ...], edges: tuple[float, ...]) -> tuple[tuple[float, ...], ...]:
+    """For each segment between consecutive ``edges`` (index ``bisect_right(edges, t)``), the factor every
+    cost component is paid at there, in the order wages, rent, interest, other, taxes, inputs: the product of
+    the factors of the windows covering it. Accounts with the same windows share one table."""
+    table = _FACTORS.get(windows)
+    if table is None:
+        order = ("wages", "rent", "interest", "other", "taxes", "inputs")
+        rows = []
+        for k in range(len(edges) + 1):
+            t = edges[k - 1] if k else -INF  # the segment's start stands for the whole segment
+            row = [1.0] * len(order)
+            for w in windows:
+                if w.start <= t < w.end:
+                    row[order.index(w.component)] *= w.factor
+            rows.append(tuple(row))
+        if len(_FACTORS) > 4096:  # a long sweep over relief settings: forget the old ones
+            _FACTORS.clear()
+        table = _FACTORS.setdefault(windows, tuple(rows))
+    return table
+
+
 class CashAccount:
     """Balance, rates, known breakpoints and books of one enterprise."""
 
     __slots__ = ("balance", "t", "rates", "windows", "lo", "hi", "edges", "ends", "owed", "waived", "is_open",
                  "stopped_since", "income_rate", "relief_rate", "loans", "start", "income", "relief", "costs",
-                 "loans_in", "repayments", "deferred_repaid")
+                 "loans_in", "repayments", "deferred_repaid", "pending", "activity", "input_rate", "factors")
 
     def __init__(self, start: float, rates: CostRates, windows: tuple[Window, ...] = ()) -> None:
         self.balance = start
@@ -80,13 +108,19 @@ class CashAccount:
         self.hi = max((w.end for w in windows), default=-INF)
         self.edges = tuple(sorted({w.start for w in windows} | {w.end for w in windows}))
         self.ends = frozenset(w.end for w in windows if w.deferred and w.repaid)
+        self.factors = _segment_factors(windows, self.edges)
         self.owed = [0.0] * len(windows)  # deferred and not yet paid back, per window
         self.waived = [0.0] * len(windows)  # relieved for good, per window
         self.is_open = False
+        self.activity = 1.0  # capacity in use while open (the wage bill follows it by rates.wage_flex)
+        self.input_rate = 0.0  # inputs bought a day, at their normal price (a cost; a window may raise the price)
         self.stopped_since = 0.0  # a stoppage since day 0 (the lockdown)
         self.income_rate = 0.0
         self.relief_rate = 0.0
         self.loans: list[tuple[float, float, float]] = []  # (due day, principal, interest per day)
+        # changes of the income rate that fall due later (revenue paid by customers after their terms,
+        # inputs paid to suppliers after theirs): (day, change), in order of the day
+        self.pending: list[tuple[float, float]] = []
         self.income = 0.0
         self.relief = 0.0
         self.costs = 0.0
@@ -101,6 +135,17 @@ class CashAccount:
 
     # -- the rate and the breakpoints ------------------------------------------
 
+    def change_income(self, at: float, delta: float) -> None:
+        """From day ``at`` on, the income rate changes by ``delta`` (now, if ``at`` is not later than now)."""
+        if at <= self.t:
+            self.income_rate += delta
+            return
+        pending = self.pending
+        if not pending or pending[-1][0] <= at:
+            pending.append((at, delta))
+        else:
+            insort(pending, (at, delta))
+
     def set_open(self, now: float, is_open: bool) -> None:
         """Open/closed changes the wage rule; the caller has advanced to ``now``."""
         if self.is_open and not is_open:
@@ -109,7 +154,9 @@ class CashAccount:
 
     def _wage(self, t: float) -> float:
         r = self.rates
-        if self.is_open or t < self.stopped_since + r.pay_period:
+        if self.is_open:
+            return r.wages * (1.0 - r.wage_flex * (1.0 - self.activity))
+        if t < self.stopped_since + r.pay_period:
             return r.wages
         return r.allowance
 
@@ -118,24 +165,16 @@ class CashAccount:
         r = self.rates
         # most firms never borrow: skip the generator (sum of nothing is 0, as here)
         loan_interest = sum(i for due, _, i in self.loans if due > t) if self.loans else 0
-        wage = r.wages if self.is_open or t < self.stopped_since + r.pay_period else r.allowance  # _wage, inlined
-        rent, interest, other, taxes = r.rent, r.interest, r.other, r.taxes
+        if self.is_open:
+            wage = r.wages * (1.0 - r.wage_flex * (1.0 - self.activity)) if r.wage_flex else r.wages
+        else:
+            wage = r.wages if t < self.stopped_since + r.pay_period else r.allowance
+        inputs = self.input_rate * (1.0 + r.input_premium) if t < r.premium_until else self.input_rate
         if not self.lo <= t < self.hi:
-            return wage + rent + interest + other + taxes + loan_interest
-        for w in self.windows:
-            if w.start <= t < w.end:
-                c = w.component
-                if c == "taxes":
-                    taxes *= w.factor
-                elif c == "rent":
-                    rent *= w.factor
-                elif c == "wages":
-                    wage *= w.factor
-                elif c == "interest":
-                    interest *= w.factor
-                else:
-                    other *= w.factor
-        return wage + rent + interest + other + taxes + loan_interest
+            return wage + r.rent + r.interest + r.other + r.taxes + loan_interest + inputs
+        f_wage, f_rent, f_interest, f_other, f_taxes, f_inputs = self.factors[bisect_right(self.edges, t)]
+        return (wage * f_wage + r.rent * f_rent + r.interest * f_interest + r.other * f_other + r.taxes * f_taxes
+                + loan_interest + inputs * f_inputs)
 
     def _component(self, c: Component, t: float) -> float:
         """The full rate of a component on the segment starting at ``t`` (the wage rule applied)."""
@@ -146,16 +185,20 @@ class CashAccount:
             return r.rent
         if c == "wages":
             return self._wage(t)
+        if c == "inputs":
+            return self.input_rate * (1.0 + r.input_premium) if t < r.premium_until else self.input_rate
         return r.interest if c == "interest" else r.other
 
-    def _next_break(self, t: float) -> float:
-        """First breakpoint strictly after ``t`` (inf if none)."""
+    def _next_break(self, t: float, first: int = 0) -> float:
+        """First breakpoint strictly after ``t`` (inf if none); ``first``: pending changes before it are past."""
         r = self.rates
         nxt = INF
         if not self.is_open:
             wage_end = self.stopped_since + r.pay_period
             if wage_end > t:
                 nxt = wage_end
+        if t < r.premium_until < nxt:
+            nxt = r.premium_until
         for edge in self.edges:  # sorted: the first one after t
             if edge > t:
                 if edge < nxt:
@@ -164,6 +207,13 @@ class CashAccount:
         for due, _, _ in self.loans:
             if t < due < nxt:
                 nxt = due
+        pending = self.pending
+        for k in range(first, len(pending)):  # in order: the first one after t
+            at = pending[k][0]
+            if at > t:
+                if at < nxt:
+                    nxt = at
+                break
         return nxt
 
     def _jump(self, b: float, owed: list[float]) -> tuple[float, float, float]:
@@ -173,7 +223,7 @@ class CashAccount:
             for k, w in enumerate(self.windows):
                 if b == w.end and w.deferred and w.repaid:
                     repaid += owed[k]
-        principal = sum(p for due, p, _ in self.loans if due == b)
+        principal = sum(p for due, p, _ in self.loans if due == b) if self.loans else 0.0
         return -(repaid + principal), repaid, principal
 
     def _accrue(self, owed: list[float], t0: float, dt: float, waived: list[float] | None = None) -> None:
@@ -217,6 +267,9 @@ class CashAccount:
         self.t = end
 
     def _cross(self, b: float) -> None:
+        pending = self.pending
+        while pending and pending[0][0] <= b:
+            self.income_rate += pending.pop(0)[1]
         jump, repaid, principal = self._jump(b, self.owed)
         if repaid:
             for k, w in enumerate(self.windows):
@@ -251,29 +304,36 @@ class CashAccount:
     def slope_now(self) -> float:
         return self.income_rate + self.relief_rate - self._cost_rate(self.t)
 
-    def time_to_reach(self, level: float) -> float:
-        """Earliest time >= self.t at which the balance falls to ``level`` on the present path (inf if never)."""
+    def time_to_reach(self, level: float, until: float = INF) -> float:
+        """Earliest time >= self.t at which the balance falls to ``level`` on the present path (inf if never);
+        with ``until``, inf too when it would not fall to it before then (the path after it is not followed)."""
         balance = self.balance
         if balance <= level:
             return self.t
         t = self.t
-        owed = list(self.owed) if self.windows else self.owed
+        repays = bool(self.ends)  # only a deferral paid back makes a jump that depends on what is owed
+        owed = list(self.owed) if repays else self.owed
         gain = self.income_rate + self.relief_rate
+        k = 0  # pending changes already applied on this path
+        pending = self.pending
         while True:
-            b = self._next_break(t)
+            b = self._next_break(t, k)
             slope = gain - self._cost_rate(t)
             if slope < 0 and (b == INF or balance + slope * (b - t) <= level):
                 return t + (balance - level) / -slope
-            if b == INF:
+            if b >= until:  # b == INF included
                 return INF
-            if self.lo <= t < self.hi:
+            if repays and self.lo <= t < self.hi:
                 self._accrue(owed, t, b - t)
             balance += slope * (b - t)
             jump, repaid, _ = self._jump(b, owed)
             if repaid:
-                for k, w in enumerate(self.windows):
+                for w_k, w in enumerate(self.windows):
                     if b == w.end and w.deferred and w.repaid:
-                        owed[k] = 0.0
+                        owed[w_k] = 0.0
+            while k < len(pending) and pending[k][0] <= b:
+                gain += pending[k][1]
+                k += 1
             balance += jump
             if balance <= level:
                 return b

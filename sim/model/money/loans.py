@@ -85,11 +85,6 @@ class LoanPolicy(Strict):
                                               provenance="assumption")
     loan_months: float = param(3.0, unit="months", meaning="a loan covers the firm's fixed cost for this many months, less the cash it holds",
                                provenance="assumption: re-lending loans bridged the first quarter", ge=0, le=120, allow_inf_nan=False)
-    restart_cash_days: float = param(2.6, unit="days of variable cost", meaning="a restarting firm seeks a loan if its cash plus credit line cannot pay this many days of materials at full capacity",
-                                     provenance="assumption: restart (复工复产) lending was for working capital", ge=0, le=365, allow_inf_nan=False)
-    working_capital_days: float = param(35.0, unit="days of variable cost", meaning="a loan also covers this many days of materials at full capacity (restart working capital)",
-                                        provenance="assumption: sized so that the default scenario's green-channel loans total about 4.8亿 (source: 26 loans, 4.8亿)",
-                                        ge=0, le=3650, allow_inf_nan=False)
     interest_rate: float = param(0.0128, unit="per year", meaning="interest rate of a green-channel loan",
                                  provenance="literature: PBoC re-lending, weighted 2.56%, about 1.28% after the 50% fiscal subsidy", ge=0, le=1)
     standard_interest_rate: float = param(0.05, unit="per year", meaning="interest rate of an ordinary loan",
@@ -115,7 +110,13 @@ class Money(Protocol):
     def advance(self, ent: Enterprise, now: float) -> None: ...
     def cost_per_day(self, ent: Enterprise) -> float: ...
     def take_loan(self, ent: Enterprise, amount: float, annual_rate: float, term_days: float) -> None: ...
+    def reschedule(self, ent: Enterprise) -> None: ...
     def watch(self, watcher: LoansModule) -> None: ...
+    def working_capital_need(self, ent: Enterprise, capacity: float) -> float: ...
+
+
+class Plans(Protocol):
+    def expected(self, ent: Enterprise) -> float: ...
 
 
 class Liaisons(Protocol):
@@ -147,7 +148,7 @@ class LoansModule(Module):
         Metric("green_loans", "loans disbursed through the green channel", ("green-channel loans", "绿色通道贷款"),
                "loans", "count"),
         Metric("green_loan_amount", "loan money disbursed through the green channel, yuan",
-               ("green-channel loan money, yuan", "绿色通道贷款金额（元）"), "yuan", "yuan"),
+               ("green-channel loan money, yuan", "绿色通道贷款金额（元）"), "yuan", "yuan", cost=7),
         Metric("loan_refusals", "loan applications refused", ("loans refused", "贷款被拒"), "applications", "count"),
         Metric("mean_loan_delay", "mean days from intention to disbursement", ("days intention → loan", "意向至放款天数"),
                "days", "days", "lower", 1.0),
@@ -182,9 +183,10 @@ class LoansModule(Module):
             self.standard_lead = p.standard_decision_days.mean + p.disbursement_days.mean
             self.collateral_share = by_size(p.collateral_share)
 
-    def connect(self, money: Money, cadres: Liaisons) -> None:
+    def connect(self, money: Money, cadres: Liaisons, reopening: Plans) -> None:
         self.money = money
         self.cadres = cadres
+        self.plans = reopening
         if self.policy is not None:
             money.watch(self)
 
@@ -228,12 +230,11 @@ class LoansModule(Module):
         return max(now, self.seek_after[i], t_short - self.lead(ent))
 
     def restarted(self, ent: Enterprise) -> None:
-        """A restarting firm must pre-finance materials: it seeks a loan if its cash cannot."""
+        """A restarting firm must pre-finance its inputs until its customers pay: it seeks a loan if its cash
+        cannot (the money module says how much that is, at the capacity the firm expects)."""
         i = ent.i
         if self.state[i] == WATCHING and self.can_seek[i] and self.city.env.now >= self.seek_after[i]:
-            assert self.policy is not None
-            need = self.policy.restart_cash_days * self.revenue[i] * (1.0 - self.margin[i])
-            if self.money.headroom(ent) < need:
+            if self.money.headroom(ent) < self.money.working_capital_need(ent, self.plans.expected(ent)):
                 self.on_seek(ent)
 
     # -- the application ---------------------------------------------------------
@@ -260,7 +261,7 @@ class LoansModule(Module):
             ev.callbacks.append(lambda _ev: self._apply(ent, channel))
         else:
             self._apply(ent, channel)
-        ent.update()  # the seek timer is spent: schedule the failure timer alone
+        self.money.reschedule(ent)  # the seek timer is spent: schedule the failure timer alone
 
     def _apply(self, ent: Enterprise, channel: str) -> None:
         """The firm puts its application together: with its liaison's help if it has one.
@@ -322,14 +323,15 @@ class LoansModule(Module):
             return
         self.state[ent.i] = WATCHING
         self.seek_after[ent.i] = self.city.env.now + self.policy.retry_wait_days
-        ent.update()
+        self.money.reschedule(ent)
 
     def amount(self, ent: Enterprise) -> float:
-        """Fixed cost for the stated months less the cash held, plus restart working capital."""
+        """Fixed cost for the stated months less the cash held, plus the working capital its expected production
+        needs (its inputs for the days between paying suppliers and being paid)."""
         p = self.policy
         assert p is not None
         need = p.loan_months * (365.0 / 12.0) * self.money.cost_per_day(ent) - max(0.0, self.money.balance(ent))
-        working = p.working_capital_days * self.revenue[ent.i] * (1.0 - self.margin[ent.i])
+        working = self.money.working_capital_need(ent, self.plans.expected(ent))
         return max(0.0, need) + working
 
     def _disburse(self, ent: Enterprise, channel: str) -> None:

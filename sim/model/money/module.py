@@ -27,6 +27,8 @@ from sim.model.firm_classes import SIZE_CLASSES, by_size, check_size_keys
 from sim.model.module import City, Metric, Module, ResultView, Series
 from sim.model.money.cash import CashAccount, CostRates, Window
 from sim.model.records import Outcome, level_at_days
+from sim.model.sectors import accounts as sector_accounts
+from sim.model.sectors import check_sector
 from sim.scenario.distributions import Distribution, empirical
 from sim.scenario.params import Strict, param
 from sim.scenario.types import Day, Dist, Probability
@@ -91,11 +93,50 @@ class Finance(Strict):
         lambda: {"above_scale": 15.0, "sme": 0.0, "micro": 0.0}, unit="days of fixed cost by size class",
         meaning="overdraft a firm may run before it fails (failure: cash plus credit line cannot cover what is owed)",
         provenance="assumption: above-scale firms hold bank credit lines, small firms rarely")
+    receivable_delay_days: dict[str, Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]] = param(
+        lambda: {"above_scale": 10.4, "sme": 10.4, "micro": 10.4}, unit="days by size class",
+        meaning="extra days customers took to pay in the 2020 shock, on sales to firms until "
+                "receivable_delay_until_day (ordinary terms are taken as cash-neutral across the stoppage: collections "
+                "of the sales made before it pay for the inputs of the restart)",
+        provenance="literature: NBS, above-scale collection period 58.8 days at end-May 2020, 10.4 more than a year "
+                   "earlier; smaller firms: the same assumed (large buyers lengthen their small suppliers' terms, Bank "
+                   "of China Research Institute 2022; range 0-20)")
+    payable_delay_days: dict[str, Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]] = param(
+        lambda: {"above_scale": 10.4, "sme": 10.4, "micro": 10.4}, unit="days by size class",
+        meaning="extra days a firm took to pay for its inputs in the 2020 shock, until receivable_delay_until_day "
+                "(a restarting firm's cash gap is its customers' delay on its sales to firms less its own delay on "
+                "its inputs: a firm that buys more from firms than it sells to them gains)",
+        provenance="assumption: one firm's late receivable is another's late payable, so by default firms paid as "
+                   "late as they were paid; large buyers lengthening small suppliers' terms (Bank of China Research "
+                   "Institute 2022, qualitative) is a lower value for small firms (range 0-10.4)")
+    receivable_delay_until_day: Day = param(118.0, unit="day", meaning="sales after this day are paid on ordinary terms",
+                                            provenance="literature: NBS, the collection period was back to +5.8 days by "
+                                                       "end-2020 (end of May: day 118 assumed as the end of the shock)")
+    sales_to_firms: dict[str, Probability] = param(
+        lambda: {s: round(min(1.0, a.get("intermediate_use_share", 0.0) + a.get("export_share", 0.0)), 3)
+                 for s, a in sector_accounts().items()},
+        unit="share of sales", meaning="sector -> share of its sales to other firms (on terms; the rest is paid at once)",
+        provenance="literature: NBS China input-output table 2018, intermediate use plus exports of each sector's "
+                   "output (data/network/sector_accounts.csv)")
+    wage_flex: Probability = param(
+        0.5, unit="share of the wage bill", meaning="share of its wage bill an open firm cuts in proportion to the "
+        "capacity it leaves idle (rotation, shorter hours, negotiated pay)", provenance="policy: 人社部发〔2020〕8号 "
+        "let firms in difficulty negotiate pay, rotate staff and shorten hours (调整薪酬、轮岗轮休、缩短工时); share assumed, 0.2-0.8")
+    input_price_premium: Probability = param(
+        0.05, unit="share of the normal price", meaning="extra cost of inputs bought before input_price_premium_until_day "
+        "(原材料涨价)", provenance="assumption: +5 % (0-15 %); national purchase prices fell (PPI) but the source names "
+        "rising input prices, and goods bought in small lots at short notice cost more")
+    input_price_premium_until_day: Day = param(57.0, unit="day", meaning="inputs bought from this day cost their normal "
+                                               "price", provenance="assumption: February and March (day 57 = 31 March)")
 
     @model_validator(mode="after")
     def _size_classes(self) -> Finance:
         check_size_keys(self.cash_runway_days, "finance.cash_runway_days", complete=True)
         check_size_keys(self.credit_line_days, "finance.credit_line_days")
+        check_size_keys(self.receivable_delay_days, "finance.receivable_delay_days")
+        check_size_keys(self.payable_delay_days, "finance.payable_delay_days")
+        for key in self.sales_to_firms:
+            check_sector(key, "finance.sales_to_firms")
         return self
 
 
@@ -115,9 +156,9 @@ class MoneyModule(Module):
         Outcome("failure_day", "f8", "cash plus credit line could not cover what was owed; closed for good"),
         Outcome("cash_start", "f8", "cash at day 0, yuan"),
         Outcome("cash_end", "f8", "cash at the horizon (at failure for failed firms), yuan"),
-        Outcome("income", "f8", "contribution from production, yuan"),
+        Outcome("income", "f8", "sales paid for by customers, yuan"),
         Outcome("relief", "f8", "relief received: refunds, subsidies, power-bill cut, yuan"),
-        Outcome("costs", "f8", "fixed costs paid (wages or living allowance, rent, interest incl. loans', other, taxes due), yuan"),
+        Outcome("costs", "f8", "costs paid: inputs bought, wages or living allowance, rent, interest incl. loans', other, taxes due, yuan"),
         Outcome("loans_received", "f8", "loans received (bank and targeted), yuan"),
         Outcome("repayments", "f8", "loan principal paid back within the horizon, yuan"),
         Outcome("taxes_repaid", "f8", "deferred costs (taxes) paid back when their deferral ended, yuan"),
@@ -159,6 +200,13 @@ class MoneyModule(Module):
         self.due = [math.inf] * n  # when the pending cash timer fires (inf: none pending)
         self.kind = [""] * n
         self.revenue_relief = 0.0  # share of revenue relieved while producing (the power-bill cut)
+        self.cap = [0.0] * n  # capacity in use at the last change (what income follows)
+        self.to_firms = [config.sales_to_firms.get(s, 0.5) for s in pop.sector]
+        # the restart's cash gap in days of revenue: sales to firms paid late, less inputs paid late
+        late_in = [config.receivable_delay_days.get(size, 0.0) for size in SIZE_CLASSES]
+        late_out = [config.payable_delay_days.get(size, 0.0) for size in SIZE_CLASSES]
+        self.delay = [max(0.0, late_in[k] * f - late_out[k] * (1.0 - m))
+                      for k, f, m in zip(pop.size_class.tolist(), self.to_firms, self.margin, strict=True)]
         self.windows: list[tuple[Window, np.ndarray | None]] = []  # cost windows and the firms they cover
         self.watcher: Watcher | None = None
 
@@ -183,7 +231,9 @@ class MoneyModule(Module):
         return CostRates(
             wages=wages, allowance=wages * config.living_allowance_share, rent=fixed_cost * shares.rent,
             interest=fixed_cost * shares.interest, other=fixed_cost * shares.other, taxes=fixed_cost * shares.taxes,
-            pay_period=config.pay_period_days,
+            pay_period=config.pay_period_days, wage_flex=config.wage_flex,
+            # inputs bought dear in the first weeks (原材料涨价)
+            input_premium=config.input_price_premium, premium_until=config.input_price_premium_until_day,
         )
 
     def add_firm(self, ent: Enterprise) -> None:
@@ -197,16 +247,43 @@ class MoneyModule(Module):
     # -- the declared interface --------------------------------------------------------------------
 
     def balance(self, ent: Enterprise) -> float:
-        """Cash at the last booking (see :meth:`advance`)."""
-        return self.accounts[ent.i].balance
+        """Cash now."""
+        acct = self.accounts[ent.i]
+        acct.advance(self.city.env.now)
+        return acct.balance
+
+    def receive_after(self, i: int, now: float) -> float:
+        """Days by which 2020's late payers delayed the pay of a sale firm ``i`` makes on day ``now``, net of its own
+        delay on its inputs (on average over its customers: households pay at once)."""
+        if now < self.config.receivable_delay_until_day:
+            return self.delay[i]
+        return 0.0
+
+    def working_capital_need(self, ent: Enterprise, capacity: float) -> float:
+        """Cash a firm needs to run at ``capacity``: the sales its customers now pay late, less the inputs it pays late."""
+        i = ent.i
+        return capacity * self.revenue[i] * self.receive_after(i, self.city.env.now)
+
+    def cost_of_opening(self, ent: Enterprise, now: float) -> float:
+        """What being open costs a day more than staying closed: full wages instead of the living allowance
+        (nothing in the first pay period of the stoppage, when wages are owed anyway)."""
+        rates = self.accounts[ent.i].rates
+        return rates.wages * (1.0 - rates.wage_flex) - rates.allowance if now >= rates.pay_period else 0.0
+
+    def contribution(self, ent: Enterprise, capacity: float) -> float:
+        """What production at ``capacity`` earns a day over its inputs (at today's input prices)."""
+        i = ent.i
+        c = self.config
+        premium = 1.0 + (c.input_price_premium if self.city.env.now < c.input_price_premium_until_day else 0.0)
+        return capacity * self.revenue[i] * (1.0 - (1.0 - self.margin[i]) * premium)
 
     def cost_per_day(self, ent: Enterprise) -> float:
         """The firm's full fixed cost per day."""
         return self.fixed_cost[ent.i]
 
     def headroom(self, ent: Enterprise) -> float:
-        """Cash plus credit line at the last booking."""
-        return self.accounts[ent.i].balance - self.fail_level[ent.i]
+        """Cash plus credit line now."""
+        return self.balance(ent) - self.fail_level[ent.i]
 
     def advance(self, ent: Enterprise, now: float) -> None:
         """Book the firm's cash up to ``now``."""
@@ -230,32 +307,53 @@ class MoneyModule(Module):
         """A refund or subsidy paid today."""
         if not ent.failed and amount > 0:
             self.accounts[ent.i].receive_relief(self.city.env.now, amount)
-            ent.update()
+            self.reschedule(ent)
 
     def take_loan(self, ent: Enterprise, amount: float, annual_rate: float, term_days: float) -> None:
         if not ent.failed and amount > 0:
             self.accounts[ent.i].take_loan(self.city.env.now, amount, annual_rate, term_days)
-            ent.update()
+            self.reschedule(ent)
 
     # -- following a firm -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Every firm's first cash timer (later ones follow its changes)."""
+        now = self.city.env.now
+        for ent in self.city.enterprises:
+            self.schedule(ent, now)
 
     def capacity_changed(self, ent: Enterprise, now: float, cap: float, at_post: int) -> None:
         """Book cash up to now, set the new income, and reschedule the moment cash runs short."""
         i = ent.i
         acct = self.accounts[i]
-        acct.advance(now)
         if ent.state == FAILED:
+            acct.advance(now)
             self.version[i] += 1
             return
-        acct.income_rate = cap * self.revenue[i] * self.margin[i]
+        if cap == self.cap[i] and acct.is_open == (ent.state == OPEN):
+            return  # the cash path is as it was: the pending timer stands (its booking can wait)
+        acct.advance(now)
+        change = cap - self.cap[i]
+        if change:
+            # sales are paid after the customers' terms, inputs after the firm's own terms
+            self.cap[i] = cap
+            revenue = self.revenue[i]
+            acct.change_income(now + self.receive_after(i, now), change * revenue)
+            acct.input_rate = cap * revenue * (1.0 - self.margin[i])
         acct.relief_rate = cap * self.revenue[i] * self.revenue_relief  # the cut on power actually used
         acct.set_open(now, ent.state == OPEN)
+        acct.activity = cap
         self.schedule(ent, now)
+
+    def reschedule(self, ent: Enterprise) -> None:
+        """The firm's cash or its watcher's state changed (relief paid, a loan, an application): its timer anew."""
+        if not ent.failed:
+            self.schedule(ent, self.city.env.now)
 
     def schedule(self, ent: Enterprise, now: float) -> None:
         """(Re)set the firm's cash timer: failure when cash runs out, or earlier, when its watcher asks."""
         i = ent.i
-        t_next = self.accounts[i].time_to_reach(self.fail_level[i])
+        t_next = self.accounts[i].time_to_reach(self.fail_level[i], self.city.horizon)
         kind = "fail"
         if self.watcher is not None and t_next < math.inf:
             t_seek = self.watcher.seek_time(ent, now, t_next)
