@@ -212,6 +212,9 @@ def test_liaisons_alone_restart_firms_sooner_when_inspection_is_not_binding() ->
     for name in ("no-coverage", "liaisons-only"):
         raw = _small(named[name].model_dump(by_alias=True))
         raw["counties"] = [dict(c, approval_reviewers=50, inspectors=50) for c in raw["counties"]]
+        # firms open as soon as they may (no wait for orders): the restart day is the day the state's part ends,
+        # which is where liaisons act (preparation, rework)
+        raw["reopening"] = {"enabled": False}
         sc = Scenario.model_validate(raw)
         runs.append([run_replication(sc, name, r) for r in range(REPLICATIONS)])
     mean, se = _paired([r.summary["mean_restart_day"] for r in runs[0]], [r.summary["mean_restart_day"] for r in runs[1]])

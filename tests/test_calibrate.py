@@ -32,6 +32,11 @@ approval:
 problems: {kinds: []}
 outbreak: {hazard_per_worker: 0.0}
 registration: {background_per_day: 0.0}
+# the firms restart when the state's part is done: no inputs, orders or decision to wait for, so that the
+# resumption series follows the fitted preparation time alone
+network: {enabled: false}
+demand: {enabled: false}
+reopening: {enabled: false}
 policies:
   coverage: {name: none}
   loans: {enabled: false}

@@ -407,7 +407,6 @@ class NetworkModule(Module):
             link_slot, link_supplier = self.link_slot[links], self.link_supplier[links]
             firms = self.slot_firm[empty]
             critical = self.slot_critical[empty]
-            weight = self.config.important_weight
             for _ in range(50):  # each pass moves the limits one link further down a chain; chains are short
                 local = np.bincount(link_slot, weights=supply[link_supplier], minlength=self.slots)[empty]
                 local = np.divide(local, self.links_per_slot[empty], out=np.zeros(len(empty)),
@@ -416,7 +415,7 @@ class NetworkModule(Module):
                 avail = np.where(self.helped[empty], avail + self.config.liaison_help_gain * (1.0 - avail), avail)
                 value = np.minimum(avail, 1.0)
                 limit = np.ones(len(ceiling))  # the firm limit of _firm_limit, over the slots without a stock
-                np.minimum.at(limit, firms, np.where(critical, value, 1.0 - weight * (1.0 - value)))
+                np.minimum.at(limit, firms, self._allows(value, critical))
                 lower = np.minimum(ceiling, limit)
                 # a tenth of a step is close enough: the limits told to the firms move in steps
                 if np.max(can - lower, initial=0.0) < 0.1 * STEP:
@@ -458,13 +457,15 @@ class NetworkModule(Module):
         """Share of each slot's full-capacity need that arrives on ``day`` (as of the last daily update)."""
         return self._arriving(self._supply, self._external(day))
 
+    def _allows(self, value: np.ndarray, critical: np.ndarray) -> np.ndarray:
+        """The share of capacity each slot allows when ``value`` of its need is at hand: a critical input at most
+        that, an important one ``important_weight`` of the shortfall less."""
+        return np.where(critical, value, 1.0 - self.config.important_weight * (1.0 - value))
+
     def _firm_limit(self, value: np.ndarray) -> np.ndarray:
-        """Each firm's input limit from what each of its slots allows (critical: at most it; important: a part)."""
-        crit = np.where(self.slot_critical, value, 1.0)
-        imp = np.where(self.slot_critical, 1.0, 1.0 - self.config.important_weight * (1.0 - value))
-        per_firm = np.minimum(np.minimum.reduceat(crit, self.firm_start), np.minimum.reduceat(imp, self.firm_start))
+        """Each firm's input limit: the least any of its slots allows (1 for a firm without inputs)."""
         out = np.ones(len(self.sector))
-        out[self.firms_with_slots] = per_firm
+        out[self.firms_with_slots] = np.minimum.reduceat(self._allows(value, self.slot_critical), self.firm_start)
         return out
 
     def daily_update(self, day: float) -> None:
@@ -495,13 +496,7 @@ class NetworkModule(Module):
         return self._outlook[1][firms]
 
     def _ahead(self, days: float) -> np.ndarray:
-        value = np.minimum(1.0, self.avail + self.stock / max(days, 1e-9))
-        crit = np.where(self.slot_critical, value, 1.0)
-        imp = np.where(self.slot_critical, 1.0, 1.0 - self.config.important_weight * (1.0 - value))
-        per_firm = np.minimum(np.minimum.reduceat(crit, self.firm_start), np.minimum.reduceat(imp, self.firm_start))
-        ahead = np.ones(len(self.raw))
-        ahead[self.firms_with_slots] = per_firm
-        return ahead
+        return self._firm_limit(np.minimum(1.0, self.avail + self.stock / max(days, 1e-9)))
 
     def _tell(self, new: np.ndarray) -> None:
         moved = np.nonzero(np.abs(new - self.limit_now) > 1e-9)[0]
