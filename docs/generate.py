@@ -10,6 +10,7 @@ one page per module of the model. About 10 minutes on two quiet cores.
     python docs/generate.py --render        # no runs: render from the records (after editing a template)
     python docs/generate.py --benchmark     # also rerun benchmarks/run.py for the performance page (10 min)
     python docs/generate.py --quick DIR     # shrunk scenarios, few replications, into DIR (the tests)
+    python docs/generate.py --screenshots   # only the workbench's pictures for docs/app.md (a few minutes)
 
 A page made from runs carries the hash of the regression baseline it was made
 with; tests/test_docs.py fails when the baseline has changed since.
@@ -74,10 +75,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only these studies (the others' records are kept)")
     parser.add_argument("--render", action="store_true", help="run nothing: render the pages from the records")
     parser.add_argument("--benchmark", action="store_true", help="also run benchmarks/run.py (about 10 minutes)")
+    parser.add_argument("--screenshots", action="store_true",
+                        help="only photograph the workbench (python -m sim app, headless Chromium) for docs/app.md")
     parser.add_argument("--quick", type=Path, metavar="DIR",
                         help="shrunk scenarios and few replications; records and pages go to DIR, not docs/")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="run the commands in DIR and keep it (results/…)")
     args = parser.parse_args(argv)
+    if args.screenshots:
+        from docgen.screenshots import screenshots
+
+        for path in screenshots():
+            print(f"→ {path.relative_to(ROOT)}", file=sys.stderr)
+        return 0
 
     out = args.quick.resolve() if args.quick else DOCS
     records = out / "_records" if args.quick else RECORDS

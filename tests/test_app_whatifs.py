@@ -139,6 +139,20 @@ def test_the_live_view_of_arriving_replications_is_the_finished_runs(tmp_path: P
     assert "county-table" in live.counties_html(final)
 
 
+def test_a_variant_keeps_its_place_whichever_replication_arrives_first(tmp_path: Path) -> None:
+    """The page colours a variant by its place among the scenario's variants: when the what-if's replication
+    arrives before the base's, it must not take the base's place (both curves were drawn blue)."""
+    small = write_small(tmp_path)
+    loaded = load_scenario(small)
+    res = sim.api.run(small, replications=1, workers=1, out=tmp_path / "out", progress=False)
+    whatif_first = [r for r in res.outcome.results if r.variant != "base"]
+    early = live.from_results(whatif_first, loaded)
+    late = live.from_results(whatif_first + [r for r in res.outcome.results if r.variant == "base"], loaded)
+    assert early is not None and late is not None and early.variants == ["fast"]
+    assert early.order["base"] == late.order["base"] == 0
+    assert early.order["fast"] == late.order["fast"] != 0
+
+
 def _wait(queue: object, run_id: int, until: object, seconds: float = 120) -> object:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

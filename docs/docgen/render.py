@@ -42,6 +42,7 @@ PAGES: tuple[Page, ...] = (
     Page("validation.md", "validation.md.j2", ("default", "fast-track")),
     Page("calibration.md", "calibration.md.j2", ("default", "calibration")),
     Page("performance.md", "performance.md.j2", ("performance",)),
+    Page("orders-and-suppliers.md", "orders-and-suppliers.md.j2", ("orders-and-suppliers",)),
 )
 
 

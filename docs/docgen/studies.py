@@ -197,6 +197,40 @@ def discovery_study(ws: Workspace) -> Json:
             "commands": rec.commands}
 
 
+ABLATION = ["mean_restart_day", "resumed_share_end", "failed_share", "failed_after_restart", "production_index_end",
+            "output_lost_share", "loans_disbursed", "green_loans"]
+MONTHS = (("Feb", "2020-02-01"), ("Mar", "2020-03-01"), ("Apr", "2020-04-01"), ("May", "2020-05-01"),
+          ("Jun", "2020-06-01"))
+
+
+def orders_and_suppliers(ws: Workspace) -> Json:
+    """The orders-and-suppliers mechanisms: fit and held-out figures beside the default, and each channel off."""
+    rec = Recorder(ws)
+    folder = rec.run("ablation-network.yaml", 6, "ablation-network")
+    return {"scenario": scenario_facts(ws, "ablation-network.yaml"), "run": run_figures(folder, ABLATION),
+            "validation": held_out(folder), "commands": rec.commands}
+
+
+def held_out(folder: Path) -> Json:
+    """The base variant against the fit targets and the held-out figures (data/validation/compare_run.py, whose
+    rules say what is matched to what), and the share of its failures in each month."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("compare_run", ROOT / "data" / "validation" / "compare_run.py")
+    assert spec is not None and spec.loader is not None
+    compare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare)
+    run = compare.Run(folder, "base")
+    rows = [{"figure": name, "date": date, "published": _r(value), "mean": _r(mean), "half": _r(half), "use": use}
+            for name, date, value, (mean, half), use in compare.rows(run)]
+    days = run.firms["failure_day"].dropna().to_numpy()
+    edges = [compare.day_of(first) for _, first in MONTHS[1:]]
+    counts = [int(((days >= lo) & (days < hi)).sum()) for lo, hi in zip([-1, *edges], [*edges, 10**6], strict=True)]
+    total = max(sum(counts), 1)
+    months = [name for name, _ in MONTHS[:-1]] + ["later"]
+    return {"rows": rows, "failures_by_month": {m: _r(c / total) for m, c in zip(months, counts, strict=True)}}
+
+
 def calibration_profile(ws: Workspace) -> Json:
     from docgen.calibration import profile
 
@@ -212,5 +246,6 @@ STUDIES: tuple[Study, ...] = (
     Study("cadres", cadres),
     Study("preparation-levers", preparation),
     Study("discovery", discovery_study),
+    Study("orders-and-suppliers", orders_and_suppliers),
 )
 

@@ -37,6 +37,7 @@ class Snapshot:
     variants: list[str]
     replications: dict[str, int]  # per variant
     pairs: int  # replications that every variant has (the scorecard's)
+    order: dict[str, int] = field(default_factory=dict)  # every variant of the scenario -> its place (base: 0)
     curves: dict[str, dict[str, Band]] = field(default_factory=dict)  # series -> variant -> band
     scorecard: pd.DataFrame | None = None
     view: ScorecardView | None = None
@@ -69,7 +70,7 @@ def snapshot(summary: pd.DataFrame, timeseries: pd.DataFrame, loaded: LoadedScen
     counts = {v: int((summary["variant"].astype(str) == v).sum()) for v in variants}
     sets = [set(summary.loc[summary["variant"].astype(str) == v, "replication"]) for v in variants]
     pairs = len(set.intersection(*sets)) if sets else 0
-    snap = Snapshot(variants, counts, pairs)
+    snap = Snapshot(variants, counts, pairs, {name: i for i, (name, _) in enumerate(loaded.all_variants())})
     for key in series_shown(timeseries):
         snap.curves[key] = bands(timeseries, key)
     base = loaded.base

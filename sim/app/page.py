@@ -319,7 +319,8 @@ class Workbench:
         counts = ", ".join(f"{v}: {n}" for v, n in snap.replications.items())
         self.curves_note.object = (f"<p class='curves-status'>Replications so far — {html.escape(counts)}; bands are "
                                    "95 % intervals of the mean over replications.</p>")
-        palette = {v: Category10_10[i % 10] for i, v in enumerate(snap.variants)}  # the base is the first, blue
+        # a variant keeps its colour whichever arrives first: its place among the scenario's variants (base: blue)
+        palette = {v: Category10_10[snap.order.get(v, i) % 10] for i, v in enumerate(snap.variants)}
         more: list[Any] = []
         for key, per_variant in snap.curves.items():
             if key not in self.figures:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sim.model.firm_classes import SIZE_CLASSES, SIZE_LABELS
 from sim.model.module import Metric, Series, View
@@ -34,26 +34,29 @@ DERIVED: tuple[Metric, ...] = (
 )
 
 
+Declared = TypeVar("Declared", Metric, Series)
+
+
+def _by_key(declared: list[Declared], what: str) -> dict[str, Declared]:
+    """Declarations by key, in order; a key declared twice (by two modules) is an error."""
+    out: dict[str, Declared] = {}
+    for d in declared:
+        if d.key in out:
+            raise ValueError(f"{what} '{d.key}' is declared twice")
+        out[d.key] = d
+    return out
+
+
 @cache
 def metrics() -> dict[str, Metric]:
     """Every declared summary metric by key, in the modules' order (derived ones last)."""
-    out: dict[str, Metric] = {}
-    for m in [m for cls in all_modules() for m in cls.METRICS] + list(DERIVED):
-        if m.key in out:
-            raise ValueError(f"metric '{m.key}' is declared twice")
-        out[m.key] = m
-    return out
+    return _by_key([m for cls in all_modules() for m in cls.METRICS] + list(DERIVED), "metric")
 
 
 @cache
 def series() -> dict[str, Series]:
     """Every declared daily series by key, in the modules' order."""
-    out: dict[str, Series] = {}
-    for s in (s for cls in all_modules() for s in cls.SERIES):
-        if s.key in out:
-            raise ValueError(f"series '{s.key}' is declared twice")
-        out[s.key] = s
-    return out
+    return _by_key([s for cls in all_modules() for s in cls.SERIES], "series")
 
 
 @cache

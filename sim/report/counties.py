@@ -59,7 +59,8 @@ def county_table(timeseries: pd.DataFrame, summary: pd.DataFrame | None, countie
             if len(finite):
                 parts.append(f"≥ 90 %: {day_text(float(finite.mean()), start, lang)}")
             if len(finite) < len(days):
-                parts.append(not_reached(len(days) - len(finite), len(days), lang))
+                missed = not_reached(len(days) - len(finite), len(days), lang)
+                parts.append(missed if len(finite) else f"≥ 90 %: {missed}")  # alone, it says what was not reached
             end = timeseries[(timeseries["variant"].astype(str) == v)]
             last = end[end["day"] == end["day"].max()][column].to_numpy(dtype=float)
             if len(last):
