@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,10 @@ from sim.scenario.loader import LoadedScenario
 from sim.scenario.overrides import apply_overrides
 
 TICK_MS = 500
+# While a run goes on, the curves are redrawn at most once per this many times the last redraw took, so that a
+# long run (many replications, each redraw longer) never keeps the server or the browser busy; progress and
+# status follow every tick.
+REDRAW_SPACING = 4.0
 STATIC = "whatifs"  # the URL path of the what-ifs folders (reports are opened from there)
 CSS = """
 .verdict-better { background: #e3f4e3; } .verdict-worse { background: #fbe3e3; }
@@ -59,6 +64,8 @@ class Workbench:
         self.quiet = False  # while the page sets controls itself
         self.run_id: int | None = None
         self.seen = -1
+        self.drawn_at = 0.0  # time.monotonic() of the last redraw of a running what-if's results
+        self.draw_seconds = 0.0  # how long it took
         self.checked: LoadedScenario | None = None
         self.shown: LoadedScenario | None = None  # the scenario whose results are shown
         self.sources: dict[tuple[str, str], ColumnDataSource] = {}
@@ -254,6 +261,7 @@ class Workbench:
             return
         run = self.queue.submit(whatif.name, path, out, len(loaded.all_variants()) * loaded.base.replications)
         self.run_id, self.seen = run.id, -1
+        self.drawn_at, self.draw_seconds = 0.0, 0.0
         self.cancel_button.disabled = False
         self._refresh_saved()
 
@@ -268,7 +276,6 @@ class Workbench:
         version = self.queue.version(self.run_id)
         if version == self.seen:
             return
-        self.seen = version
         run = self.queue.get(self.run_id)
         if run is None or self.shown is None:
             return
@@ -277,8 +284,14 @@ class Workbench:
         self.status.object = f"<p class='status status-{run.state}'>{html.escape(self._status(run))}</p>"
         if run.state == "finished":
             self._show_folder(run.out, self.shown, run.message)
-        else:
+        elif run.done or time.monotonic() - self.drawn_at >= REDRAW_SPACING * self.draw_seconds:
+            began = time.monotonic()
             self._show(live.from_results(run.results, self.shown))
+            self.drawn_at = time.monotonic()
+            self.draw_seconds = self.drawn_at - began
+        else:
+            return  # drawn too recently: a later tick draws what has arrived by then
+        self.seen = version
         if run.done:
             self.cancel_button.disabled = True
             self._refresh_saved()
