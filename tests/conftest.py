@@ -109,6 +109,8 @@ def pytest_configure(config: pytest.Config) -> None:
 # cores (pyproject.toml: -n auto): the tests of a module that share a module-scoped fixture (often a whole
 # run, which each worker would otherwise make again), and the browser modules (the workbench's tests follow
 # one another, a run then its cancel then its reopening; two Chromiums at once only slow each other).
+# The tests whose node id names Dask run on one worker too, one after the other: each starts a cluster of
+# its own, and two at once on a 2-core machine slow each other's worker restarts past their timeouts.
 # Every other test goes to whichever worker is free. Collection fails if a module-scoped fixture's module is
 # missing here. (A scheduler of our own: pytest-xdist's xdist_group marks are lost with pytest 9.2, whose
 # structured node ids no longer take the group's suffix, pytest-xdist issue 1386.)
@@ -127,13 +129,16 @@ ONE_WORKER = {
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown when it is not loaded (-p no:xdist)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Load scheduling, except that the tests of a module in ONE_WORKER are one unit of work."""
+    """Load scheduling, except that the tests of a module in ONE_WORKER are one unit of work, and so are
+    the tests whose node id names Dask."""
     if config.getvalue("dist") != "load":
         return None  # another --dist asked for on the command line
     from xdist.scheduler import LoadScopeScheduling
 
     class Grouped(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
+            if "dask" in nodeid.lower():
+                return "dask"
             return ONE_WORKER.get(nodeid.split("::")[0], nodeid)
 
     return Grouped(config, log)
