@@ -8,6 +8,7 @@ import errno
 import os
 import signal
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,59 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+# Modules whose tests run on one worker, one after the other, when pytest-xdist spreads the suite over the
+# cores (pyproject.toml: -n auto): the tests of a module that share a module-scoped fixture (often a whole
+# run, which each worker would otherwise make again), and the browser modules (the workbench's tests follow
+# one another, a run then its cancel then its reopening; two Chromiums at once only slow each other).
+# The tests whose node id names Dask run on one worker too, one after the other: each starts a cluster of
+# its own, and two at once on a 2-core machine slow each other's worker restarts past their timeouts.
+# Every other test goes to whichever worker is free. Collection fails if a module-scoped fixture's module is
+# missing here. (A scheduler of our own: pytest-xdist's xdist_group marks are lost with pytest 9.2, whose
+# structured node ids no longer take the group's suffix, pytest-xdist issue 1386.)
+ONE_WORKER = {
+    "tests/test_app_browser.py": "browser",
+    "tests/test_report_browser.py": "browser",
+    "tests/test_cohorts.py": "cohorts",
+    "tests/test_export.py": "export",
+    "tests/test_modules.py": "modules",
+    "tests/test_plots.py": "plots",
+    "tests/test_report.py": "report",
+    "tests/test_report_depends.py": "report_depends",
+    "tests/test_safe_writes.py": "safe_writes",
+}
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown when it is not loaded (-p no:xdist)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Load scheduling, except that the tests of a module in ONE_WORKER are one unit of work, and so are
+    the tests whose node id names Dask."""
+    if config.getvalue("dist") != "load":
+        return None  # another --dist asked for on the command line
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Grouped(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            if "dask" in nodeid.lower():
+                return "dask"
+            return ONE_WORKER.get(nodeid.split("::")[0], nodeid)
+
+    return Grouped(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses a module-scoped fixture is in a module of ONE_WORKER."""
+    missing = set()
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        chains = info.name2fixturedefs.values() if info is not None else []
+        module = item.nodeid.split("::")[0]
+        if any(d.scope == "module" for chain in chains for d in chain) and module not in ONE_WORKER:
+            missing.add(module)
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py: add {sorted(missing)} to ONE_WORKER: their tests share a "
+                                "module-scoped fixture, which each worker would otherwise build again")
+
+
 # A small optimisation of a small scenario: liaisons and every county's reviewers within a staff budget.
 SMALL_OPTIMIZE = """\
 scenario: small.yaml
@@ -170,6 +224,24 @@ def interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> list[tupl
 
     monkeypatch.setattr(sim.experiment.runner, "run_task", run_task)
     return calls
+
+
+@pytest.fixture
+def reports_without_plots() -> Iterator[None]:
+    """Reports are written whole but draw no plot (a note says so): drawing a small run's plots takes about
+    10 s of CPU. For tests of what surrounds a report (folders, locks, where files are written), never for
+    tests of the report or its plots (tests/test_report*.py, tests/test_plots.py draw them). A patch of its
+    own, so that a test's ``monkeypatch.undo()`` keeps it."""
+    import sim.report.build
+    from sim.plotting import Plots
+    from sim.plotting.style import use_language
+
+    def no_plots(folder: Any, lang: Any = "en", *args: Any, **kwargs: Any) -> Plots:
+        return Plots([], ["plots left out by the test"], use_language(lang))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sim.report.build, "make_plots", no_plots)
+        yield
 
 
 def disk_full_for(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:

@@ -109,6 +109,7 @@ def test_a_bad_value_is_refused_with_the_message_of_validate(workspace: Workspac
         workspace.save(whatif)
 
 
+@pytest.mark.slow  # about 5 s of CPU: a run, and the live view after each replication
 def test_the_live_view_of_arriving_replications_is_the_finished_runs(tmp_path: Path) -> None:
     """Curves of every declared series, and the scorecard of the pairs so far, from what arrived; at the
     end the same scorecard as sim.compare on the results folder."""

@@ -110,12 +110,13 @@ def test_a_worker_is_frozen_after_the_heartbeat_timeout_and_not_for_a_pause_of_t
 
 def _cluster(tmp_path: Path) -> tuple[list[subprocess.Popen[bytes]], str]:
     """A scheduler and two workers in their own processes, as `dask scheduler` and `dask worker` start them;
-    the processes (the scheduler first) and the scheduler's address."""
+    the processes (the scheduler first) and the scheduler's address. The scheduler takes a free port (not
+    Dask's 8786): another test, or another program, may run one at the same time."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     where = tmp_path / "scheduler.json"
     quiet: dict[str, Any] = {"cwd": ROOT, "env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file",
-                               str(where), "--host", "127.0.0.1", "--no-dashboard"], **quiet)]
+                               str(where), "--host", "127.0.0.1", "--port", "0", "--no-dashboard"], **quiet)]
     deadline = time.monotonic() + 120
     while not where.exists():
         assert time.monotonic() < deadline and procs[0].poll() is None, "the scheduler did not start"

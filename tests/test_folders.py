@@ -12,6 +12,10 @@ of its experiment, its status and every file it wrote. So:
 - a command that fails before running anything (a Dask cluster that does not start) leaves nothing that
   blocks the same command again;
 - default folders are made anew, with a suffix when two runs start in the same second.
+
+A report's plots are drawn only where the test is about them (--force removes them): elsewhere reports are
+written without plots (reports_without_plots, tests/conftest.py), which changes nothing of how a folder is
+read, locked or written.
 """
 
 from __future__ import annotations
@@ -83,6 +87,7 @@ def _listing(folder: Path) -> dict[str, bytes]:
 
 # -- break 5: --force starts over ------------------------------------------------------------------------
 
+@pytest.mark.slow  # draws a report's plots
 def test_force_removes_the_previous_runs_report_and_plots(files: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert _run(files / "small.yaml", out) == 0
@@ -113,6 +118,7 @@ def test_a_run_forced_into_a_sweep_folder_removes_every_file_of_the_sweep(files:
     assert "notes.txt" in left and "enterprises.csv" in left
 
 
+@pytest.mark.usefixtures("reports_without_plots")
 def test_report_and_compare_wait_for_no_writer(files: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
@@ -129,6 +135,7 @@ def test_report_and_compare_wait_for_no_writer(files: Path, tmp_path: Path,
     assert main(["compare", str(out)]) == 0
 
 
+@pytest.mark.usefixtures("reports_without_plots")
 def test_readers_may_read_together(files: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert _run(files / "small.yaml", out, "--no-report") == 0
@@ -240,12 +247,14 @@ def test_compare_on_a_truncated_manifest_is_a_clear_error(two_runs: tuple[Path, 
     assert "manifest.json is not the file the run wrote" in err
 
 
+@pytest.mark.usefixtures("reports_without_plots")
 def test_compare_then_report_is_consistent(two_runs: tuple[Path, Path]) -> None:
     one, _ = two_runs  # compare rewrites comparison.csv and the manifest: the record follows
     assert main(["compare", str(one), "--reference", "fast"]) == 0
     assert main(["report", str(one)]) == 0
 
 
+@pytest.mark.usefixtures("reports_without_plots")
 def test_a_reader_does_not_replace_a_file_the_experiment_did_not_write(
         two_runs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     one, _ = two_runs
@@ -260,6 +269,7 @@ def test_a_reader_does_not_replace_a_file_the_experiment_did_not_write(
 
 # -- break 8: a folder that could not be finished does not look finished --------------------------------------
 
+@pytest.mark.usefixtures("reports_without_plots")
 def test_disk_full_while_writing_the_tables_leaves_a_folder_that_does_not_look_finished(
         files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"

@@ -59,6 +59,7 @@ def test_an_unknown_office_or_a_misplaced_serves_is_refused() -> None:
         Scenario.model_validate({"offices": {"desk": {"kind": "approval", "serves": ["vip"]}}})
 
 
+@pytest.mark.slow  # about 4 s of CPU: the bundled scenario at its full population
 def test_the_bundled_project_office_scenario_runs_its_new_projects_through_the_office() -> None:
     loaded = load_scenario(SCENARIOS / "project-office.yaml")
     sc = loaded.base.model_copy(update={"horizon_days": 40.0})

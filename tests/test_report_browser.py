@@ -21,6 +21,8 @@ import pytest
 from sim.cli import main as cli
 from tests.conftest import in_ci
 
+pytestmark = pytest.mark.slow  # a Chromium, and a report's plots drawn (about 20 s of CPU in all)
+
 SCENARIO = """\
 name: report-browser
 description: Does fast-track approval restart a small town's firms sooner?

@@ -147,7 +147,11 @@ def _sim(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """results/small/{run, robustness, other}: a run, a robustness run of it, one of an edited scenario."""
+    """results/small/{run, robustness, other}: a run, a robustness run of it, one of an edited scenario.
+
+    Made in this process (the command line's entry function): the tests below run ``report`` as a command."""
+    from sim.cli import main
+
     root = tmp_path_factory.mktemp("depends")
     (root / "small.yaml").write_text(SMALL, encoding="utf-8")
     (root / "edited.yaml").write_text(SMALL.replace("seed: 11", "seed: 12"), encoding="utf-8")
@@ -155,8 +159,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for args in (["run", str(root / "small.yaml"), "--out", str(results / "run"), "--no-report"],
                  ["run", str(root / "small.yaml"), "--robustness", "3", "--out", str(results / "robustness")],
                  ["run", str(root / "edited.yaml"), "--robustness", "3", "--out", str(results / "other")]):
-        done = _sim(*args, "-q", "-w", "1")
-        assert done.returncode == 0, done.stderr
+        assert main([*args, "-q", "-w", "1"]) == 0, args
     return results
 
 

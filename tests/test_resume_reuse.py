@@ -45,6 +45,7 @@ def test_the_key_of_a_replication_leaves_the_count_of_replications_out() -> None
     assert scenario_identity(tiny(seed=1), None) != scenario_identity(tiny(seed=2), None)
 
 
+@pytest.mark.slow  # about 3 s of CPU: a run stopped, resumed, and run again whole
 def test_resume_with_more_replications_reuses_every_finished_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     scen = tmp_path / "small.yaml"

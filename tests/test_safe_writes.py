@@ -40,7 +40,10 @@ def _clean(err: str) -> None:
 
 
 # -- the final rename -----------------------------------------------------------------------------------
+# A target is refused whatever the report holds: those tests write it without plots (reports_without_plots,
+# tests/conftest.py); the one that replaces a regular file writes a whole report.
 
+@pytest.mark.usefixtures("reports_without_plots")
 def test_a_fifo_at_the_target_is_refused_and_left_as_it_is(finished: Path, tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     fifo = tmp_path / "pipe"
@@ -52,6 +55,7 @@ def test_a_fifo_at_the_target_is_refused_and_left_as_it_is(finished: Path, tmp_p
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
+@pytest.mark.usefixtures("reports_without_plots")
 def test_a_device_node_at_the_target_is_refused_and_left_as_it_is(finished: Path, tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     # `report DIR --output /dev/null` as root replaced the null device with the report: a null device made
@@ -68,6 +72,7 @@ def test_a_device_node_at_the_target_is_refused_and_left_as_it_is(finished: Path
     assert stat.S_ISCHR(os.lstat(node).st_mode)
 
 
+@pytest.mark.usefixtures("reports_without_plots")
 def test_a_symbolic_link_at_the_target_is_refused_and_neither_it_nor_its_target_changes(
         finished: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     victim = tmp_path / "victim.txt"
@@ -81,6 +86,7 @@ def test_a_symbolic_link_at_the_target_is_refused_and_neither_it_nor_its_target_
     assert link.is_symlink() and os.readlink(link) == str(victim) and victim.read_text() == "precious"
 
 
+@pytest.mark.usefixtures("reports_without_plots")
 def test_a_directory_at_the_target_is_refused(finished: Path, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "somewhere"
@@ -93,6 +99,7 @@ def test_a_directory_at_the_target_is_refused(finished: Path, tmp_path: Path,
     assert (folder / "keep.txt").read_text() == "mine"
 
 
+@pytest.mark.slow  # draws a report's plots
 def test_a_regular_file_is_replaced_whole(finished: Path, tmp_path: Path) -> None:
     target = tmp_path / "mine.html"
     target.write_text("old")
