@@ -4,7 +4,7 @@ The population itself is :class:`sim.model.population.Population`, a struct
 of arrays; here it is drawn from the scenario's strata (streams keyed by
 stratum, so changing one stratum's size does not move the draws of another)
 or read from a CSV of real firms. A stratum with ``cohort_size`` k > 1 is
-simulated in cohorts of k identical firms (see README, Performance).
+simulated in cohorts of k identical firms (see docs/scenarios.md, "Very large strata").
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def _sectors(stratum: Stratum, scenario: Scenario, rng: np.random.Generator, n: 
     return [keys[k] for k in picks.tolist()]
 
 
-# Columns of a population CSV: name -> (required, meaning). Documented in the README.
+# Columns of a population CSV: name -> (required, meaning). Documented in docs/scenarios.md.
 CSV_COLUMNS: dict[str, tuple[bool, str]] = {
     "id": (True, "unique name of the enterprise"),
     "county": (True, "one of the scenario's county names"),

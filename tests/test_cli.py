@@ -95,3 +95,20 @@ def test_help_on_every_command() -> None:
     for cmd in ("run", "validate", "schema"):
         res = sim(cmd, "--help")
         assert res.returncode == 0 and "usage" in res.stdout
+
+
+def test_help_texts_print_percent_signs_once() -> None:
+    """argparse %-formats help strings but not descriptions: '95%%' in a description prints as is."""
+    import argparse
+
+    from sim.cli import build_parser
+
+    parser = build_parser()
+    texts = {"python -m sim": parser.format_help()}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            texts.update({name: sub.format_help() for name, sub in action.choices.items()})
+    assert len(texts) > 10  # every command's own help, not the stand-ins
+    doubled = {name: text for name, text in texts.items() if "%%" in text}
+    assert not doubled, f"'%%' printed in the help of {sorted(doubled)}"
+    assert "95% CI" in texts["run"]  # the sign itself is still there

@@ -1,4 +1,4 @@
-"""Runs that cannot mix, hang or leave orphans (misuse and failures): the cases of README "When things go wrong".
+"""Runs that cannot mix, hang or leave orphans (misuse and failures): the cases of docs/troubleshooting.md ("When things go wrong").
 
 Each test reproduces one way a careless or hostile user (or the machine) can break a run and checks the
 promise: a one-paragraph message naming the file, line or key and what is allowed, exit 2 for bad input

@@ -1,4 +1,4 @@
-"""Writes never follow or replace what is not ours (README "When things go wrong", issue breaks 1, 2, 11).
+"""Writes never follow or replace what is not ours (docs/troubleshooting.md, "When things go wrong").
 
 - the final rename of a file replaces only a regular file we may write: a device node, a FIFO, a symbolic
   link or a directory at the target is refused (exit 2) and left as it is;

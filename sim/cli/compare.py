@@ -20,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = sub.add_parser("compare", help="compare the variants of a finished run again (comparison.csv), without rerunning",
                        description="Read summary.csv of a finished run's results folder and rewrite comparison.csv: "
                                    "paired differences on common random numbers of every variant against a "
-                                   "reference (or every pair), with 95%% t intervals and Holm-adjusted p-values. "
+                                   "reference (or every pair), with 95% t intervals and Holm-adjusted p-values. "
                                    "Nothing is simulated again; `python -m sim report RESULTS_DIR` then redraws "
                                    "the report.")
     p.add_argument("folder", type=path_arg, help="results folder of a finished run (holding summary.csv)")

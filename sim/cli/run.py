@@ -78,7 +78,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                                    "enterprises.csv, resumption.png, comparison.csv (paired differences "
                                    "of every variant against the base), restart_km.csv and "
                                    "restart_survival.csv (Kaplan–Meier restart curves) to the results "
-                                   "folder, and prints the headline results (mean ± 95%% CI half-width "
+                                   "folder, and prints the headline results (mean ± 95% CI half-width "
                                    "over replications) and the paired differences.")
     p.add_argument("file", help="scenario YAML file")
     p.add_argument("--replications", "-r", type=positive_int, default=None,

@@ -100,8 +100,8 @@ def point_scenarios(loaded: LoadedScenario, values: np.ndarray) -> list[list[tup
         declared = ", ".join(f"{p.label} {p.low:g}–{p.high:g}" for p in plausible_parameters(loaded.base))
         raise InputError.single(file, "the scenario declares no uncertainty: section, so there is nothing to draw "
                                 "for --robustness; list the uncertain parameters with ranges and provenance "
-                                "(see the README, Robustness)" + (f". The schema declares plausible ranges for "
-                                f"values nobody published: {declared}" if declared else "") + ".",
+                                "(see docs/analysis/robustness.md)" + (f". The schema declares plausible ranges "
+                                f"for values nobody published: {declared}" if declared else "") + ".",
                                 key="uncertainty")
     # the section's paths, types and ends were checked when the file was loaded (sim.scenario.loader)
     variants = [(name, sc.model_dump(mode="json", by_alias=True)) for name, sc in loaded.all_variants()]

@@ -22,14 +22,18 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from sim.errors import InputError, InputProblem
-from sim.scenario.merge import deep_merge  # the same merge as a variant's
+from sim.scenario.merge import merge_scenario  # the same merge as a variant's
 from sim.scenario.yaml_source import Path_, YamlDocument, dotted, parse_yaml, read_text
 
 EXTENDS = "extends"
 MAX_CHAIN = 20
 _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DEFAULT_START = dt.date(2020, 2, 3)  # the schema's start_date default (checked in the tests)
+NO_SOURCE = "set in {file}, no source given"
+NOT_PARAMETERS = ("name", "description", "uncertainty")  # top-level keys without a provenance of their own
 
 
 def is_day_key(key: Any) -> bool:
@@ -81,24 +85,120 @@ def inherited_raw(parent: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
 
 
 def merge_files(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    """``child`` over ``parent``: parameters deep-merged, variants merged by name, provenance notes added."""
+    """``child`` over ``parent``: parameters deep-merged, variants merged by name.
 
-    p_params = {k: v for k, v in parent.items() if k not in ("variants", "provenance")}
-    c_params = {k: v for k, v in child.items() if k not in ("variants", "provenance")}
-    out: dict[str, Any] = deep_merge(p_params, c_params)
+    Provenance notes are not merged here: :func:`provenance_after` decides which of the parent's
+    still hold once the child's values are in.
+    """
+    sections = ("variants", "provenance")
+    p_params = {k: v for k, v in parent.items() if k not in sections}
+    c_params = {k: v for k, v in child.items() if k not in sections}
+    out: dict[str, Any] = merge_scenario(p_params, c_params)
     p_var, c_var = parent.get("variants") or {}, child.get("variants") or {}
     if isinstance(p_var, dict) and isinstance(c_var, dict) and (p_var or c_var):
         out["variants"] = {**copy.deepcopy(p_var),
-                           **{k: deep_merge(p_var[k], v) if isinstance(p_var.get(k), dict) and isinstance(v, dict)
+                           **{k: merge_scenario(p_var[k], v) if isinstance(p_var.get(k), dict) and isinstance(v, dict)
                               else copy.deepcopy(v) for k, v in c_var.items()}}
     elif "variants" in child or "variants" in parent:
         out["variants"] = copy.deepcopy(child.get("variants", parent.get("variants")))
-    p_prov, c_prov = parent.get("provenance") or {}, child.get("provenance") or {}
-    if isinstance(p_prov, dict) and isinstance(c_prov, dict) and (p_prov or c_prov):
-        out["provenance"] = {**p_prov, **c_prov}
-    elif "provenance" in child or "provenance" in parent:
-        out["provenance"] = copy.deepcopy(child.get("provenance", parent.get("provenance")))
     return out
+
+
+def provenance_after(own: dict[str, Any], own_notes: dict[str, str], inherited: dict[str, str],
+                     before: BaseModel, after: BaseModel, file: str) -> dict[str, str]:
+    """The provenance notes of a file's base: its own notes, and what still holds of the ones it inherits.
+
+    ``own`` is the file's raw parameters, ``before`` the scenario without them (the file it extends,
+    or the schema's defaults) and ``after`` with them. Every value the file changes drops the notes
+    it inherits at or under that key (the parent's source is not the source of the child's value);
+    a changed value that no note of the file covers is noted :data:`NO_SOURCE`. A value set to what
+    it already was keeps its inherited note. Keys are at the grain of the report's parameter table,
+    which shows the note with the longest key that is the parameter's key or a prefix of it.
+    """
+    out = dict(inherited)
+    for key, parts in set_keys(own, after, before):
+        if plain(value_at(before, parts)) == plain(value_at(after, parts)):
+            continue
+        for k in [k for k in out if _covers(key, k)]:
+            del out[k]
+        mine = max((k for k in own_notes if _covers(k, key)), key=len, default=None)
+        if mine is None:
+            out[key] = NO_SOURCE.format(file=file)
+        elif mine != key and any(_covers(k, key) and len(k) > len(mine) for k in out):
+            out[key] = own_notes[mine]  # an inherited note on a narrower key would win over the file's own
+    out.update(own_notes)
+    return out
+
+
+def _covers(prefix: str, key: str) -> bool:
+    """Whether a note on ``prefix`` is a note on ``key`` (the same key, a section or a list above it)."""
+    return key == prefix or key.startswith(prefix + ".") or key.startswith(prefix + "[")
+
+
+_MISSING = object()
+
+
+def set_keys(raw: dict[str, Any], after: BaseModel, before: BaseModel) -> list[tuple[str, Path_]]:
+    """The dotted keys a file's raw data sets, one per parameter of the report's table (or a whole group).
+
+    A section is entered key by key; a distribution, a list (counties, strata: replaced whole) and a
+    plain mapping are one value; a policy or distribution that changes its ``name`` or ``dist`` is
+    replaced whole by the merge, so it is one value too.
+    """
+    found: list[tuple[str, Path_]] = []
+
+    def walk(data: dict[str, Any], parts: Path_) -> None:
+        for key, value in data.items():
+            if not parts and key in NOT_PARAMETERS:
+                continue
+            here = (*parts, key)
+            now, was = value_at(after, here), value_at(before, here)
+            switched = isinstance(value, dict) and any(
+                tag in value and getattr(was, tag, _MISSING) != value[tag] for tag in ("name", "dist"))
+            if isinstance(value, dict) and not switched and (_section(now) or _model_dict(now)):
+                walk(value, here)
+            else:
+                found.append((dotted(here), here))
+
+    walk(raw, ())
+    return found
+
+
+def value_at(model: Any, parts: Path_) -> Any:
+    """The value at a path of a validated scenario (attributes by alias, mapping keys, list indices)."""
+    node = model
+    for part in parts:
+        if isinstance(node, BaseModel):
+            names = {(f.alias or n): n for n, f in type(node).model_fields.items()}
+            if part not in names:
+                return _MISSING
+            node = getattr(node, names[part])
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return _MISSING
+    return node
+
+
+def _section(value: Any) -> bool:
+    return isinstance(value, BaseModel) and "dist" not in type(value).model_fields
+
+
+def _model_dict(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(_section(v) for v in value.values())
+
+
+def plain(value: Any) -> Any:
+    """A validated value as plain data (models dumped as the scenario file writes them), for comparison."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 def absolute_csv(data: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:
@@ -186,7 +286,7 @@ def cohort_notices(scenarios: list[tuple[str, Any]]) -> list[str]:
                 seen.setdefault((s.name, s.cohort_size), []).append(name)
     return [f"stratum '{stratum}' is simulated in cohorts of {k} identical firms ({', '.join(where)}): its shares vary "
             f"more between replications, and each cohort brings {k} services at once to the queues; compare with a "
-            "smaller cohort_size before trusting a result (README: Very large strata)."
+            "smaller cohort_size before trusting a result (docs/scenarios.md, 'Very large strata')."
             for (stratum, k), where in seen.items()]
 
 

@@ -32,9 +32,10 @@ from sim.scenario.authoring import (
     inherited_raw,
     merge_files,
     parent_file,
+    provenance_after,
     start_date_of,
 )
-from sim.scenario.merge import deep_merge
+from sim.scenario.merge import deep_merge, merge_scenario  # noqa: F401  (deep_merge: kept importable from here)
 from sim.scenario.messages import (
     bool_problems,
     data_path,
@@ -43,6 +44,7 @@ from sim.scenario.messages import (
     plain_message,
     problem_from_error,
 )
+from sim.scenario.paths import expand_path
 from sim.scenario.schema import Scenario
 from sim.scenario.uncertainty import apply, check_paths
 from sim.scenario.yaml_source import Path_, YamlDocument, dotted, parse_yaml, read_text
@@ -109,17 +111,21 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None,
     parent = parent_file(raw, doc, base_dir, _chain)
     raw.pop(EXTENDS, None)
     notices = default_notices(raw)
+    provenance_raw = raw.pop("provenance", None) or {}
+    own = {k: v for k, v in raw.items() if k != "variants"}  # what this file sets, for its provenance
+    inherited: LoadedScenario | None = None
     if parent is not None:
         # the base file is checked on its own first, so that its mistakes point at its own lines
         chain = (*_chain, Path(file).resolve())
-        load_scenario(parent, chain)
+        inherited = load_scenario(parent, chain)
         raw = merge_files(inherited_raw(parent, chain), raw)
         notices = []  # the city comes from the base file
     variants_raw = raw.pop("variants", None) or {}
-    provenance_raw = raw.pop("provenance", None) or {}
+    raw.pop("provenance", None)
     problems: list[InputProblem] = []
 
     start = start_date_of(raw)
+    own = dates_to_days(own, start, doc, (), [])  # its problems are reported once, below
     raw = dates_to_days(raw, start, doc, (), problems)
     base_data = _resolve_paths(raw, base_dir)
     base = _validate(base_data, doc, (), problems)
@@ -155,7 +161,7 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None,
                     "on common random numbers. Set it at the top of the file.", dotted(vpath + (key,)), kl, kc))
         vstart = start_date_of({**raw, **override}) if "start_date" in override else start
         override = dates_to_days(override, vstart, doc, vpath, problems)
-        merged = deep_merge(base_data, _resolve_paths(override, base_dir))
+        merged = merge_scenario(base_data, _resolve_paths(override, base_dir))
         found: list[InputProblem] = []
         scenario = _validate(merged, doc, vpath, found)
         found.extend(bool_problems(merged, doc, vpath, only_set=True))
@@ -165,15 +171,39 @@ def load_scenario_text(text: str, file: str, base_dir: Path | None = None,
             overrides[name] = override
             variants[name] = scenario
 
-    provenance = _check_provenance(provenance_raw, doc, problems)
+    own_notes = _check_provenance(provenance_raw, doc, problems)
     if base is not None:
         problems.extend(_check_variant_names(base, [str(n) for n in variants_raw], doc))
     if problems or base is None:
         raise InputError(problems)
+    _check_note_keys(own_notes, [base, *variants.values()], doc)
+    provenance = provenance_after(own, own_notes, inherited.provenance if inherited else {},
+                                  inherited.base if inherited else Scenario(), base, Path(file).name)
     _check_population_csvs([(BASE, base), *variants.items()], doc)
     _check_uncertainty([(BASE, base), *variants.items()], doc)
     notices = notices + cohort_notices([(BASE, base), *variants.items()])
     return LoadedScenario(Path(file), base, variants, overrides, provenance, notices)
+
+
+def _check_note_keys(notes: dict[str, str], scenarios: list[Scenario], doc: YamlDocument) -> None:
+    """Every provenance note names a value the base or a variant has (``population.strata[5]`` needs six strata)."""
+    problems: list[InputProblem] = []
+    dumps = [s.model_dump(mode="json", by_alias=True) for s in scenarios]
+    for key in notes:
+        why = ""
+        for data in dumps:
+            try:
+                expand_path(key, data)
+                break
+            except ValueError as exc:
+                why = why or str(exc)
+        else:
+            line, col = doc.position(("provenance", key), of_key=True)
+            problems.append(InputProblem(doc.file, f"this scenario has no '{key}' to note the source of: "
+                                         f"{why.rstrip('.')}. Write the dotted key of a value the scenario has.",
+                                         f"provenance.{key}", line, col))
+    if problems:
+        raise InputError(problems)
 
 
 def _check_variant_names(base: Scenario, names: list[str], doc: YamlDocument) -> list[InputProblem]:

@@ -3,7 +3,7 @@
 Every field of the scenario schema is declared with :func:`param`, so that the
 JSON Schema, the resolved scenario and the report can show where a value comes
 from. Provenance strings start with one of ``source:`` (the Tieling newspaper
-report), ``literature:`` (a citation from ``data/LITERATURE.md``), ``policy:``
+report), ``literature:`` (a published figure with its citation, listed in ``docs/sources.md``), ``policy:``
 (a rule or order) or ``assumption:``.
 """
 

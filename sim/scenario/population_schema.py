@@ -97,7 +97,7 @@ class Stratum(Strict):
                           provenance="assumption", ge=0, le=1, allow_inf_nan=False)
     cohort_size: int = param(1, unit="enterprises", meaning="simulate the stratum in cohorts of this many identical firms that share every draw and event (1: firm by firm); for very large strata such as individual businesses",
                              provenance="assumption: a speed-for-variance trade; a cohort's firms are alike in every draw, so "
-                                        "shares keep their expectation but vary more between replications (README, Performance)",
+                                        "shares keep their expectation but vary more between replications (docs/scenarios.md, \"Very large strata\")",
                              ge=1, le=100_000)
 
 

@@ -61,7 +61,7 @@ class Scenario(Strict):
     description: str = Field("", max_length=10_000, description="the question the scenario answers")
     start_date: dt.date = param(dt.date(2020, 2, 3), unit="date", meaning="calendar date of day 0",
                                 provenance="source: Politburo Standing Committee meeting of 3 Feb 2020")
-    horizon_days: float = param(120.0, unit="days", meaning="simulated time", provenance="assumption: DESIGN default",
+    horizon_days: float = param(120.0, unit="days", meaning="simulated time", provenance="assumption: February to early June covers the restart and the ramp-up",
                                 gt=0, le=3650, allow_inf_nan=False)
     seed: int = param(20200203, unit="integer", meaning="master seed; replication r of every variant uses the same streams",
                       provenance="assumption", ge=0, le=2**63 - 1)
