@@ -92,12 +92,16 @@ class Run:
         failed = (firms["failure_day"] <= day).astype(float) * weight
         return (failed.groupby(firms["replication"]).sum() / weight.groupby(firms["replication"]).sum()).to_numpy()
 
-    def failures_by_month(self) -> str:
+    def failure_shares_by_month(self) -> dict[str, float]:
+        """Share of all failures in February, March, April, May and later."""
         days = self.firms["failure_day"].dropna().to_numpy()
         edges = [0, day_of("2020-03-01"), day_of("2020-04-01"), day_of("2020-05-01"), day_of("2020-06-01"), 10_000]
         counts = np.histogram(days, bins=edges)[0]
         total = max(counts.sum(), 1)
-        return ", ".join(f"{name} {c / total:.0%}" for name, c in zip(("Feb", "Mar", "Apr", "May", "later"), counts))
+        return {name: float(c / total) for name, c in zip(("Feb", "Mar", "Apr", "May", "later"), counts, strict=True)}
+
+    def failures_by_month(self) -> str:
+        return ", ".join(f"{name} {share:.0%}" for name, share in self.failure_shares_by_month().items())
 
 
 def rows(run: Run) -> list[tuple[str, str, float, tuple[float, float], str]]:

@@ -199,8 +199,6 @@ def discovery_study(ws: Workspace) -> Json:
 
 ABLATION = ["mean_restart_day", "resumed_share_end", "failed_share", "failed_after_restart", "production_index_end",
             "output_lost_share", "loans_disbursed", "green_loans"]
-MONTHS = (("Feb", "2020-02-01"), ("Mar", "2020-03-01"), ("Apr", "2020-04-01"), ("May", "2020-05-01"),
-          ("Jun", "2020-06-01"))
 
 
 def orders_and_suppliers(ws: Workspace) -> Json:
@@ -223,12 +221,7 @@ def held_out(folder: Path) -> Json:
     run = compare.Run(folder, "base")
     rows = [{"figure": name, "date": date, "published": _r(value), "mean": _r(mean), "half": _r(half), "use": use}
             for name, date, value, (mean, half), use in compare.rows(run)]
-    days = run.firms["failure_day"].dropna().to_numpy()
-    edges = [compare.day_of(first) for _, first in MONTHS[1:]]
-    counts = [int(((days >= lo) & (days < hi)).sum()) for lo, hi in zip([-1, *edges], [*edges, 10**6], strict=True)]
-    total = max(sum(counts), 1)
-    months = [name for name, _ in MONTHS[:-1]] + ["later"]
-    return {"rows": rows, "failures_by_month": {m: _r(c / total) for m, c in zip(months, counts, strict=True)}}
+    return {"rows": rows, "failures_by_month": {m: _r(x) for m, x in run.failure_shares_by_month().items()}}
 
 
 def calibration_profile(ws: Workspace) -> Json:
