@@ -71,7 +71,6 @@ class Demand(Strict):
         _city_share, unit="share of sales", meaning="sector -> share of its sales bought by firms of the city",
         provenance="assumption: derived from the 2018 table's intermediate-use share of the sector × network.local_share's default "
                    "for it (range ±50 %)")
-
     exposure_cv: dict[str, Annotated[float, Field(ge=0, le=3, allow_inf_nan=False)]] = param(
         lambda: {"above_scale": 0.2, "sme": 0.5, "micro": 0.5}, unit="coefficient of variation by size class",
         meaning="spread of firms' exposure to their sector's fall in outside orders (a firm's orders are the "

@@ -113,13 +113,16 @@ class Finance(Strict):
         lambda: {"above_scale": 0.0, "sme": 30.0, "micro": 30.0}, unit="days of wages by size class",
         meaning="wages a firm closed by the stoppage may owe its workers before it fails (deferred by agreement); "
                 "once it has restarted, it must be back within its credit line wage_arrears_repay_days later",
-        provenance="policy: 人社部发〔2020〕8号 let a firm short of cash in the epidemic defer wages by agreement with "
-                   "its workers or union (延期支付工资); how long, assumption: one pay period for small firms (range "
-                   "0-60), none for above-scale firms, which hold credit lines")
+        provenance="policy: a firm short of cash may defer wages with its union's consent for at most a limit each "
+                   "province sets (劳部发〔1995〕226号 art. 4; 15 to 30 days where published, Liaoning's not found), "
+                   "and 人社部发〔2020〕8号 urged firms and workers to negotiate pay in the epidemic; assumption: one "
+                   "pay period for small firms (range 15-30), none for above-scale firms, which hold credit lines")
     wage_arrears_repay_days: Day = param(
-        60.0, unit="days", meaning="days after its first restart by which a firm must have paid its wage arrears "
+        30.0, unit="days", meaning="days after its first restart by which a firm must have paid its wage arrears "
         "(it fails then if its cash and credit line cannot cover them)",
-        provenance="assumption: two pay periods (range 30-90)")
+        provenance="policy: a deferred wage is paid within the deferral limit (劳部发〔1995〕226号 art. 4: 15-30 "
+                   "days); counted from the restart, as the stoppage's wages could not be paid from sales before it "
+                   "(assumption, range 15-60)")
     receivable_delay_days: dict[str, Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]] = param(
         lambda: {"above_scale": 10.4, "sme": 10.4, "micro": 10.4}, unit="days by size class",
         meaning="extra days customers took to pay in the 2020 shock, on sales to firms until "
