@@ -42,14 +42,15 @@ def test_a_closed_firm_pays_part_of_its_taxes_and_other_costs_an_open_one_all() 
     assert math.isclose(full.slope_now(), -100.0)  # the default: closed firms pay everything
 
 
-def _closed_firm(runway: float, arrears: float, ban: float = 50.0, **more: Any) -> Any:
+def _closed_firm(runway: float, arrears: float, ban: float = 50.0, finance: dict[str, Any] | None = None,
+                 **more: Any) -> Any:
     return tiny(
         horizon_days=60,
         calendar={"restart_ban_until_day": ban},
         population={"strata": [{"name": "s", "count": 1, "workers": 10, "readiness": 1.0, "nonlocal_share": 0.0,
-                                "size_class": "sme", "cash_runway_days": runway, **more}]},
+                                "size_class": "sme", "sector": "machinery", "cash_runway_days": runway, **more}]},
         policies={"relief": NO_RELIEF},
-        finance={"wage_arrears_days": {"sme": arrears}, "wage_arrears_repay_days": 10.0},
+        finance={"wage_arrears_days": {"sme": arrears}, "wage_arrears_repay_days": 10.0, **(finance or {})},
     )
 
 
@@ -101,3 +102,17 @@ def test_each_firms_outside_orders_are_its_sectors_index_to_the_power_of_its_exp
     # without the spread every firm is at its sector's index
     flat = _shops(0.0).modules["demand"]
     assert np.array_equal(flat.exposure, np.ones(400)) and np.allclose(flat.external(0.0), 0.5)
+
+
+def test_a_firm_that_restarts_owing_no_wages_may_not_run_them_up_once_open() -> None:
+    # Cash for 10 days of fixed cost F, restarting on day 3.5 with 6.5 F left and no arrears. Open, its sales
+    # are paid 20 days late while it pays F plus its inputs (12.5 F × 0.95 a day: margin 5 %) at once, so its
+    # cash is gone 6.5 / (1 + 11.875) days after the restart: it fails then, as without the arrears rule; the
+    # arrears allowed in the stoppage do not carry over to an open firm that owed nothing.
+    late = {"receivable_delay_days": {"sme": 20.0}, "payable_delay_days": {"sme": 0.0},
+            "sales_to_firms": {"machinery": 1.0}}
+    result, _ = run_with_city(_closed_firm(10.0, 30.0, ban=0.0, finance=late, margin=0.05,
+                                           revenue_per_worker_day=1500.0))
+    o = result.outcomes
+    assert o["restart_day"][0] == 3.5
+    assert math.isclose(o["failure_day"][0], 3.5 + 6.5 / (1 + 11.875), rel_tol=1e-9)

@@ -375,8 +375,10 @@ class MoneyModule(Module):
         acct.advance(now)
         if ent.state == OPEN and not self.has_restarted[i]:
             self.has_restarted[i] = True
-            if self.fail_level[i] < self.credit_level[i]:
+            if acct.balance < self.credit_level[i]:  # it restarts owing wages: they fall due later
                 self.city.timers.at(now + self.config.wage_arrears_repay_days, lambda: self._arrears_due(ent))
+            else:  # it owes none: an open firm may not run up wage arrears
+                self.fail_level[i] = self.credit_level[i]
         change = cap - self.cap[i]
         if change:
             # sales are paid after the customers' terms, inputs after the firm's own terms
