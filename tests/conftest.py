@@ -260,8 +260,9 @@ def tiny(**overrides: Any) -> Scenario:
     """A deterministic scenario: fixed durations, no rework, no problems, no outbreaks, no ban.
 
     Firms are held back only by the state: inputs and orders never bind and a firm reopens as soon as it is
-    allowed (tests of the production network, demand and the reopening decision switch them on), and
-    customers pay as they always did at prices as they always were.
+    allowed (tests of the production network, demand and the reopening decision switch them on), every firm's
+    orders follow its sector's, customers pay as they always did at prices as they always were, a closed firm
+    pays its costs in full and fails as soon as its cash and credit line are gone.
     """
     base: dict[str, Any] = {
         "name": "tiny",
@@ -284,10 +285,11 @@ def tiny(**overrides: Any) -> Scenario:
         "registration": {"background_per_day": 0.0},
         "workforce": {"local_return_days": 0.0},
         "network": {"enabled": False},
-        "demand": {"enabled": False},
+        "demand": {"enabled": False, "exposure_cv": {"above_scale": 0.0, "sme": 0.0, "micro": 0.0}},
         "reopening": {"enabled": False},
         "finance": {"receivable_delay_days": {"above_scale": 0.0, "sme": 0.0, "micro": 0.0},
-                    "input_price_premium": 0.0},
+                    "input_price_premium": 0.0, "closed_cost_share": {"taxes": 1.0, "other": 1.0},
+                    "wage_arrears_days": {"above_scale": 0.0, "sme": 0.0, "micro": 0.0}},
         "policies": {"coverage": {"name": "none"}, "approval": {"name": "standard"},
                      "loans": {"enabled": False},
                      "relief": {"unemployment_insurance_refund": {"enabled": False},

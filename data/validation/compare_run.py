@@ -19,7 +19,11 @@ Rules of the comparison (what is matched to what):
   ``workers_back_share_above_scale ÷ resumed_share_above_scale``;
 - capacity use of industry, Q1 and Q2 2020 (NBS), held out: ``capacity_use_above_scale`` averaged over the
   days of the quarter (the NBS figure is output over the capacity of the firms surveyed, which kept
-  operating; the model's capacity use is of the firms open).
+  operating; the model's capacity use is of the firms open). NBS capacity use is output over *physical*
+  capacity, 75.9 % in Q1 2019 and 76.4 % in Q2 2019; the model's is output over *normal* output (1 =
+  normal). So the published figure is compared as a ratio to the same quarter of 2019 (Q1 2020: 67.3 ÷
+  75.9 = 0.887), and the absolute figure is shown beside it. The model starts on 3 February: its Q1 is
+  February and March only, while the NBS quarter includes January.
 """
 
 from __future__ import annotations
@@ -119,6 +123,12 @@ def rows(run: Run) -> list[tuple[str, str, float, tuple[float, float], str]]:
                         mean_ci(run.at("workers_back_share_above_scale", day_of(r["date"]))), "held out"))
     with open(HERE / "heldout_2020.csv", encoding="utf-8") as f:
         held = list(csv.DictReader(f))
+    # NBS capacity use of all industry in 2019, by period (normal use: the model's 1)
+    last_year = {r["date"]: float(r["value"]) for r in held
+                 if r["indicator"] == "capacity_utilisation" and r["scope"] == "all industry"
+                 and r["date"].startswith("2019")}
+    if "2019-01/2019-03" in last_year and "2019-04/2019-06" in last_year:
+        last_year["2019-01/2019-06"] = (last_year["2019-01/2019-03"] + last_year["2019-04/2019-06"]) / 2.0
     for r in held:
         what, size, date, value = r["indicator"], r["size_class"], r["date"], float(r["value"])
         if what == "firms_resumed" and size == "sme" and not r["sector_key"]:
@@ -130,8 +140,10 @@ def rows(run: Run) -> list[tuple[str, str, float, tuple[float, float], str]]:
                         mean_ci(run.failed_by(size, day_of("2020-05-31"))), "held out"))
         elif what == "capacity_utilisation" and r["scope"] == "all industry" and date.startswith("2020"):
             first, last = period_days(date)
-            if first <= run.horizon:
-                out.append((f"capacity use of industry (open firms), {date}", date, value / 100.0,
+            normal = last_year.get(date.replace("2020", "2019"))
+            if first <= run.horizon and normal:
+                out.append((f"capacity use of industry (open firms) ÷ same period of 2019 (2020: {value:.1f} %, "
+                            f"2019: {normal:.1f} %)", date, value / normal,
                             mean_ci(run.over("capacity_use_above_scale", first, last)), "held out"))
     ratios = {}
     for r in held:

@@ -7,13 +7,24 @@ sales, catering revenue and fixed-asset investment, weighted by where the
 sector's output goes in China's 2018 input-output table). A firm's orders, as
 a share of what it sells at full capacity, are
 
-    (1 − city_share) × index(sector, day) + city_share × (its city customers' capacity in use),
+    (1 − city_share) × own(firm, day) + city_share × (its city customers' capacity in use),
+    own(firm, day) = index(sector, day) ** exposure(firm),
 
 its city customers being the firms that drew it as a supplier
 (:mod:`sim.model.network`), weighted by what they buy from it, a customer that
 has made nothing for ``network.replace_after_days`` replaced by the rest of its
 sector in the city; a firm no city
-firm buys from sells its city share at the sector's index too. A firm produces
+firm buys from sells its city share at its own outside demand too.
+
+The sector's index is an average over its firms; a firm's own customers fell
+by more or less than the average (``exposure``, drawn once per firm, mean 1,
+spread ``exposure_cv`` by size class: above 1 the firm's orders fall deeper
+than its sector's, below 1 less deep; a sector at 0 or at normal is so for
+all its firms). A firm with few customers is far from its
+sector's average more often than one with many, so the spread is wider for
+small firms. Since the decision to reopen (:mod:`sim.model.reopening`) has a
+threshold, the spread turns a sector's recovery into a gradual reopening of
+its firms instead of a step, and leaves some firms open on thin orders. A firm produces
 at most what it can sell: orders are a limit on production, updated once a day
 for all firms, told in steps.
 """
@@ -21,15 +32,17 @@ for all firms, told in steps.
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import numpy as np
 import simpy
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from sim.model import sectors
+from sim.model.firm_classes import SIZE_CLASSES, check_size_keys
 from sim.model.module import City, Metric, Module, ResultView
 from sim.model.network import quantise, tell_moved
+from sim.scenario.distributions import lognormal
 from sim.scenario.params import Strict, param
 from sim.scenario.types import Probability
 
@@ -58,9 +71,18 @@ class Demand(Strict):
         _city_share, unit="share of sales", meaning="sector -> share of its sales bought by firms of the city",
         provenance="assumption: derived from the 2018 table's intermediate-use share of the sector × network.local_share's default "
                    "for it (range ±50 %)")
+    exposure_cv: dict[str, Annotated[float, Field(ge=0, le=3, allow_inf_nan=False)]] = param(
+        lambda: {"above_scale": 0.2, "sme": 0.5, "micro": 0.5}, unit="coefficient of variation by size class",
+        meaning="spread of firms' exposure to their sector's fall in outside orders (a firm's orders are the "
+                "sector's index to the power of its exposure; lognormal, mean 1; 0: every firm at its sector's index)",
+        provenance="assumption: a firm's orders are the sum of its customers', so their spread around the sector's "
+                   "average shrinks with the number of customers; small firms have few (Inoue & Todo 2020: the "
+                   "median firm has a handful of partners), above-scale firms many (range 0-0.8 for small firms, "
+                   "0-0.4 above scale)")
 
     @model_validator(mode="after")
     def _sectors(self) -> Demand:
+        check_size_keys(self.exposure_cv, "demand.exposure_cv")
         for name in ("index", "city_share"):
             for key in getattr(self, name):
                 sectors.check_sector(key, f"demand.{name}")
@@ -89,6 +111,7 @@ class DemandModule(Module):
     name = "demand"
     SECTIONS = {"config": "demand"}
     LIMITS_CAPACITY = "orders"
+    STREAMS = ("orders_exposure",)
     METRICS = (
         Metric("orders_short_firm_days", "firm-days on which orders held an open firm below full capacity",
                ("firm-days short of orders", "订单不足企业日"), "firm-days", "count", "lower", 100.0),
@@ -116,6 +139,7 @@ class DemandModule(Module):
         revenue = self.city.pop.revenue_per_day * self.city.pop.members
         self.buyer, self.seller = buyer, seller
         self.weight = revenue[buyer] if len(buyer) else np.zeros(0)
+        self.exposure = self._exposure()
         self.sold = np.bincount(seller, weights=self.weight, minlength=n) if len(seller) else np.zeros(n)
         if self.config.enabled and n:
             self._update(0.0, told=False)
@@ -130,10 +154,27 @@ class DemandModule(Module):
             yield env.timeout(1.0)
             self._update(env.now)
 
+    def _exposure(self) -> np.ndarray:
+        """Each firm's exposure to its sector's fall in outside orders: lognormal with mean 1 and its size class's
+        spread, drawn from its stratum's own generator (common random numbers across variants)."""
+        pop = self.city.pop
+        n = pop.n
+        out = np.ones(n)
+        cv = np.array([self.config.exposure_cv.get(s, 0.0) for s in SIZE_CLASSES])[pop.size_class] if n else out
+        for g in np.unique(pop.group) if n else ():
+            mine = np.nonzero(pop.group == g)[0]
+            u = self.city.streams.for_purpose("orders_exposure", int(g)).random(len(mine))
+            for c in np.unique(cv[mine]):
+                if c > 0:
+                    sel = cv[mine] == c
+                    out[mine[sel]] = lognormal(1.0, float(c)).quantiles(u[sel])
+        return out
+
     def external(self, day: float) -> np.ndarray:
-        """Each firm's demand from outside the city on ``day`` (÷ normal)."""
+        """Each firm's demand from outside the city on ``day`` (÷ normal): its sector's index to the power of its
+        exposure."""
         by_sector = np.array([sectors.at(p, day) for p in self.points])
-        return by_sector[self.network.sector]
+        return np.power(by_sector[self.network.sector], self.exposure)
 
     def _update(self, day: float, told: bool = True) -> None:
         external = self.external(day)

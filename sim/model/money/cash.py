@@ -5,7 +5,9 @@ breakpoints the account knows in advance:
 
 - costs are their components: wages (full while open and in the first pay
   period of a stoppage, then the living allowance), rent, interest on existing
-  debt, other fixed costs, taxes, and the interest of loans taken;
+  debt, other fixed costs, taxes, and the interest of loans taken; a closed
+  firm pays only part of its taxes and other costs (``closed_taxes``,
+  ``closed_other``);
 - a relief measure may cut a component for a while (a :class:`Window`: rent
   waived for three months, taxes deferred until a day); a deferred part is
   owed and paid back in one sum when the window ends;
@@ -47,6 +49,8 @@ class CostRates:
     wage_flex: float = 0.0  # share of the wage bill an open firm cuts in proportion to the capacity it leaves idle
     input_premium: float = 0.0  # inputs cost this much more than normal (a share of the price) ...
     premium_until: float = 0.0  # ... until this day
+    closed_taxes: float = 1.0  # share of the taxes a closed firm still pays (taxes on sales and profit stop) ...
+    closed_other: float = 1.0  # ... and of its other costs (power, upkeep, transport of a running plant stop)
 
 
 @dataclass(frozen=True)
@@ -167,27 +171,31 @@ class CashAccount:
         loan_interest = sum(i for due, _, i in self.loans if due > t) if self.loans else 0
         if self.is_open:
             wage = r.wages * (1.0 - r.wage_flex * (1.0 - self.activity)) if r.wage_flex else r.wages
+            other, taxes = r.other, r.taxes
         else:
             wage = r.wages if t < self.stopped_since + r.pay_period else r.allowance
+            other, taxes = r.other * r.closed_other, r.taxes * r.closed_taxes
         inputs = self.input_rate * (1.0 + r.input_premium) if t < r.premium_until else self.input_rate
         if not self.lo <= t < self.hi:
-            return wage + r.rent + r.interest + r.other + r.taxes + loan_interest + inputs
+            return wage + r.rent + r.interest + other + taxes + loan_interest + inputs
         f_wage, f_rent, f_interest, f_other, f_taxes, f_inputs = self.factors[bisect_right(self.edges, t)]
-        return (wage * f_wage + r.rent * f_rent + r.interest * f_interest + r.other * f_other + r.taxes * f_taxes
+        return (wage * f_wage + r.rent * f_rent + r.interest * f_interest + other * f_other + taxes * f_taxes
                 + loan_interest + inputs * f_inputs)
 
     def _component(self, c: Component, t: float) -> float:
         """The full rate of a component on the segment starting at ``t`` (the wage rule applied)."""
         r = self.rates
         if c == "taxes":
-            return r.taxes
+            return r.taxes if self.is_open else r.taxes * r.closed_taxes
         if c == "rent":
             return r.rent
         if c == "wages":
             return self._wage(t)
         if c == "inputs":
             return self.input_rate * (1.0 + r.input_premium) if t < r.premium_until else self.input_rate
-        return r.interest if c == "interest" else r.other
+        if c == "interest":
+            return r.interest
+        return r.other if self.is_open else r.other * r.closed_other
 
     def _next_break(self, t: float, first: int = 0) -> float:
         """First breakpoint strictly after ``t`` (inf if none); ``first``: pending changes before it are past."""
@@ -232,7 +240,7 @@ class CashAccount:
         for k, w in enumerate(self.windows):
             if w.start <= t0 < w.end:
                 c = w.component
-                rate = self.rates.taxes if c == "taxes" else self._component(c, t0)
+                rate = self._component(c, t0)
                 if w.deferred:
                     owed[k] += rate * (1.0 - w.factor) * dt
                 elif waived is not None:

@@ -61,6 +61,21 @@ class CostShares(Strict):
         return max(0.0, 1.0 - self.wages - self.rent - self.interest - self.taxes)
 
 
+class ClosedCosts(Strict):
+    """What a closed firm still pays of the cost components that follow activity (shares of the open firm's)."""
+
+    taxes: Probability = param(
+        0.3, unit="share of the open firm's taxes", meaning="taxes and fees a closed firm still pays (property, "
+        "land-use and stamp taxes, fees; taxes on sales and profit stop with the sales)",
+        provenance="literature: taxes on sales and profit (domestic VAT 6.23 and corporate income tax 3.73 of 15.80 "
+                   "trillion yuan of tax revenue in 2019, 63 %: Ministry of Finance, 2019 public finance release) "
+                   "stop when a firm sells nothing; the rest assumed to stay (range 0.1-0.5)")
+    other: Probability = param(
+        0.5, unit="share of the open firm's other costs", meaning="other fixed costs a closed firm still pays "
+        "(upkeep, insurance, office) — power, water, transport and consumables of a running plant stop",
+        provenance="assumption: half of the other costs follow activity (range 0.3-0.8)")
+
+
 # Zhu Wuxiang's survey (Tsinghua/PKU, 995 SMEs, early Feb 2020): 34 % of firms had cash for at most
 # one month, 33.1 % for about two, 17.9 % for about three, 9.96 % for six months or more. As cumulative
 # shares of days of full fixed cost: the lower end (7 days) and the upper end (a year) are assumptions.
@@ -85,6 +100,7 @@ class Finance(Strict):
                    "above-scale: assumption, twice the SME runways (a Zhejiang survey of 5,211 industrial firms, 17-23 Feb 2020, "
                    "found 75% with a funding gap and 22.9% with ample cash flow)")
     costs: CostShares = Field(default_factory=CostShares)
+    closed_cost_share: ClosedCosts = Field(default_factory=ClosedCosts)
     pay_period_days: Day = param(30.0, unit="days", meaning="a stoppage pays full wages for this long, then the living allowance",
                                  provenance="policy: 工资支付暂行规定 art. 12 and 人社厅发明电〔2020〕5号: full wage within the first pay period (one month) of a stoppage")
     living_allowance_share: Probability = param(0.45, unit="share of the wage", meaning="living allowance (生活费) paid per worker after the first pay period, as a share of the wage",
@@ -93,6 +109,20 @@ class Finance(Strict):
         lambda: {"above_scale": 15.0, "sme": 0.0, "micro": 0.0}, unit="days of fixed cost by size class",
         meaning="overdraft a firm may run before it fails (failure: cash plus credit line cannot cover what is owed)",
         provenance="assumption: above-scale firms hold bank credit lines, small firms rarely")
+    wage_arrears_days: dict[str, Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]] = param(
+        lambda: {"above_scale": 0.0, "sme": 30.0, "micro": 30.0}, unit="days of wages by size class",
+        meaning="wages a firm closed by the stoppage may owe its workers before it fails (deferred by agreement); "
+                "once it has restarted, it must be back within its credit line wage_arrears_repay_days later",
+        provenance="policy: a firm short of cash may defer wages with its union's consent for at most a limit each "
+                   "province sets (劳部发〔1995〕226号 art. 4; 15 to 30 days where published, Liaoning's not found), "
+                   "and 人社部发〔2020〕8号 urged firms and workers to negotiate pay in the epidemic; assumption: one "
+                   "pay period for small firms (range 15-30), none for above-scale firms, which hold credit lines")
+    wage_arrears_repay_days: Day = param(
+        30.0, unit="days", meaning="days after its first restart by which a firm must have paid its wage arrears "
+        "(it fails then if its cash and credit line cannot cover them)",
+        provenance="policy: a deferred wage is paid within the deferral limit (劳部发〔1995〕226号 art. 4: 15-30 "
+                   "days); counted from the restart, as the stoppage's wages could not be paid from sales before it "
+                   "(assumption, range 15-60)")
     receivable_delay_days: dict[str, Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]] = param(
         lambda: {"above_scale": 10.4, "sme": 10.4, "micro": 10.4}, unit="days by size class",
         meaning="extra days customers took to pay in the 2020 shock, on sales to firms until "
@@ -133,6 +163,7 @@ class Finance(Strict):
     def _size_classes(self) -> Finance:
         check_size_keys(self.cash_runway_days, "finance.cash_runway_days", complete=True)
         check_size_keys(self.credit_line_days, "finance.credit_line_days")
+        check_size_keys(self.wage_arrears_days, "finance.wage_arrears_days")
         check_size_keys(self.receivable_delay_days, "finance.receivable_delay_days")
         check_size_keys(self.payable_delay_days, "finance.payable_delay_days")
         for key in self.sales_to_firms:
@@ -196,6 +227,9 @@ class MoneyModule(Module):
         self.credit_days = by_size(config.credit_line_days)
         self.accounts: list[CashAccount] = []
         self.fail_level = [0.0] * n
+        self.arrears_days = by_size(config.wage_arrears_days)
+        self.credit_level = [0.0] * n  # the failure level once wage arrears are due (minus the credit line)
+        self.has_restarted = [False] * n
         self.version = [0] * n  # voids cash timers made stale by a later change
         self.due = [math.inf] * n  # when the pending cash timer fires (inf: none pending)
         self.kind = [""] * n
@@ -234,6 +268,7 @@ class MoneyModule(Module):
             pay_period=config.pay_period_days, wage_flex=config.wage_flex,
             # inputs bought dear in the first weeks (原材料涨价)
             input_premium=config.input_price_premium, premium_until=config.input_price_premium_until_day,
+            closed_taxes=config.closed_cost_share.taxes, closed_other=config.closed_cost_share.other,
         )
 
     def add_firm(self, ent: Enterprise) -> None:
@@ -241,7 +276,9 @@ class MoneyModule(Module):
         windows = tuple(w for w, firms in self.windows if firms is None or firms[i])
         acct = CashAccount(float(self.city.pop.cash0[i]), self.cost_rates(self.fixed_cost[i]), windows)
         self.accounts.append(acct)
-        self.fail_level[i] = -self.credit_days[ent.size_class] * self.fixed_cost[i]
+        self.credit_level[i] = -self.credit_days[ent.size_class] * self.fixed_cost[i]
+        # closed by the stoppage, a firm may also owe its workers wages (repaid after its restart)
+        self.fail_level[i] = self.credit_level[i] - self.arrears_days[ent.size_class] * acct.rates.wages
         self.city.outcomes["cash_start"][i] = acct.balance
 
     # -- the declared interface --------------------------------------------------------------------
@@ -266,9 +303,12 @@ class MoneyModule(Module):
 
     def cost_of_opening(self, ent: Enterprise, now: float) -> float:
         """What being open costs a day more than staying closed: full wages instead of the living allowance
-        (nothing in the first pay period of the stoppage, when wages are owed anyway)."""
+        (nothing in the first pay period of the stoppage, when wages are owed anyway), and the taxes and other
+        costs a closed firm does not pay."""
         rates = self.accounts[ent.i].rates
-        return rates.wages * (1.0 - rates.wage_flex) - rates.allowance if now >= rates.pay_period else 0.0
+        running = rates.taxes * (1.0 - rates.closed_taxes) + rates.other * (1.0 - rates.closed_other)
+        wages = rates.wages * (1.0 - rates.wage_flex) - rates.allowance if now >= rates.pay_period else 0.0
+        return wages + running
 
     def contribution(self, ent: Enterprise, capacity: float) -> float:
         """What production at ``capacity`` earns a day over its inputs (at today's input prices)."""
@@ -333,6 +373,12 @@ class MoneyModule(Module):
         if cap == self.cap[i] and acct.is_open == (ent.state == OPEN):
             return  # the cash path is as it was: the pending timer stands (its booking can wait)
         acct.advance(now)
+        if ent.state == OPEN and not self.has_restarted[i]:
+            self.has_restarted[i] = True
+            if acct.balance < self.credit_level[i]:  # it restarts owing wages: they fall due later
+                self.city.timers.at(now + self.config.wage_arrears_repay_days, lambda: self._arrears_due(ent))
+            else:  # it owes none: an open firm may not run up wage arrears
+                self.fail_level[i] = self.credit_level[i]
         change = cap - self.cap[i]
         if change:
             # sales are paid after the customers' terms, inputs after the firm's own terms
@@ -344,6 +390,15 @@ class MoneyModule(Module):
         acct.set_open(now, ent.state == OPEN)
         acct.activity = cap
         self.schedule(ent, now)
+
+    def _arrears_due(self, ent: Enterprise) -> None:
+        """The wages deferred in the stoppage fall due: from now on the firm fails below its credit line."""
+        i = ent.i
+        if ent.failed:
+            return
+        self.accounts[i].advance(self.city.env.now)  # the timer looks ahead from the balance as of now
+        self.fail_level[i] = self.credit_level[i]
+        self.reschedule(ent)
 
     def reschedule(self, ent: Enterprise) -> None:
         """The firm's cash or its watcher's state changed (relief paid, a loan, an application): its timer anew."""
