@@ -24,7 +24,7 @@ sys.path.insert(0, str(DOCS))
 
 from docgen import RECORDS  # noqa: E402
 from docgen.baseline import BASELINE, baseline_hash, stale_pages, stamp_of, stamped_pages  # noqa: E402
-from docgen.render import PAGES, nav_paths, render_all  # noqa: E402
+from docgen.render import PAGES, nav_paths, readme_block, readme_findings, render_all, update_readme  # noqa: E402
 
 REGENERATE = "run `python docs/generate.py` (about two hours on two busy cores) and commit the pages and docs/_records/"
 
@@ -82,6 +82,30 @@ def test_the_pages_are_what_the_records_and_the_code_render(tmp_path: Path) -> N
               if (DOCS / p.relative_to(tmp_path)).read_text(encoding="utf-8") != p.read_text(encoding="utf-8")]
     assert not differ, f"pages that differ from what docs/generate.py renders: {differ}; run " \
                        "`python docs/generate.py --render` (or the whole generation if the model changed)"
+
+
+def test_the_readme_findings_are_what_the_records_render() -> None:
+    """The README's answers and misses are written from the records, like the pages: none typed by hand."""
+    block = readme_block(ROOT / "README.md")
+    assert block is not None, "README.md lost its findings markers (docs/docgen/render.py README_START/END)"
+    assert block == readme_findings(RECORDS), "README.md's findings differ from what the records render: run " \
+        "`python docs/generate.py --render` (or the whole generation if the model changed)"
+
+
+def test_a_figure_edited_in_the_readme_block_is_caught(tmp_path: Path) -> None:
+    """The check above can fail: a copy of the README with one digit of its findings moved differs from the
+    render, and update_readme puts the rendered block back without touching the rest."""
+    copy = tmp_path / "README.md"
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme_block(ROOT / "README.md")
+    assert block is not None
+    digit = re.search(r"\d", block.split("\n", 2)[2])
+    assert digit is not None
+    at = text.index(block) + len(block.split("\n", 2)[0]) + len(block.split("\n", 2)[1]) + 2 + digit.start()
+    copy.write_text(text[:at] + str((int(text[at]) + 1) % 10) + text[at + 1:], encoding="utf-8")
+    assert readme_block(copy) != readme_findings(RECORDS)
+    update_readme(copy, readme_findings(RECORDS) or "")
+    assert copy.read_text(encoding="utf-8") == text
 
 
 def test_the_navigation_lists_one_page_per_module() -> None:

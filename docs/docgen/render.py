@@ -197,6 +197,9 @@ def render_all(records_dir: Path = RECORDS, out: Path = DOCS, only: set[str] | N
                               env.get_template("module.md.j2").render(module=module)))
     if out == DOCS:
         update_nav(ROOT / "mkdocs.yml", [f"model/{m.name}.md" for m in pages])
+        block = readme_findings(records_dir, env)
+        if block is not None:
+            update_readme(ROOT / "README.md", block)
     return written
 
 
@@ -232,3 +235,36 @@ def nav_paths(config: Path = ROOT / "mkdocs.yml") -> list[str]:
 
 def records_of(page: Page, folder: Path = RECORDS) -> dict[str, Any]:
     return {name: load_record(name, folder) for name in page.records}
+
+
+# -- the README's findings: the answers and the misses, written between two markers ---------------------------
+
+README_START = "<!-- written by docs/generate.py from docs/_records/ down to the end marker: do not edit by hand -->\n"
+README_END = "<!-- end of the part written by docs/generate.py -->\n"
+README_RECORDS = ("fast-track", "coverage-111", "loan-timing", "orders-and-suppliers")
+
+
+def readme_findings(records_dir: Path = RECORDS, env: jinja2.Environment | None = None) -> str | None:
+    """The README's findings block from the policy studies' records (None while one is missing)."""
+    records = {name: load_record(name, records_dir) for name in README_RECORDS}
+    if any(r is None for r in records.values()):
+        return None
+    text = (env or environment()).get_template("readme-findings.md.j2").render(
+        **{name.replace("-", "_"): record["data"] for name, record in records.items() if record is not None})
+    return README_START + text.strip() + "\n" + README_END
+
+
+def readme_block(readme: Path = ROOT / "README.md") -> str | None:
+    """The README's block between the markers, markers included (None when it has none)."""
+    text = readme.read_text(encoding="utf-8")
+    found = re.search(re.escape(README_START) + r".*?" + re.escape(README_END), text, re.S)
+    return found.group(0) if found else None
+
+
+def update_readme(readme: Path, block: str) -> None:
+    """Replace the README's findings block (between its markers) with ``block``."""
+    if readme_block(readme) is None:
+        raise ValueError(f"{readme} has no findings block ({README_START.strip()} … {README_END.strip()})")
+    text = readme.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
+    readme.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
