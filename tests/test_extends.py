@@ -49,14 +49,19 @@ def _write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
+def _city(folder: Path, rest: str, town: str = BASE) -> Path:
+    """city.yaml, which extends town.yaml (``town``, written beside it) and sets ``rest`` after its name."""
+    _write(folder, "town.yaml", town)
+    return _write(folder, "city.yaml", f"extends: town.yaml\nname: city\n{rest}")
+
+
 def _shown(loaded: object) -> dict[str, str]:
     """The provenance the report's parameter table shows, by parameter."""
     return {row.key: row.provenance for row in parameter_rows(loaded)}  # type: ignore[arg-type]
 
 
 def test_a_value_set_without_a_note_never_shows_the_parents_source(tmp_path: Path) -> None:
-    _write(tmp_path, "town.yaml", BASE)
-    child = _write(tmp_path, "city.yaml", "extends: town.yaml\nname: city\ncadres: {liaisons: {count: 400}}\n")
+    child = _city(tmp_path, "cadres: {liaisons: {count: 400}}\n")
     loaded = load_scenario(child)
     shown = _shown(loaded)
     assert shown["cadres.liaisons.count"] == "set in city.yaml, no source given"
@@ -73,10 +78,7 @@ def test_the_issue_case_a_city_extending_tieling_with_400_liaisons(tmp_path: Pat
 
 
 def test_the_childs_own_note_wins_even_over_a_narrower_inherited_one(tmp_path: Path) -> None:
-    _write(tmp_path, "town.yaml", BASE)
-    child = _write(tmp_path, "city.yaml", """\
-extends: town.yaml
-name: city
+    child = _city(tmp_path, """\
 cadres: {liaisons: {count: 40}}
 provenance:
   cadres: "source: the city's staff list"
@@ -88,16 +90,12 @@ provenance:
 
 
 def test_setting_the_parents_value_again_keeps_its_note(tmp_path: Path) -> None:
-    _write(tmp_path, "town.yaml", BASE)
-    child = _write(tmp_path, "city.yaml", "extends: town.yaml\nname: city\ncadres: {liaisons: {count: 7}}\n")
+    child = _city(tmp_path, "cadres: {liaisons: {count: 7}}\n")
     assert _shown(load_scenario(child))["cadres.liaisons.count"] == "source: seven liaisons"
 
 
 def test_a_replaced_list_drops_every_note_under_it(tmp_path: Path) -> None:
-    _write(tmp_path, "town.yaml", BASE)
-    child = _write(tmp_path, "city.yaml", """\
-extends: town.yaml
-name: city
+    child = _city(tmp_path, """\
 counties:
   - {name: north, weight: 1, approval_reviewers: 2, inspectors: 3}
   - {name: south, weight: 1}
@@ -110,8 +108,7 @@ counties:
 
 
 def test_a_policy_switched_to_another_kind_is_noted_whole(tmp_path: Path) -> None:
-    _write(tmp_path, "town.yaml", BASE)
-    child = _write(tmp_path, "city.yaml", "extends: town.yaml\nname: city\npolicies: {approval: {name: standard}}\n")
+    child = _city(tmp_path, "policies: {approval: {name: standard}}\n")
     shown = _shown(load_scenario(child))
     # every field of the standard procedure, not only its name, lost the fast track's source
     assert shown["policies.approval.name"] == "set in city.yaml, no source given"
@@ -127,8 +124,7 @@ def test_a_file_without_extends_notes_what_it_sets_without_a_source(tmp_path: Pa
 
 
 def test_the_resolved_scenario_keeps_the_notes_as_they_are(tmp_path: Path) -> None:
-    _write(tmp_path, "town.yaml", BASE)
-    child = _write(tmp_path, "city.yaml", "extends: town.yaml\nname: city\ncadres: {liaisons: {count: 400}}\n")
+    child = _city(tmp_path, "cadres: {liaisons: {count: 400}}\n")
     loaded = load_scenario(child)
     again = load_scenario_text(yaml.safe_dump(resolved_scenario(loaded), sort_keys=False, allow_unicode=True),
                                str(tmp_path / "scenario.resolved.yaml"))
@@ -142,10 +138,7 @@ def test_the_resolved_scenario_keeps_the_notes_as_they_are(tmp_path: Path) -> No
     ("counties[2].inspectors", "has 2 entries"),
 ])
 def test_a_note_for_a_value_the_scenario_does_not_have_is_an_error(tmp_path: Path, note: str, where: str) -> None:
-    _write(tmp_path, "town.yaml", BASE)
-    child = _write(tmp_path, "city.yaml", f"""\
-extends: town.yaml
-name: city
+    child = _city(tmp_path, f"""\
 provenance:
   {note}: "source: somewhere"
 """)
@@ -158,10 +151,7 @@ provenance:
 
 
 def test_a_note_for_a_value_only_a_variant_has_is_allowed(tmp_path: Path) -> None:
-    _write(tmp_path, "town.yaml", BASE)
-    child = _write(tmp_path, "city.yaml", """\
-extends: town.yaml
-name: city
+    child = _city(tmp_path, """\
 variants:
   three:
     population:
@@ -180,19 +170,17 @@ def test_extends_with_a_population_csv(tmp_path: Path) -> None:
     _write(tmp_path, "firms.csv", csv)
     counties = sorted({line.split(",")[1] for line in csv.splitlines()[1:] if line.strip()})
     county_list = "\n".join(f"  - {{name: {c}, weight: 1}}" for c in counties)
-    _write(tmp_path, "town.yaml", BASE.replace("  - {name: north, weight: 1, approval_reviewers: 2, inspectors: 3, "
-                                               "liaisons: 4}\n  - {name: south, weight: 1}", county_list)
-           .replace("  counties[0].liaisons: \"source: four cadres of the north\"\n", ""))
-    child = _write(tmp_path, "city.yaml", """\
-extends: town.yaml
-name: city
+    town = (BASE.replace("  - {name: north, weight: 1, approval_reviewers: 2, inspectors: 3, liaisons: 4}\n"
+                         "  - {name: south, weight: 1}", county_list)
+            .replace("  counties[0].liaisons: \"source: four cadres of the north\"\n", ""))
+    child = _city(tmp_path, """\
 population: {csv: firms.csv}
 variants:
   strata-again:
     population:
       strata:
         - {name: firms, count: 12}
-""")
+""", town)
     loaded = load_scenario(child)
     assert loaded.base.population.csv == str((tmp_path / "firms.csv").resolve())
     assert loaded.base.population.strata == []  # the CSV replaces the strata it extends

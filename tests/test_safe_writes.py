@@ -22,6 +22,7 @@ import sim.cli.validate
 from sim.cli import main
 from sim.results.output import atomic_write
 from tests.conftest import SMALL_ONE_STRATUM as SMALL
+from tests.conftest import refused
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +40,11 @@ def _clean(err: str) -> None:
     assert "Traceback" not in err and "internal error" not in err, err
 
 
+def _refused(argv: list[str], capsys: pytest.CaptureFixture[str], *expected: str) -> None:
+    """The command exits 2 with every ``expected`` text in its message, without a traceback or an internal error."""
+    _clean(refused(argv, capsys, *expected))
+
+
 # -- the final rename -----------------------------------------------------------------------------------
 # A target is refused whatever the report holds: those tests write it without plots (reports_without_plots,
 # tests/conftest.py); the one that replaces a regular file writes a whole report.
@@ -48,10 +54,7 @@ def test_a_fifo_at_the_target_is_refused_and_left_as_it_is(finished: Path, tmp_p
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    assert main(["report", str(finished), "--output", str(fifo)]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert f"{fifo} is not a regular file (a FIFO)" in err
+    _refused(["report", str(finished), "--output", str(fifo)], capsys, f"{fifo} is not a regular file (a FIFO)")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
@@ -65,10 +68,7 @@ def test_a_device_node_at_the_target_is_refused_and_left_as_it_is(finished: Path
         os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
     except PermissionError:
         pytest.skip("making a device node needs root")
-    assert main(["report", str(finished), "--output", str(node)]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert "is not a regular file (a character device)" in err
+    _refused(["report", str(finished), "--output", str(node)], capsys, "is not a regular file (a character device)")
     assert stat.S_ISCHR(os.lstat(node).st_mode)
 
 
@@ -79,10 +79,7 @@ def test_a_symbolic_link_at_the_target_is_refused_and_neither_it_nor_its_target_
     victim.write_text("precious")
     link = tmp_path / "report.html"
     link.symlink_to(victim)
-    assert main(["report", str(finished), "--output", str(link)]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert f"{link} is a symbolic link" in err
+    _refused(["report", str(finished), "--output", str(link)], capsys, f"{link} is a symbolic link")
     assert link.is_symlink() and os.readlink(link) == str(victim) and victim.read_text() == "precious"
 
 
@@ -92,10 +89,8 @@ def test_a_directory_at_the_target_is_refused(finished: Path, tmp_path: Path,
     folder = tmp_path / "somewhere"
     folder.mkdir()
     (folder / "keep.txt").write_text("mine")
-    assert main(["report", str(finished), "--output", str(folder)]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert f"{folder} is not a regular file (a directory)" in err
+    _refused(["report", str(finished), "--output", str(folder)], capsys,
+             f"{folder} is not a regular file (a directory)")
     assert (folder / "keep.txt").read_text() == "mine"
 
 
@@ -170,10 +165,8 @@ def test_the_folder_lock_is_never_opened_through_a_link(tmp_path: Path, capsys: 
     out = tmp_path / "out"
     out.mkdir()
     (out / ".sim.lock").symlink_to(victim)
-    assert main(["run", str(scen), "--out", str(out), "--workers", "1", "-q", "--no-report", "-r", "1"]) == 2
-    err = capsys.readouterr().err
-    _clean(err)
-    assert "is a symbolic link" in err
+    _refused(["run", str(scen), "--out", str(out), "--workers", "1", "-q", "--no-report", "-r", "1"], capsys,
+             "is a symbolic link")
     assert victim.read_text() == "precious"
 
 
