@@ -79,6 +79,24 @@ population:
     - {{name: firms, count: {count}}}
 """
 
+
+def small_town(name: str, description: str | None = None, *, horizon_days: int, seed: int, replications: int,
+               firms: int, workers: int, cadres: int | None = None, counties: tuple[str, ...] = ("north",)) -> str:
+    """A small town's scenario file, for tests that run it whole (reports, plots, exports, the workbench).
+
+    One approval reviewer and one inspector in each of ``counties`` (of equal weight), one stratum of
+    ``firms`` firms of ``workers`` workers each, ``cadres`` liaisons and as many supervisors (the defaults
+    when None). The text ends with a newline: a test appends its variants or other sections to it.
+    """
+    lines = [f"name: {name}"] + ([f"description: {description}"] if description else [])
+    lines += [f"horizon_days: {horizon_days}", f"seed: {seed}", f"replications: {replications}", "counties:"]
+    lines += [f"  - {{name: {county}, weight: 1, approval_reviewers: 1, inspectors: 1}}" for county in counties]
+    lines += ["population:", "  strata:", f"    - {{name: firms, count: {firms}, workers: {workers}}}"]
+    if cadres is not None:
+        lines += ["cadres:", f"  liaisons: {{count: {cadres}}}", f"  supervisors: {{count: {cadres}}}"]
+    return "\n".join(lines) + "\n"
+
+
 # Ten replications of about a second each: a run long enough to be interrupted, or to lose a worker, midway.
 BIGGER = """
 name: bigger

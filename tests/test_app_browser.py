@@ -25,27 +25,14 @@ import pytest
 from sim.app.whatifs import WhatIf, Workspace
 from sim.cli import main as cli
 from sim.report.scorecard import Verdict
-from tests.conftest import in_ci
+from tests.conftest import in_ci, small_town
 from tests.test_report_browser import browser  # noqa: F401  (the same headless Chromium)
 
 pytestmark = pytest.mark.slow
 
-SCENARIO = """\
-name: small-town
-description: Do fast-track approval and more liaisons restart a small town's firms sooner?
-horizon_days: 40
-seed: 5
-replications: 2
-counties:
-  - {name: north, weight: 1, approval_reviewers: 1, inspectors: 1}
-  - {name: south, weight: 1, approval_reviewers: 1, inspectors: 1}
-population:
-  strata:
-    - {name: firms, count: 40, workers: 15}
-cadres:
-  liaisons: {count: 8}
-  supervisors: {count: 8}
-"""
+SCENARIO = small_town("small-town", "Do fast-track approval and more liaisons restart a small town's firms sooner?",
+                      horizon_days=40, seed=5, replications=2, firms=40, workers=15, cadres=8,
+                      counties=("north", "south"))
 START_SECONDS = 90  # the server's first page: Panel's imports and the run process's, on a loaded machine
 RUN_SECONDS = 120
 

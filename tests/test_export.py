@@ -17,17 +17,9 @@ from sim.cli import main as cli
 from sim.plotting.folder import RUN_TABLES
 from sim.results import output
 from sim.results.folder_record import RECORD
+from tests.conftest import small_town
 
-SCENARIO = """\
-name: export-test
-horizon_days: 30
-seed: 4
-replications: 2
-counties:
-  - {name: north, weight: 1, approval_reviewers: 1, inspectors: 1}
-population:
-  strata:
-    - {name: firms, count: 20, workers: 10}
+SCENARIO = small_town("export-test", horizon_days=30, seed=4, replications=2, firms=20, workers=10) + """\
 variants:
   fast:
     policies: {approval: {name: fast_track}}

@@ -23,22 +23,10 @@ from sim.plotting.folder import bands
 from sim.plotting.labels import Words, without_cjk
 from sim.plotting.runs import colours, km_from_enterprises, share_plot
 from sim.plotting.style import NoCJKFontError, use_language
-from tests.conftest import drawn_text, in_ci, svg_tree, tiny
+from tests.conftest import drawn_text, in_ci, small_town, svg_tree, tiny
 
-SCENARIO = """\
-name: plots-test
-description: Do more liaisons restart firms sooner?
-horizon_days: 40
-seed: 3
-replications: 3
-counties:
-  - {name: north, weight: 1, approval_reviewers: 1, inspectors: 1}
-population:
-  strata:
-    - {name: firms, count: 30, workers: 10}
-cadres:
-  liaisons: {count: 3}
-  supervisors: {count: 3}
+SCENARIO = small_town("plots-test", "Do more liaisons restart firms sooner?", horizon_days=40, seed=3, replications=3,
+                      firms=30, workers=10, cadres=3) + """\
 variants:
   more-liaisons:
     cadres: {liaisons: {count: 20}}

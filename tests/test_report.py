@@ -17,21 +17,10 @@ from sim.plotting import style as plot_style
 from sim.report import write_report
 from sim.report.parameters import load_resolved, parameter_rows, variant_differences
 from sim.report.tables import headline_table
+from tests.conftest import small_town
 
-SCENARIO = """\
-name: report-test
-description: Does fast-track approval restart a small town's firms sooner?
-horizon_days: 40
-seed: 9
-replications: 3
-counties:
-  - {name: north, weight: 1, approval_reviewers: 1, inspectors: 1}
-population:
-  strata:
-    - {name: firms, count: 30, workers: 10}
-cadres:
-  liaisons: {count: 4}
-  supervisors: {count: 4}
+SCENARIO = small_town("report-test", "Does fast-track approval restart a small town's firms sooner?", horizon_days=40,
+                      seed=9, replications=3, firms=30, workers=10, cadres=4) + """\
 variants:
   fast-track:
     policies:

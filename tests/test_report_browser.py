@@ -19,24 +19,12 @@ from typing import Any
 import pytest
 
 from sim.cli import main as cli
-from tests.conftest import in_ci
+from tests.conftest import in_ci, small_town
 
 pytestmark = pytest.mark.slow  # a Chromium, and a report's plots drawn (about 20 s of CPU in all)
 
-SCENARIO = """\
-name: report-browser
-description: Does fast-track approval restart a small town's firms sooner?
-horizon_days: 50
-seed: 5
-replications: 3
-counties:
-  - {name: north, weight: 1, approval_reviewers: 1, inspectors: 1}
-population:
-  strata:
-    - {name: firms, count: 40, workers: 15}
-cadres:
-  liaisons: {count: 8}
-  supervisors: {count: 8}
+SCENARIO = small_town("report-browser", "Does fast-track approval restart a small town's firms sooner?",
+                      horizon_days=50, seed=5, replications=3, firms=40, workers=15, cadres=8) + """\
 finance:   # firms short of cash fail in the queues, so that fast track clearly wins over three replications
   wage_arrears_days: {sme: 0, micro: 0}
 variants:

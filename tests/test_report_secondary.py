@@ -15,18 +15,10 @@ from sim.report.numbers import amount, interval, plain
 from sim.report.secondary import design_sentence
 from sim.scenario.labels import Labels
 from sim.scenario.schema import Scenario
+from tests.conftest import TWO_COUNTIES
 
-SCENARIO = """\
-name: small
+SCENARIO = TWO_COUNTIES.format(horizon=40, count=30) + """\
 description: The base scenario of the sweep.
-horizon_days: 40
-replications: 2
-counties:
-  - {name: a, weight: 0.5, approval_reviewers: 2, inspectors: 2}
-  - {name: b, weight: 0.5, approval_reviewers: 2, inspectors: 2}
-population:
-  strata:
-    - {name: firms, count: 30}
 labels:
   counties: {b: {en: Kaiyuan, zh: 开原市}}
 """
@@ -93,13 +85,19 @@ def _no_raw_numbers(html: str) -> None:
     assert not re.search(r"\d\.\d{5,}", text), re.search(r".{40}\d\.\d{5,}.{10}", text)  # no raw floats
 
 
+def _report_of(command: str, spec: Path, text: str) -> tuple[Path, str]:
+    """``python -m sim COMMAND`` on one worker on ``text`` (written to ``spec``, beside the small scenario it
+    names): its results folder and its report.html."""
+    (spec.parent / "small.yaml").write_text(SCENARIO, encoding="utf-8")
+    spec.write_text(text, encoding="utf-8")
+    out = spec.parent / "out"
+    assert cli([command, str(spec), "--out", str(out), "-q", "-w", "1"]) == 0
+    return out, (out / "report.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.slow
 def test_the_sweep_report_shows_its_question_names_and_formatted_numbers(tmp_path: Path) -> None:
-    (tmp_path / "small.yaml").write_text(SCENARIO, encoding="utf-8")
-    (tmp_path / "sweep.yaml").write_text(SWEEP, encoding="utf-8")
-    out = tmp_path / "s"
-    assert cli(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(out), "-q", "-w", "1"]) == 0
-    html = (out / "report.html").read_text(encoding="utf-8")
+    out, html = _report_of("sweep", tmp_path / "sweep.yaml", SWEEP)
     assert "Do more liaisons and reviewers restart the firms sooner?" in html
     assert "(the scenario has no description)" not in html
     assert "approval reviewers, Kaiyuan (counties[1].approval_reviewers)" in html  # the county's label
@@ -118,11 +116,7 @@ def test_the_sweep_report_shows_its_question_names_and_formatted_numbers(tmp_pat
 
 @pytest.mark.slow
 def test_the_optimisation_report_names_its_decisions_in_words(tmp_path: Path) -> None:
-    (tmp_path / "small.yaml").write_text(SCENARIO, encoding="utf-8")
-    (tmp_path / "opt.yaml").write_text(OPTIMIZE, encoding="utf-8")
-    out = tmp_path / "o"
-    assert cli(["optimize", str(tmp_path / "opt.yaml"), "--out", str(out), "-q", "-w", "1"]) == 0
-    html = (out / "report.html").read_text(encoding="utf-8")
+    _, html = _report_of("optimize", tmp_path / "opt.yaml", OPTIMIZE)
     assert "Which split of 34 staff restarts the firms soonest?" in html
     assert "(the scenario has no description)" not in html
     assert "<h1>Reopening-policy simulation report: opt</h1>" in html
