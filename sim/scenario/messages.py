@@ -25,7 +25,7 @@ from pydantic_core import PydanticUndefined
 
 from sim.errors import InputError, InputProblem
 from sim.scenario.params import field_meta
-from sim.scenario.paths import split_path
+from sim.scenario.paths import get_value, split_path
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Path_, YamlDocument, dotted, parse_yaml, read_text
 
@@ -280,15 +280,11 @@ def _refine_path(path: Path_, msg: str, data: dict[str, Any]) -> Path_:
 
 
 def _at(data: Any, path: Path_) -> Any:
-    cur = data
-    for part in path:
-        if isinstance(cur, dict) and part in cur:
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
-            cur = cur[part]
-        else:
-            return None
-    return cur
+    """The value at ``path`` in the file's data, None where there is none."""
+    try:
+        return get_value(data, path)
+    except (KeyError, IndexError, TypeError):
+        return None
 
 
 def _leaves(value: Any, path: Path_) -> Any:
