@@ -97,6 +97,18 @@ def test_help_on_every_command() -> None:
         assert res.returncode == 0 and "usage" in res.stdout
 
 
+def test_every_command_has_one_summary() -> None:
+    """The summary `python -m sim --help` lists without importing the commands is the one each command's own
+    parser has (two copies of it once said different things)."""
+    import argparse
+
+    from sim.cli import COMMANDS, build_parser
+
+    subparsers = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    summaries = {action.dest: action.help for action in subparsers._choices_actions}
+    assert summaries == COMMANDS
+
+
 def test_help_texts_print_percent_signs_once() -> None:
     """argparse %-formats help strings but not descriptions: '95%%' in a description prints as is."""
     import argparse

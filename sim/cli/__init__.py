@@ -24,13 +24,14 @@ from typing import NoReturn
 from sim import __version__
 from sim.errors import ClusterError, InputError, OutputError
 
-# command -> one-line summary for `python -m sim --help` (the module gives the full help)
+# command -> its one-line summary, for `python -m sim --help` and the command's parser (its module gives the
+# rest of its help: sim.cli.arguments.command_parser)
 COMMANDS: dict[str, str] = {
     "run": "run a scenario: the base and every variant, R replications each",
-    "validate": "check a scenario file; exit 0 if valid, 2 with the errors",
+    "validate": "check a scenario, sweep or optimisation file; exit 0 if valid, 2 with the errors",
     "schema": "print the JSON Schema of scenario files (for editor autocompletion)",
     "sweep": "sweep levers and uncertainties of a scenario over a design; sensitivity indices",
-    "export": "write a sweep's result store as CSV or Parquet tables",
+    "export": "write a results folder's tables as CSV, Parquet or an Excel workbook",
     "calibrate": "fit scenario parameters to observed resumption shares",
     "optimize": "deploy a fixed staff budget best: NSGA-II search, then a selection with a guarantee",
     "discover": "find the boxes of uncertain parameters where a condition holds (PRIM) in a sweep",

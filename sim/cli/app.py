@@ -8,7 +8,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from sim.cli.arguments import path_arg
+from sim.cli.arguments import command_parser, path_arg
 from sim.cli.run import add_executor_options
 from sim.errors import InputError, OutputError
 from sim.scenario.loader import load_scenario
@@ -28,7 +28,7 @@ def port_number(text: str) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("app", help="the what-if workbench in the browser: edit levers, run against the base, compare",
+    p = command_parser(sub, "app",
                        description="Serve the planner's workbench on http://127.0.0.1:PORT/ (this computer only). "
                                    "The scenario's levers are controls; Run saves the what-if as a scenario file that "
                                    "extends the base with only the changed keys (in --whatifs), runs it against the "

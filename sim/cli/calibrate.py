@@ -10,7 +10,7 @@ from typing import Any
 from sim.calibration.calibration import Calibration, calibrate
 from sim.calibration.fit import DEFAULT_SERIES, Evaluation, FitResult, parse_fit, resolve_params
 from sim.calibration.targets import Target, read_targets
-from sim.cli.arguments import path_arg
+from sim.cli.arguments import command_parser, path_arg
 from sim.cli.run import add_executor_options, positive_int, seed_int
 from sim.experiment.executors import Executor, make_executor
 from sim.experiment.folder import ClaimedFolder
@@ -28,8 +28,8 @@ def fit_arg(text: str) -> Parameter:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "calibrate", help="fit scenario parameters to observed resumption shares",
+    p = command_parser(
+        sub, "calibrate",
         description="Fit scenario parameters so that the mean simulated series (default: the share of above-scale "
                     "enterprises resumed) matches observed points at their dates. Loss: sum of squared differences, "
                     "on common random numbers (replications 0..R-1 for every candidate); optimizer: differential "

@@ -9,7 +9,7 @@ from typing import Any
 
 from sim.analysis.comparison import compare, comparison_table
 from sim.analysis.stats import TESTS
-from sim.cli.arguments import path_arg
+from sim.cli.arguments import command_parser, path_arg
 from sim.cli.run import HEADLINE
 from sim.errors import InputError
 from sim.experiment.folder import reading
@@ -17,7 +17,7 @@ from sim.results.output import update_manifest, write_frame
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("compare", help="compare the variants of a finished run again (comparison.csv), without rerunning",
+    p = command_parser(sub, "compare",
                        description="Read summary.csv of a finished run's results folder and rewrite comparison.csv: "
                                    "paired differences on common random numbers of every variant against a "
                                    "reference (or every pair), with 95% t intervals and Holm-adjusted p-values. "

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sim.cli.arguments import path_arg
+from sim.cli.arguments import command_parser, path_arg
 from sim.errors import InputError
 from sim.plotting.folder import manifest_of
 
@@ -16,8 +16,8 @@ DISCOVERY = "discovery"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "discover", help="find the boxes of uncertain parameters where a condition holds (PRIM) in a sweep",
+    p = command_parser(
+        sub, "discover",
         description="Scenario discovery on a finished sweep: marks each design point where the condition on the "
                     "outcome's mean over replications holds (e.g. \"mean_restart_day > 20\"), then PRIM finds "
                     "boxes of the swept parameters that hold most of those points (coverage) and mostly those "

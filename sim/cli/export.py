@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.arguments import path_arg
+from sim.cli.arguments import command_parser, path_arg
 from sim.errors import InputError, OutputError
 from sim.experiment.folder import reading
 from sim.experiment.store import STORE_NAME, ResultStore
@@ -26,7 +26,7 @@ from sim.results.output import (
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("export", help="write a results folder's tables as CSV, Parquet or an Excel workbook",
+    p = command_parser(sub, "export",
                        description="Write the tables of a results folder. A run's folder: summary, comparison, "
                                    "timeseries, enterprises and the restart-survival tables. A sweep's (or "
                                    f"optimisation's, or robustness run's) folder: the runs of its {STORE_NAME} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from sim.cli.arguments import command_parser
 from sim.cli.report import write_after_run
 from sim.cli.sweep import Study, add_study_arguments
 from sim.experiment.executors import make_executor
@@ -11,8 +12,8 @@ from sim.experiment.store import STORE_NAME
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "optimize", help="deploy a fixed staff budget best: NSGA-II search, then a selection with a guarantee",
+    p = command_parser(
+        sub, "optimize",
         description="Search the integer decisions of an optimisation file (dotted scenario paths with bounds) "
                     "within its budget with NSGA-II (Optuna) on two or more objectives, averaged over the "
                     "uncertainties, on common random numbers; re-run the Pareto candidates and select the best "

@@ -7,7 +7,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from sim.cli.arguments import path_arg
+from sim.cli.arguments import command_parser, path_arg
 from sim.plotting.labels import LANGUAGES
 
 
@@ -42,7 +42,7 @@ def write_after_run(folder: Path, lang: str) -> None:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("report", help="write report.html and plots/ for a finished results folder",
+    p = command_parser(sub, "report",
                        description="Write a self-contained report.html (plots embedded, no network needed) and "
                                    "the plots as PNG and SVG under plots/, from the CSV files of a results "
                                    "folder of `python -m sim run` or `python -m sim sweep`. The report shows "

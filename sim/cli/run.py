@@ -12,7 +12,7 @@ import numpy as np
 from sim.analysis.comparison import DEFAULT_MAX_REPLICATIONS, comparison_table, parse_target
 from sim.analysis.stats import TESTS, t_halfwidth
 from sim.analysis.survival import median_text
-from sim.cli.arguments import path_arg
+from sim.cli.arguments import command_parser, path_arg
 from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.errors import ClusterError, InputError, OutputError
 from sim.experiment.executors import EXECUTORS
@@ -72,7 +72,7 @@ def add_executor_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("run", help="run a scenario: the base and every variant, R replications each",
+    p = command_parser(sub, "run",
                        description="Run the base and every variant of a scenario file. Writes "
                                    "scenario.resolved.yaml, manifest.json, summary.csv, timeseries.csv, "
                                    "enterprises.csv, resumption.png, comparison.csv (paired differences "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from sim.cli.arguments import command_parser
 from sim.scenario.schema import scenario_json_schema
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("schema", help="print the JSON Schema of scenario files (for editor autocompletion)",
+    p = command_parser(sub, "schema",
                        description="Print the JSON Schema of scenario files. Every parameter carries its "
                                    "description, unit and provenance.")
     p.set_defaults(handler=main)

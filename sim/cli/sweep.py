@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.cli.arguments import path_arg
+from sim.cli.arguments import command_parser, path_arg
 from sim.cli.report import add_language_option, check_language, write_after_run
 from sim.cli.run import add_executor_options
 from sim.experiment.executors import make_executor
@@ -64,8 +64,8 @@ class Study:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "sweep", help="sweep levers and uncertainties of a scenario over a design; sensitivity indices",
+    p = command_parser(
+        sub, "sweep",
         description="Run the base scenario at every point of a design over the swept parameters (levers and "
                     "uncertainties), R replications per point on common random numbers. Every finished run is "
                     f"written at once to {STORE_NAME} in the results folder; rerunning into the same folder skips "

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.arguments import command_parser
 from sim.scenario.loader import load_scenario
 from sim.scenario.yaml_source import parse_yaml, read_text
 
@@ -15,8 +16,7 @@ OPTIMISATION_KEYS = ("decisions", "objectives", "budget")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("validate", help="check a scenario, sweep or optimisation file; exit 0 if valid, 2 with the "
-                                        "errors",
+    p = command_parser(sub, "validate",
                        description="Check a scenario file (YAML syntax, keys, types, ranges, variants, the decision: "
                                    "section's metrics, the uncertainty: section's paths, types and ranges), a sweep "
                                    "file (its design, ranges and the parameter paths in its base scenario) or an "
