@@ -10,7 +10,7 @@ import signal
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -24,6 +24,22 @@ from sim.scenario.schema import Scenario
 def in_ci() -> bool:
     """True when the environment variable CI is set to something other than empty, 0, false or no."""
     return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def unavailable(message: str) -> NoReturn:
+    """Skip a test whose tool or font is missing (``message`` says which, and how to install it); under CI,
+    whose .ci/run installs every one the tests need, fail instead."""
+    if in_ci():
+        pytest.fail(message + "; CI must install it (see .ci/run).")
+    pytest.skip(message)
+
+
+def require_cjk_font() -> None:
+    """The test draws Chinese characters: without a CJK font it is ``unavailable``."""
+    from sim.plotting import style
+
+    if style.find_cjk_font() is None:
+        unavailable("no CJK font installed (Debian: apt-get install fonts-noto-cjk)")
 
 
 # Property tests. In CI (.ci/run sets CI=true) every run draws the same examples (derandomize: a fixed

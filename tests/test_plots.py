@@ -23,7 +23,7 @@ from sim.plotting.folder import bands
 from sim.plotting.labels import Words, without_cjk
 from sim.plotting.runs import colours, km_from_enterprises, share_plot
 from sim.plotting.style import NoCJKFontError, use_language
-from tests.conftest import drawn_text, in_ci, small_town, svg_tree, tiny
+from tests.conftest import drawn_text, require_cjk_font, small_town, svg_tree, tiny
 
 SCENARIO = small_town("plots-test", "Do more liaisons restart firms sooner?", horizon_days=40, seed=3, replications=3,
                       firms=30, workers=10, cadres=3) + """\
@@ -167,11 +167,7 @@ def test_chinese_needs_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.slow
 def test_chinese_labels_when_a_font_is_installed(run_folder: Path, tmp_path: Path) -> None:
-    if plot_style.find_cjk_font() is None:
-        message = "no CJK font installed (Debian: apt-get install fonts-noto-cjk)"
-        if in_ci():
-            pytest.fail(message + "; CI must install it (see .ci/run).")
-        pytest.skip(message)
+    require_cjk_font()
     plots = make_plots(ResultsFolder.open(run_folder), "zh", out=tmp_path)
     titles = {f.key: f.title for f in plots.figures}
     assert "复工率" in titles["resumed_share"] and "复岗率" in titles["workers_back_share"]

@@ -17,7 +17,7 @@ from sim.plotting import style as plot_style
 from sim.report import write_report
 from sim.report.parameters import load_resolved, parameter_rows, variant_differences
 from sim.report.tables import headline_table
-from tests.conftest import small_town
+from tests.conftest import require_cjk_font, small_town
 
 SCENARIO = small_town("report-test", "Does fast-track approval restart a small town's firms sooner?", horizon_days=40,
                       seed=9, replications=3, firms=30, workers=10, cadres=4) + """\
@@ -118,8 +118,7 @@ def test_headline_mean_and_half_width() -> None:
 
 @pytest.mark.slow
 def test_chinese_report(folder: Path, tmp_path: Path) -> None:
-    if plot_style.find_cjk_font() is None:
-        pytest.skip("no CJK font installed (Debian: apt-get install fonts-noto-cjk)")
+    require_cjk_font()
     path = write_report(folder, "zh", out=tmp_path / "report.zh.html")
     text = path.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in text and "复工复产政策仿真报告" in text
