@@ -150,6 +150,22 @@ def test_the_readme_is_short_and_keeps_its_two_commands() -> None:
             "scenarios/tieling-2020.yaml") in readme
 
 
+def test_the_layouts_name_every_module_of_the_model() -> None:
+    """The README's layout section and docs/layout.md name every module a city is made of, and the layout page
+    every file of the model, so that a module added to the registry cannot be left out of either."""
+    from sim.model.registry import all_modules
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Code layout"):readme.index("## Numbers in the documentation")]
+    layout = (DOCS / "layout.md").read_text(encoding="utf-8")
+    missing = [m.name for m in all_modules() if m.name not in section]
+    assert not missing, f"README.md's code layout does not name the model's modules {missing}"
+    files = sorted(p.relative_to(ROOT / "sim" / "model") for p in (ROOT / "sim" / "model").rglob("*.py")
+                   if p.name != "__init__.py")
+    unnamed = [str(f) for f in files if f.name not in layout]
+    assert not unnamed, f"docs/layout.md does not name the model's files {unnamed}"
+
+
 def test_the_question_table_names_files_that_exist() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("## Which file answers which question"):]
