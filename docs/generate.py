@@ -3,7 +3,7 @@
 Runs every study of the findings pages (docs/docgen/studies.py) and the
 tutorial's commands, keeps what the pages need in docs/_records/, and renders
 every generated page: the findings, the tutorial, the scenario reference and
-one page per module of the model. About two hours on a shared 2-core machine (load 5-11); `--only`
+one page per module of the model. About 40 minutes on a 2-core machine at load 2-4, two hours at load 5-11; `--only`
 reruns the studies of one page.
 
     python docs/generate.py                 # run everything, render everything

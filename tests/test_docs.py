@@ -26,7 +26,7 @@ from docgen import RECORDS  # noqa: E402
 from docgen.baseline import BASELINE, baseline_hash, stale_pages, stamp_of, stamped_pages  # noqa: E402
 from docgen.render import PAGES, nav_paths, readme_block, readme_findings, render_all, update_readme  # noqa: E402
 
-REGENERATE = "run `python docs/generate.py` (about two hours on two busy cores) and commit the pages and docs/_records/"
+REGENERATE = "run `python docs/generate.py` (40 minutes to two hours on two cores) and commit the pages and docs/_records/"
 
 
 def test_every_findings_page_is_made_from_runs() -> None:
