@@ -4,13 +4,14 @@
                                                          # process per core
     python benchmarks/under_load.py --rounds 5 --load 4 -- tests/test_interrupt.py
     python benchmarks/under_load.py --list               # the tests it would run
+    python benchmarks/under_load.py --rounds 3 --workers auto -- tests   # the whole suite as CI runs it
 
 The tests that wait for other processes (Dask clusters and their workers, commands stopped by a signal)
 are the ones a shared CI machine breaks: their waits scale with a measured start-up or an environment
 setting (sim/experiment/dask_executor.py), and this script is how that claim is checked. The load is
 ``--load`` processes spinning on arithmetic at normal priority (default: one per core), started before the
 first round and stopped after the last; each round is one ``pytest -n 0`` of the chosen tests (one process,
-so that the tests compete with the load rather than with each other). Prints one line per round (passed,
+so that the tests compete with the load rather than with each other; ``--workers auto`` as CI runs them). Prints one line per round (passed,
 failed, seconds, the 1-minute load average) and a summary; exits 1 if any round had a failure.
 """
 
@@ -42,9 +43,9 @@ def spin(stop: mp.synchronize.Event) -> None:  # type: ignore[name-defined]
             x += i * 1e-9
 
 
-def run_round(args: list[str]) -> tuple[int, int, float, str]:
+def run_round(args: list[str], workers: str) -> tuple[int, int, float, str]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "0", "-q", "-p", "no:cacheprovider", *args],
+    done = subprocess.run([sys.executable, "-m", "pytest", "-n", workers, "-q", "-p", "no:cacheprovider", *args],
                           cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     tail = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr.strip()[-300:]
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20, help="how many times to run the tests (default 20)")
     parser.add_argument("--load", type=int, default=os.cpu_count() or 1,
                         help="busy processes of the load generator (default: one per core)")
+    parser.add_argument("--workers", default="0",
+                        help="pytest-xdist workers for each round (default 0: one process; 'auto' as CI runs)")
     parser.add_argument("--list", action="store_true", help="list the tests and stop")
     parser.add_argument("tests", nargs="*", help="pytest arguments (default: the Dask and signal tests)")
     ns = parser.parse_args(argv)
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     totals = {"passed": 0, "failed": 0, "bad_rounds": 0}
     try:
         for k in range(1, ns.rounds + 1):
-            passed, failed, seconds, failures = run_round(selection)
+            passed, failed, seconds, failures = run_round(selection, ns.workers)
             totals["passed"] += passed
             totals["failed"] += failed
             totals["bad_rounds"] += failed > 0
