@@ -45,14 +45,16 @@ def spin(stop: mp.synchronize.Event) -> None:  # type: ignore[name-defined]
 
 def run_round(args: list[str], workers: str) -> tuple[int, int, float, str]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-n", workers, "-q", "-p", "no:cacheprovider", *args],
+    # addopts emptied: the project's own -q would make this -qq, which prints no summary line to count from
+    done = subprocess.run([sys.executable, "-m", "pytest", "-o", "addopts=", "--strict-markers", "-n", workers, "-q",
+                           "-p", "no:cacheprovider", *args],
                           cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     tail = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr.strip()[-300:]
     passed = sum(int(n) for n in re.findall(r"(\d+) passed", tail))
     failed = sum(int(n) for n in re.findall(r"(\d+) (?:failed|error)", tail))
-    if done.returncode not in (0, 1) and failed == 0:
-        failed = 1  # pytest itself broke (a crash, an internal error): count it
+    if done.returncode != 0 and failed == 0:
+        failed = 1  # pytest itself broke (a crash, an internal error, nothing collected): count it
     failures = "\n".join(line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR")))
     return passed, failed, seconds, failures
 
