@@ -43,7 +43,7 @@ def spin(stop: mp.synchronize.Event) -> None:  # type: ignore[name-defined]
             x += i * 1e-9
 
 
-def run_round(args: list[str], workers: str) -> tuple[int, int, float, str]:
+def run_round(args: list[str], workers: str) -> tuple[int, int, float, str, str]:
     started = time.perf_counter()
     # addopts emptied: the project's own -q would make this -qq, which prints no summary line to count from
     done = subprocess.run([sys.executable, "-m", "pytest", "-o", "addopts=", "--strict-markers", "-n", workers, "-q",
@@ -56,7 +56,7 @@ def run_round(args: list[str], workers: str) -> tuple[int, int, float, str]:
     if done.returncode != 0 and failed == 0:
         failed = 1  # pytest itself broke (a crash, an internal error, nothing collected): count it
     failures = "\n".join(line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR")))
-    return passed, failed, seconds, failures
+    return passed, failed, seconds, failures, done.stdout + done.stderr
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="busy processes of the load generator (default: one per core)")
     parser.add_argument("--workers", default="0",
                         help="pytest-xdist workers for each round (default 0: one process; 'auto' as CI runs)")
+    parser.add_argument("--keep", type=Path, default=Path("results") / "under-load",
+                        help="folder for the whole output of each round with a failure (default results/under-load)")
     parser.add_argument("--list", action="store_true", help="list the tests and stop")
     parser.add_argument("tests", nargs="*", help="pytest arguments (default: the Dask and signal tests)")
     ns = parser.parse_args(argv)
@@ -86,14 +88,17 @@ def main(argv: list[str] | None = None) -> int:
     totals = {"passed": 0, "failed": 0, "bad_rounds": 0}
     try:
         for k in range(1, ns.rounds + 1):
-            passed, failed, seconds, failures = run_round(selection, ns.workers)
+            passed, failed, seconds, failures, output = run_round(selection, ns.workers)
             totals["passed"] += passed
             totals["failed"] += failed
             totals["bad_rounds"] += failed > 0
             print(f"round {k:>2}: {passed} passed, {failed} failed, {seconds:,.0f} s, "
                   f"load {os.getloadavg()[0]:.1f}", flush=True)
-            if failures:
-                print(failures, flush=True)
+            if failed:
+                ns.keep.mkdir(parents=True, exist_ok=True)
+                kept = ns.keep / f"round-{k:02d}.txt"
+                kept.write_text(output, encoding="utf-8")
+                print(f"{failures}\n(the round's whole output: {kept})", flush=True)
     finally:
         stop.set()
         for p in spinners:
