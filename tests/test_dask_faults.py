@@ -80,6 +80,28 @@ def test_a_frozen_dask_worker_is_restarted_and_its_jobs_rerun_after_the_heartbea
     assert elapsed < 240
 
 
+def test_a_result_held_by_a_frozen_worker_is_waited_for_in_steps_shorter_than_the_heartbeat_timeout() -> None:
+    """A finished batch whose worker froze before its result was fetched: the fetch must give way before the
+    heartbeat timeout, so that the heartbeat check runs and restarts that worker. (It waited the whole worker
+    timeout, 30 s or more: a gap between checks longer than the heartbeat timeout reads as this process
+    having been stopped, which forgives the frozen worker, so it was never restarted and the run hung until
+    Dask's own worker-ttl, 5-10 minutes; seen under load in benchmarks/under_load.py.)"""
+    from sim.experiment.batching import Batches
+    from sim.experiment.dask_executor import DaskExecutor
+
+    executor = DaskExecutor.__new__(DaskExecutor)  # no cluster: only the waits are read here
+    executor.worker_timeout, executor.heartbeat_timeout = 100.0, 5.0
+    waits: list[float] = []
+
+    class HeldByAFrozenWorker:
+        def result(self, timeout: float) -> Any:
+            waits.append(timeout)
+            raise TimeoutError
+
+    assert executor._results(HeldByAFrozenWorker(), [], Batches([1], 1), {}) is None
+    assert waits == [2.5]
+
+
 def test_a_worker_is_frozen_after_the_heartbeat_timeout_and_not_for_a_pause_of_this_process() -> None:
     from sim.experiment.batching import Batches
     from sim.experiment.dask_executor import _Watch

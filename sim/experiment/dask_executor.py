@@ -204,14 +204,19 @@ class DaskExecutor(Executor):
                  deaths: dict[str, int]) -> list[Completed] | None:
         """A finished batch's results; a batch that killed its workers is split, a single job failed.
 
-        None when the result does not arrive within the worker timeout: the worker holding it died (or
-        froze) after the batch finished, and the scheduler computes it again (or, without workers, never:
-        the caller's no-worker timeout then ends the run).
+        None when the result does not arrive within half the heartbeat timeout (or the worker timeout, if
+        shorter): the worker holding it died or froze after the batch finished; the caller asks again after
+        its heartbeat check, which restarts a frozen worker, and the scheduler computes the result again (or,
+        without workers, never: the caller's no-worker timeout then ends the run).
         """
         from distributed import KilledWorker
 
         try:
-            results: list[Completed] = fut.result(timeout=self.worker_timeout)
+            # A finished batch's results are fetched from the worker that ran it; if that worker froze since,
+            # the fetch waits. It waits at most half the heartbeat timeout at a time, so that the heartbeat
+            # check runs between two waits (a longer gap would read as this process having been stopped,
+            # which forgives every worker's silence, and a frozen worker would never be restarted).
+            results: list[Completed] = fut.result(timeout=min(self.worker_timeout, self.heartbeat_timeout / 2))
         except TimeoutError:
             return None
         except KilledWorker as exc:
