@@ -9,10 +9,7 @@ Under CI a missing browser or Panel is a failure (.ci/run installs both); elsewh
 
 from __future__ import annotations
 
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -55,40 +52,24 @@ class App:
     process: subprocess.Popen[bytes]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     if not in_ci():
         pytest.importorskip("panel")
+    from sim.app.background import workbench
+
     root = tmp_path_factory.mktemp("app")
     scenario = root / "small-town.yaml"
     scenario.write_text(SCENARIO, encoding="utf-8")
-    port = _free_port()
     log = root / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "sim", "app", str(scenario), "--port", str(port),
-                                    "--whatifs", str(root / "whatifs"), "--workers", "2"],
-                                   stdout=out, stderr=subprocess.STDOUT, cwd=root)
-    app = App(f"http://127.0.0.1:{port}/", log, scenario, root / "whatifs", process)
     try:
-        deadline = time.monotonic() + START_SECONDS
-        while "Serving" not in log.read_text(encoding="utf-8", errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the app did not start: {log.read_text(encoding='utf-8', errors='replace')}")
-            time.sleep(0.2)
-        yield app
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with workbench(scenario, root / "whatifs", log, cwd=root, start_seconds=START_SECONDS, workers=2) as served:
+            url, process = served
+            yield App(url, log, scenario, root / "whatifs", process)
+    except RuntimeError as exc:
+        if "did not start" not in str(exc):
+            raise
+        pytest.fail(str(exc))
 
 
 class Page:

@@ -10,10 +10,6 @@ docs/images/. The figures in the pictures are those of the current model: rerun 
 from __future__ import annotations
 
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -147,27 +143,10 @@ def _answered(condition: Callable[[], Any]) -> bool:
 @contextmanager
 def _app(scratch: Path, whatifs: Path) -> Iterator[str]:
     """``python -m sim app`` on the default scenario, on a free local port; its address."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    log = scratch / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "sim", "app", str(SCENARIO), "--port", str(port),
-                                    "--whatifs", str(whatifs)], stdout=out, stderr=subprocess.STDOUT, cwd=scratch)
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while "Serving" not in log.read_text(encoding="utf-8", errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the workbench did not start: {log.read_text(encoding='utf-8', errors='replace')}")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    from sim.app.background import workbench
+
+    with workbench(SCENARIO, whatifs, scratch / "server.log", cwd=scratch, start_seconds=START_SECONDS) as (url, _):
+        yield url
 
 
 @contextmanager

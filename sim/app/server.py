@@ -20,6 +20,7 @@ from sim.cli.validate import file_kind
 from sim.errors import InputError
 
 ADDRESS = "127.0.0.1"
+READY = "Serving the what-if workbench"  # printed once the server listens (sim.app.background waits for it)
 
 
 def scenario_files(base_file: Path) -> list[Path]:
@@ -76,7 +77,7 @@ def serve(base_file: Path, port: int, whatifs: Path, options: Options, run_words
                         static_dirs={STATIC: str(whatifs.resolve())}, title="sim: what-if workbench",
                         show=False, start=False)
     server.start()
-    say(f"Serving the what-if workbench on http://{ADDRESS}:{server.port}/ (what-ifs in {whatifs}); "
+    say(f"{READY} on http://{ADDRESS}:{server.port}/ (what-ifs in {whatifs}); "
         "Ctrl-C to stop.")
     sys.stdout.flush()
     try:
