@@ -242,6 +242,7 @@ def records_of(page: Page, folder: Path = RECORDS) -> dict[str, Any]:
 README_START = "<!-- written by docs/generate.py from docs/_records/ down to the end marker: do not edit by hand -->\n"
 README_END = "<!-- end of the part written by docs/generate.py -->\n"
 README_RECORDS = ("fast-track", "coverage-111", "loan-timing", "orders-and-suppliers")
+_README_BLOCK = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
 
 
 def readme_findings(records_dir: Path = RECORDS, env: jinja2.Environment | None = None) -> str | None:
@@ -256,15 +257,13 @@ def readme_findings(records_dir: Path = RECORDS, env: jinja2.Environment | None 
 
 def readme_block(readme: Path = ROOT / "README.md") -> str | None:
     """The README's block between the markers, markers included (None when it has none)."""
-    text = readme.read_text(encoding="utf-8")
-    found = re.search(re.escape(README_START) + r".*?" + re.escape(README_END), text, re.S)
+    found = _README_BLOCK.search(readme.read_text(encoding="utf-8"))
     return found.group(0) if found else None
 
 
 def update_readme(readme: Path, block: str) -> None:
     """Replace the README's findings block (between its markers) with ``block``."""
-    if readme_block(readme) is None:
-        raise ValueError(f"{readme} has no findings block ({README_START.strip()} … {README_END.strip()})")
     text = readme.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
-    readme.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
+    if not _README_BLOCK.search(text):
+        raise ValueError(f"{readme} has no findings block ({README_START.strip()} … {README_END.strip()})")
+    readme.write_text(_README_BLOCK.sub(lambda _: block, text), encoding="utf-8")
