@@ -45,9 +45,12 @@ def spin(stop: mp.synchronize.Event) -> None:  # type: ignore[name-defined]
 
 def run_round(args: list[str], workers: str) -> tuple[int, int, float, str, str]:
     started = time.perf_counter()
-    # addopts emptied: the project's own -q would make this -qq, which prints no summary line to count from
+    # addopts emptied: the project's own -q would make this -qq, which prints no summary line to count from.
+    # Native tracebacks: pytest's own format parses the failing test's source files with `ast`, which on
+    # CPython 3.11.7 can raise "SystemError: AST constructor recursion depth mismatch" (CPython issue
+    # 106905) and end the session with an INTERNALERROR that hides the failure and skips the tests after it.
     done = subprocess.run([sys.executable, "-m", "pytest", "-o", "addopts=", "--strict-markers", "-n", workers, "-q",
-                           "-p", "no:cacheprovider", *args],
+                           "-p", "no:cacheprovider", "--tb=native", *args],
                           cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     tail = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr.strip()[-300:]
