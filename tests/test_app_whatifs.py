@@ -21,7 +21,7 @@ from sim.model.firm_classes import FIRM_KEYS
 from sim.results.run_result import RunResult
 from sim.scenario.loader import load_scenario
 from sim.scenario.overrides import apply_overrides
-from tests.conftest import write_small
+from tests.conftest import in_ci, write_small
 
 ROOT = Path(__file__).resolve().parents[1]
 TIELING = ROOT / "scenarios" / "tieling-2020.yaml"
@@ -207,3 +207,36 @@ def test_the_app_refuses_a_bad_scenario_file_before_serving(tmp_path: Path, caps
         cli(["app", str(bad), "--port", "70000"])
     assert usage.value.code == 2
     assert "a port is from 1 to 65535" in capsys.readouterr().err
+
+
+def test_the_page_draws_the_headline_curves_and_the_other_series_only_while_more_series_is_open(
+        tmp_path: Path) -> None:
+    """Each curve drawn costs the browser a redraw on every update: the page draws the shares of firms and
+    workers at once, and the other series (queues, cadres' time, what holds firms back …) only once
+    "More series" is opened; closed again, they are kept but no longer updated."""
+    if not in_ci():
+        pytest.importorskip("panel")
+    from sim.app.page import Workbench
+
+    small = write_small(tmp_path)
+    res = sim.api.run(small, replications=1, workers=1, out=tmp_path / "out", progress=False)
+    page = Workbench(Workspace(small, tmp_path / "whatifs" / "small"), queue=None, run_words=[])  # type: ignore[arg-type]
+    try:
+        snap = live.from_results(res.outcome.results, load_scenario(small))
+        assert snap is not None
+        headline = [k for k in snap.curves if live.is_headline(k)]
+        assert {"resumed_share", "restarted_share", "workers_back_share", "production_index"} <= set(headline)
+        assert len(headline) < len(snap.curves) and not any(k.startswith("held_") for k in headline)
+        page._show(snap)
+        assert list(page.figures) == headline and len(page.main.objects) == len(headline)
+        assert page.more.objects[0].objects == []
+        page.more.collapsed = False  # the planner opens "More series": the rest is drawn from what is shown
+        assert list(page.figures) == list(snap.curves)
+        assert len(page.more.objects[0].objects) == len(snap.curves) - len(headline)
+        before = {key: dict(source.data) for key, source in page.sources.items()}
+        page.more.collapsed = True
+        page._show(live.from_results(res.outcome.results[:1], load_scenario(small)))
+        held = next(key for key in page.sources if key[0].startswith("held_"))
+        assert page.sources[held].data["mean"] is before[held]["mean"]  # not updated while closed
+    finally:
+        page.close()

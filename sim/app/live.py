@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sim.api import scorecard_frame
 from sim.model import catalogue
 from sim.plotting.folder import Band, bands
+from sim.plotting.held_back import PREFIX as HELD_PREFIX
 from sim.report.counties import county_table
 from sim.report.scorecard import build_scorecard
 from sim.report.scorecard_view import ScorecardView, scorecard_view
@@ -137,7 +138,9 @@ def series_unit(key: str) -> str:
     return declared.unit if declared is not None else ""
 
 
-def is_level_share(key: str) -> bool:
-    """A share at each day (复工率, 复岗率, 达产率 …), as opposed to a flow, an average or a count."""
+def is_headline(key: str) -> bool:
+    """A share of firms or workers at each day (复工率, 复岗率, 达产率 …): the curves shown first. Not a flow,
+    an average or a count, nor the share held back by each constraint (those are under "More series")."""
     declared = catalogue.series().get(key)
-    return declared is not None and declared.unit == "share" and declared.kind == "level"
+    return (declared is not None and declared.unit == "share" and declared.kind == "level"
+            and not key.startswith(HELD_PREFIX))

@@ -34,6 +34,10 @@ TICK_MS = 500
 # long run (many replications, each redraw longer) never keeps the server or the browser busy; progress and
 # status follow every tick.
 REDRAW_SPACING = 4.0
+# ... and never twice within this many seconds: the browser redraws every curve shown for each update, and on a
+# busy machine that takes longer than the server's part (measured: a page of 16 curves kept Chromium's page
+# thread busy for over 120 s at a time while a run sent results twice a second, on 2 cores at load 6).
+REDRAW_MIN_SECONDS = 2.0
 STATIC = "whatifs"  # the URL path of the what-ifs folders (reports are opened from there)
 CSS = """
 .verdict-better { background: #e3f4e3; } .verdict-worse { background: #fbe3e3; }
@@ -70,6 +74,7 @@ class Workbench:
         self.shown: LoadedScenario | None = None  # the scenario whose results are shown
         self.sources: dict[tuple[str, str], ColumnDataSource] = {}
         self.figures: dict[str, Any] = {}
+        self.snapshot: live.Snapshot | None = None  # the results shown (drawn again when More series opens)
         self._build()
 
     # -- layout ---------------------------------------------------------------------------
@@ -103,7 +108,9 @@ class Workbench:
         reopen = pn.widgets.Button(name="Open", css_classes=["open-saved"])
         reopen.on_click(lambda event: self._open(self.saved.value))
         self.main = pn.Column(sizing_mode="stretch_width", css_classes=["curves"])
+        # drawn only while open: each curve costs the browser a redraw on every update
         self.more = pn.Card(pn.Column(), title="More series", collapsed=True, sizing_mode="stretch_width")
+        self.more.param.watch(lambda event: self._show(self.snapshot), "collapsed")
         self.curves_note = pn.pane.HTML("<p class='curves-status'>No results yet.</p>")
         self.scorecard = pn.pane.HTML(live.scorecard_html(live.Snapshot([], {}, 0)), sizing_mode="stretch_width",
                                       css_classes=["scorecard-pane"])
@@ -284,7 +291,8 @@ class Workbench:
         self.status.object = f"<p class='status status-{run.state}'>{html.escape(self._status(run))}</p>"
         if run.state == "finished":
             self._show_folder(run.out, self.shown, run.message)
-        elif run.done or time.monotonic() - self.drawn_at >= REDRAW_SPACING * self.draw_seconds:
+        elif run.done or time.monotonic() - self.drawn_at >= max(REDRAW_SPACING * self.draw_seconds,
+                                                                 REDRAW_MIN_SECONDS):
             began = time.monotonic()
             self._show(live.from_results(run.results, self.shown))
             self.drawn_at = time.monotonic()
@@ -316,6 +324,7 @@ class Workbench:
     # -- results ----------------------------------------------------------------------------
 
     def _clear_results(self) -> None:
+        self.snapshot = None
         self.sources.clear()
         self.figures.clear()
         self.main.objects = []
@@ -327,6 +336,8 @@ class Workbench:
         self.counties.object = ""
 
     def _show(self, snap: live.Snapshot | None) -> None:
+        """Draw the results: the headline curves, the other series only while "More series" is open."""
+        self.snapshot = snap
         if snap is None:
             return
         counts = ", ".join(f"{v}: {n}" for v, n in snap.replications.items())
@@ -336,10 +347,12 @@ class Workbench:
         palette = {v: Category10_10[snap.order.get(v, i) % 10] for i, v in enumerate(snap.variants)}
         more: list[Any] = []
         for key, per_variant in snap.curves.items():
+            if not live.is_headline(key) and self.more.collapsed:
+                continue
             if key not in self.figures:
                 fig = self._figure(key)
                 self.figures[key] = fig
-                (self.main.append if _is_main(key) else more.append)(pn.pane.Bokeh(fig, sizing_mode="stretch_width"))
+                (self.main.append if live.is_headline(key) else more.append)(pn.pane.Bokeh(fig, sizing_mode="stretch_width"))
             for variant, band in per_variant.items():
                 data = {"x": np.datetime64(self.start.isoformat()) + np.asarray(band.day, dtype="timedelta64[D]"),
                         "mean": band.mean, "low": np.where(np.isfinite(band.low), band.low, band.mean),
@@ -445,8 +458,3 @@ def _same(value: Any, reference: Any) -> bool:
     if isinstance(value, list) and isinstance(reference, list):
         return list(value) == list(reference)
     return bool(value == reference)
-
-
-def _is_main(key: str) -> bool:
-    """A share of firms or workers at each day (复工率, 复岗率, 达产率 …): shown first."""
-    return live.is_level_share(key)
