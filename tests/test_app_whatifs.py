@@ -209,6 +209,7 @@ def test_the_app_refuses_a_bad_scenario_file_before_serving(tmp_path: Path, caps
     assert "a port is from 1 to 65535" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a run, and Panel's page built (Panel and Bokeh imported)
 def test_the_page_draws_the_headline_curves_and_the_other_series_only_while_more_series_is_open(
         tmp_path: Path) -> None:
     """Each curve drawn costs the browser a redraw on every update: the page draws the shares of firms and
