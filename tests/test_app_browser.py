@@ -191,6 +191,8 @@ def test_a_changed_lever_runs_against_the_base_and_the_results_arrive(page: Page
     whatif = page.app.whatifs / page.app.scenario.stem / f"{name}.yaml"
     assert page.value(".command") == f"python -m sim run {whatif.relative_to(page.app.scenario.parent)} --workers 2"
     assert cli(["validate", str(whatif)]) == 0
+    # the link is the last thing the page shows of a finished run: it may arrive a moment after the status
+    page.wait(lambda: page.find("a.open-report"), 30, "the report's link")
     report = page.driver.execute_script(DEEP + "const a = all(document, 'a.open-report', [])[0]; return a && a.href;")
     assert report, page.text(".report-link")
     with urllib.request.urlopen(report, timeout=30) as response:

@@ -118,7 +118,8 @@ def _photograph(driver: Any, url: str) -> list[Path]:
     card("Loan channels")
     written.append(shot("levers"))
     inner(".run-button", "button").click()
-    wait(lambda: "Finished" in text(".status"), RUN_SECONDS, "the end of the run")
+    # the report's link is the last thing the page shows of a finished run: the final curves are sent before it
+    wait(lambda: "Finished" in text(".status") and find("a.open-report"), RUN_SECONDS, "the end of the run")
     tab("Curves")
     written.append(shot("curves"))
     tab("Scorecard")
