@@ -128,6 +128,43 @@ def test_a_worker_is_frozen_after_the_heartbeat_timeout_and_not_for_a_pause_of_t
     assert check(91, 1000.0, 1091.0) == ["tcp://a"]
 
 
+
+def test_a_local_cluster_whose_nannies_keep_restarting_workers_is_not_without_workers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A job that kills its worker every time: the nannies restart workers again and again, and on a loaded
+    machine each new worker is gone again before the next check, so the scheduler lists no worker at any check.
+    That is a cluster restarting workers, not one without them: no ClusterError while workers keep starting
+    (a nanny's worker has a new address after each restart); the worker timeout once they stop. (The run
+    failed with "no worker for 30 s" in 2 of 25 rounds under benchmarks/under_load.py.)"""
+    from types import SimpleNamespace
+
+    from sim.errors import ClusterError
+    from sim.experiment import dask_executor
+    from sim.experiment.batching import Batches
+    from sim.experiment.dask_executor import DaskExecutor, _Watch
+
+    clock = [time.monotonic()]
+    monkeypatch.setattr(dask_executor, "time", SimpleNamespace(monotonic=lambda: clock[0], sleep=time.sleep))
+    nannies = {"0": SimpleNamespace(worker_address="tcp://w:1"), "1": SimpleNamespace(worker_address=None)}
+    executor = DaskExecutor.__new__(DaskExecutor)  # no cluster: only the checks are run here
+    executor.worker_timeout, executor.heartbeat_timeout = 30.0, 60.0
+    executor._local_addresses = set()
+    executor._cluster = SimpleNamespace(workers=nannies)
+    executor._client = SimpleNamespace(scheduler_info=lambda n_workers=-1: {"workers": {}})  # none listed
+    watch = _Watch(executor.worker_timeout, executor.heartbeat_timeout, in_flight=2)
+    batches = Batches([1, 2, 3], 1)
+    for second in range(1, 121):  # two minutes of restarts, one every 5 s: never an error
+        clock[0] += 1.0
+        if second % 5 == 0:
+            nannies[str(second % 2)].worker_address = f"tcp://w:{second}"
+        executor._check(watch, batches, {})
+    for _ in range(30):  # the restarts stop: still within the worker timeout ...
+        clock[0] += 1.0
+        executor._check(watch, batches, {})
+    clock[0] += 1.5
+    with pytest.raises(ClusterError, match="no worker"):  # ... and past it, the error
+        executor._check(watch, batches, {})
+
 # -- the scheduler lost -----------------------------------------------------------------------------------
 
 def _cluster(tmp_path: Path) -> tuple[list[subprocess.Popen[bytes]], str]:

@@ -10,7 +10,8 @@ What a cluster can do to a run, and what the executor does about it:
   its own). So the executor watches the heartbeats the scheduler receives (one every 0.5–2 s from a live
   worker, busy or not): a worker not heard from for the heartbeat timeout is restarted by its nanny (or
   removed, without one) and its tasks run on the other workers, with a note on stderr.
-- No worker at all, or no scheduler, for the worker timeout: a ClusterError, never a wait for ever.
+- No worker at all, or no scheduler, for the worker timeout: a ClusterError, never a wait for ever. The
+  nannies of a LocalCluster restarting workers (which a job kills every time) is not "no worker".
 - The connection to the scheduler lost: a ClusterError. Distributed's own log records (a lost
   connection logs several tracebacks) are silenced while the executor is open, so that the planner
   reads one paragraph.
@@ -75,6 +76,7 @@ class DaskExecutor(Executor):
     def __init__(self, workers: int, scheduler: str | None = None) -> None:
         self._cluster: Any = None
         self._client: Any = None
+        self._local_addresses: set[str] = set()  # every address a worker of our LocalCluster has had
         self._quiet = contextlib.ExitStack()
         start_timeout = seconds_from_environment(START_TIMEOUT_ENV)
         self.heartbeat_timeout = seconds_from_environment(HEARTBEAT_TIMEOUT_ENV) or HEARTBEAT_TIMEOUT
@@ -181,7 +183,7 @@ class DaskExecutor(Executor):
         if not watch.due(now):
             return
         workers = self._workers_info()
-        watch.saw(workers, batches, now)
+        watch.saw(workers, batches, now, started=self._local_worker_started())
         for address, silent in watch.frozen(now):
             self._restart(address, silent)
         if watch.without_workers(now) > self.worker_timeout:
@@ -237,6 +239,24 @@ class DaskExecutor(Executor):
             batches.observe(result.wall_seconds)
         return results
 
+    def _local_worker_started(self) -> bool:
+        """Whether a worker of the LocalCluster this process started has (re)started since the last check.
+
+        A job that kills its worker every time has the nannies restart workers again and again; on a loaded
+        machine a restart takes seconds and the new worker dies within one, so the scheduler can list no
+        worker at any check while the cluster is busy restarting them (seen: "no worker for 30 s" under
+        benchmarks/under_load.py). A nanny's worker has a new address after each restart.
+        """
+        if self._cluster is None:
+            return False
+        try:
+            addresses = {n.worker_address for n in list(self._cluster.workers.values())} - {None}
+        except (AttributeError, RuntimeError):  # another version of distributed, or the dict changed meanwhile
+            return False
+        started = bool(addresses - self._local_addresses)
+        self._local_addresses |= addresses
+        return started
+
     def _workers_info(self) -> dict[str, dict[str, Any]]:
         """The scheduler's record of each worker (address -> info); empty when the scheduler does not answer."""
         try:
@@ -288,7 +308,10 @@ class _Watch:
     def progressed(self) -> None:
         self._none_since = None
 
-    def saw(self, workers: dict[str, dict[str, Any]], batches: Batches[Any], now: float) -> None:
+    def saw(self, workers: dict[str, dict[str, Any]], batches: Batches[Any], now: float,
+            started: bool = False) -> None:
+        """The scheduler's workers at this check; ``started``: a worker (re)started since the last check, even
+        if it is gone again (the cluster is restarting workers, not without them)."""
         heard = {}
         for address, info in workers.items():
             last = info.get("last_seen")
@@ -297,6 +320,8 @@ class _Watch:
         self._heard = heard
         if workers:  # workers of an existing cluster may come and go
             self.in_flight = batches.in_flight(len(workers))
+            self._none_since = None
+        elif started:
             self._none_since = None
         else:
             self._none_since = self._none_since or now
