@@ -61,6 +61,12 @@ LOCAL_CLUSTER_CONFIG = {  # Dask settings of a LocalCluster we start (an existin
     "distributed.worker.profile.enabled": False,  # the dashboard's profile: a stack sample every 10 ms
     "distributed.admin.tick.interval": "1s",  # the check that the event loop is not blocked (20 ms)
 }
+# How long a LocalCluster waits for a lost worker to come back before it closes that worker's nanny for good
+# (distributed's default: 15 s). The nannies restart their workers, but on a loaded machine a restart can take
+# longer, and a job that kills its worker every time keeps workers away: the cluster closed every nanny and was
+# left with none (seen under benchmarks/under_load.py). Whether a cluster without workers is an error is for
+# this executor's worker timeout to say. Read by the cluster whenever a worker is lost: set while it is open.
+LOST_WORKER_CONFIG = {"distributed.deploy.lost-worker-timeout": "3600s"}
 SCHEDULER_EXAMPLE = "Give the address printed by `dask scheduler`, e.g. tcp://10.0.0.5:8786."
 
 
@@ -117,6 +123,7 @@ class DaskExecutor(Executor):
         from distributed import Client, LocalCluster
 
         t0 = time.monotonic()
+        self._quiet.enter_context(dask.config.set(LOST_WORKER_CONFIG))
         try:
             # Ctrl-C in a terminal reaches every process of the group: worker processes started while
             # SIGINT is ignored keep ignoring it (it survives exec), so only this process stops, closes
