@@ -102,6 +102,42 @@ def test_a_result_held_by_a_frozen_worker_is_waited_for_in_steps_shorter_than_th
     assert waits == [2.5]
 
 
+def test_results_that_do_not_arrive_are_waited_for_one_at_a_time_between_heartbeat_checks() -> None:
+    """Two finished batches whose results were lost with their workers: the first wait gives way to the next
+    heartbeat check before the second starts (two waits of half the heartbeat timeout in a row read as this
+    process having been stopped; traced under load: a 60 s gap between two checks)."""
+    from sim.experiment.batching import Batches
+    from sim.experiment.dask_executor import DaskExecutor
+
+    executor = DaskExecutor.__new__(DaskExecutor)  # no cluster: only the collecting is run here
+    executor.worker_timeout, executor.heartbeat_timeout = 100.0, 5.0
+    waits: list[str] = []
+
+    class Lost:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def result(self, timeout: float) -> Any:
+            waits.append(self.name)
+            raise TimeoutError
+
+    class Ready:
+        def __init__(self, futures: list[Any]) -> None:
+            self.futures = futures
+
+        def next_batch(self, block: bool) -> list[Any]:
+            out, self.futures = self.futures, []
+            return out
+
+        def add(self, fut: Any) -> None:
+            self.futures.append(fut)
+
+    first, second = Lost("first"), Lost("second")
+    ready = Ready([first, second])
+    arrived, progressed = executor._collect(ready, {first: [1], second: [2]}, Batches([], 1), {})
+    assert (arrived, progressed) == ([], False)
+    assert waits == ["first"] and ready.futures == [first, second]  # both asked for again after the check
+
 def test_a_worker_is_frozen_after_the_heartbeat_timeout_and_not_for_a_pause_of_this_process() -> None:
     from sim.experiment.batching import Batches
     from sim.experiment.dask_executor import _Watch

@@ -162,16 +162,7 @@ class DaskExecutor(Executor):
                         fut = self._client.submit(run_batch, batch, pure=False, retries=0)
                         pending[fut] = batch
                         ready.add(fut)
-                    arrived: list[Completed] = []
-                    progressed = False
-                    for fut in ready.next_batch(block=False):
-                        results = self._results(fut, pending[fut], batches, deaths)
-                        if results is None:  # its result was lost with a worker: wait for it again
-                            ready.add(fut)
-                            continue
-                        del pending[fut]
-                        progressed = True
-                        arrived.extend(results)
+                    arrived, progressed = self._collect(ready, pending, batches, deaths)
                 if arrived:
                     yield arrived
                 if progressed:
@@ -183,6 +174,29 @@ class DaskExecutor(Executor):
         finally:
             with contextlib.suppress(Exception):  # the scheduler may be gone
                 self._client.cancel([f for f in pending if not f.done()])
+
+    def _collect(self, ready: Any, pending: dict[Any, list[Job]], batches: Batches[Job],
+                 deaths: dict[str, int]) -> tuple[list[Completed], bool]:
+        """The results of the batches finished since the last look, and whether any batch ended.
+
+        A result that does not arrive in time (lost with its worker, or held by a frozen one) is waited for
+        again after the next heartbeat check, and so are the batches after it: one wait at most between two
+        checks (two waits in a row, half the heartbeat timeout each, read as this process having been
+        stopped, which forgives every worker's silence; traced under benchmarks/under_load.py).
+        """
+        arrived: list[Completed] = []
+        progressed = False
+        finished = list(ready.next_batch(block=False))
+        for i, fut in enumerate(finished):
+            results = self._results(fut, pending[fut], batches, deaths)
+            if results is None:
+                for again in finished[i:]:
+                    ready.add(again)
+                break
+            del pending[fut]
+            progressed = True
+            arrived.extend(results)
+        return arrived, progressed
 
     def _check(self, watch: _Watch, batches: Batches[Job], pending: dict[Any, list[Job]]) -> None:
         """Every CHECK_SECONDS: restart frozen workers; a ClusterError once none is left for too long."""
