@@ -347,12 +347,13 @@ class Workbench:
         palette = {v: Category10_10[snap.order.get(v, i) % 10] for i, v in enumerate(snap.variants)}
         more: list[Any] = []
         for key, per_variant in snap.curves.items():
-            if not live.is_headline(key) and self.more.collapsed:
+            headline = live.is_headline(key)
+            if not headline and self.more.collapsed:
                 continue
             if key not in self.figures:
                 fig = self._figure(key)
                 self.figures[key] = fig
-                (self.main.append if live.is_headline(key) else more.append)(pn.pane.Bokeh(fig, sizing_mode="stretch_width"))
+                (self.main.append if headline else more.append)(pn.pane.Bokeh(fig, sizing_mode="stretch_width"))
             for variant, band in per_variant.items():
                 data = {"x": np.datetime64(self.start.isoformat()) + np.asarray(band.day, dtype="timedelta64[D]"),
                         "mean": band.mean, "low": np.where(np.isfinite(band.low), band.low, band.mean),
