@@ -1,6 +1,7 @@
 """Shared helpers: tiny scenarios built in code, small scenario and sweep files for command-line tests, running
 them quietly, a Ctrl-C or a full disk at a chosen moment, batches of a chosen size, the text a figure's SVG draws;
-the Hypothesis profiles (fixed examples in CI, free exploration elsewhere); Ctrl-C for the commands tests start."""
+the Hypothesis profiles (fixed examples in CI, free exploration elsewhere); Ctrl-C for the commands tests start;
+a failure shown even when pytest's traceback format fails (tests/tracebacks.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import sim.experiment.runner
 from sim.experiment.batching import Batches
 from sim.scenario.loader import deep_merge
 from sim.scenario.schema import Scenario
+from tests.tracebacks import pytest_runtest_makereport  # noqa: F401  (a hook: see tests/tracebacks.py)
 
 
 def in_ci() -> bool:
