@@ -7,11 +7,9 @@ tests/test_misuse.py.)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import example, given
@@ -22,10 +20,11 @@ from sim.experiment.batching import BATCH_SECONDS, BATCHES_PER_WORKER, MAX_BATCH
 from sim.experiment.dask_executor import DaskExecutor
 from sim.experiment.designs import GridDesign
 from sim.experiment.executors import LocalExecutor
-from sim.scenario.ranges import Parameter, Scalar
+from sim.scenario.ranges import Parameter
 from sim.sweep.run import FunctionModel, run_sweep
 from sim.sweep.spec import SweepSpec
 from tests.conftest import SMALL_TWO_STRATA, batches_of
+from tests.worker_jobs import noisy
 
 # -- cutting batches ------------------------------------------------------------------------------------
 
@@ -86,13 +85,6 @@ def test_every_job_is_handed_out_once_in_order(jobs: int, workers: int, duration
 # -- executors with batches: the same results, one failure per faulty job ----------------------------
 
 
-def noisy(values: Mapping[str, Scalar], replication: int) -> dict[str, float]:
-    """Draws from the job's own stream (keyed by point and replication); fails at x=3, replication 1."""
-    x = int(values["x"])
-    if x == 3 and replication == 1:
-        raise ValueError("a deliberate fault in the middle of a batch")
-    rng = np.random.default_rng([x, replication])
-    return {"y": float(rng.normal(x, 1.0))}
 
 
 def _sweep(executor: Any, out: Path) -> Any:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import pytest
 
 from sim.errors import InputError
 from tests.conftest import BIGGER
+from tests.worker_jobs import freezes_once
 
 ROOT = Path(__file__).parent.parent
 
@@ -37,18 +37,6 @@ def _grid(points: int, replications: int) -> Any:
                      GridDesign(name="grid"), replications, ["y"])
 
 
-def freezes_once(values: Any, replication: int) -> dict[str, float]:
-    """Stops its own worker process (SIGSTOP: as if its machine hung) the first time it runs x=2, r=0."""
-    x = float(values["x"])
-    time.sleep(0.2)  # long enough for the other worker to take its share meanwhile
-    if x == 2 and replication == 0:
-        try:
-            Path(os.environ["FREEZE_MARKER"]).touch(exist_ok=False)
-        except FileExistsError:
-            pass
-        else:
-            os.kill(os.getpid(), signal.SIGSTOP)
-    return {"y": 10 * x + replication}
 
 
 def _sweep(function: Any, executor: Any, out: Path) -> Any:
@@ -80,6 +68,16 @@ def test_a_frozen_dask_worker_is_restarted_and_its_jobs_rerun_after_the_heartbea
     assert elapsed < 240
 
 
+def _executor_without_cluster(worker_timeout: float, heartbeat_timeout: float) -> Any:
+    """A DaskExecutor with its timeouts and no cluster, for tests that run its waits, collecting or checks
+    on stand-ins for Dask's futures, client and cluster (each test sets the stand-ins it needs)."""
+    from sim.experiment.dask_executor import DaskExecutor
+
+    executor = DaskExecutor.__new__(DaskExecutor)
+    executor.worker_timeout, executor.heartbeat_timeout = worker_timeout, heartbeat_timeout
+    return executor
+
+
 def test_a_result_held_by_a_frozen_worker_is_waited_for_in_steps_shorter_than_the_heartbeat_timeout() -> None:
     """A finished batch whose worker froze before its result was fetched: the fetch must give way before the
     heartbeat timeout, so that the heartbeat check runs and restarts that worker. (It waited the whole worker
@@ -87,10 +85,8 @@ def test_a_result_held_by_a_frozen_worker_is_waited_for_in_steps_shorter_than_th
     having been stopped, which forgives the frozen worker, so it was never restarted and the run hung until
     Dask's own worker-ttl, 5-10 minutes; seen under load in benchmarks/under_load.py.)"""
     from sim.experiment.batching import Batches
-    from sim.experiment.dask_executor import DaskExecutor
 
-    executor = DaskExecutor.__new__(DaskExecutor)  # no cluster: only the waits are read here
-    executor.worker_timeout, executor.heartbeat_timeout = 100.0, 5.0
+    executor = _executor_without_cluster(worker_timeout=100.0, heartbeat_timeout=5.0)  # only the waits are read
     waits: list[float] = []
 
     class HeldByAFrozenWorker:
@@ -107,10 +103,8 @@ def test_results_that_do_not_arrive_are_waited_for_one_at_a_time_between_heartbe
     heartbeat check before the second starts (two waits of half the heartbeat timeout in a row read as this
     process having been stopped; traced under load: a 60 s gap between two checks)."""
     from sim.experiment.batching import Batches
-    from sim.experiment.dask_executor import DaskExecutor
 
-    executor = DaskExecutor.__new__(DaskExecutor)  # no cluster: only the collecting is run here
-    executor.worker_timeout, executor.heartbeat_timeout = 100.0, 5.0
+    executor = _executor_without_cluster(worker_timeout=100.0, heartbeat_timeout=5.0)  # only the collecting
     waits: list[str] = []
 
     class Lost:
@@ -177,13 +171,12 @@ def test_a_local_cluster_whose_nannies_keep_restarting_workers_is_not_without_wo
     from sim.errors import ClusterError
     from sim.experiment import dask_executor
     from sim.experiment.batching import Batches
-    from sim.experiment.dask_executor import DaskExecutor, _Watch
+    from sim.experiment.dask_executor import _Watch
 
     clock = [time.monotonic()]
     monkeypatch.setattr(dask_executor, "time", SimpleNamespace(monotonic=lambda: clock[0], sleep=time.sleep))
     nannies = {"0": SimpleNamespace(worker_address="tcp://w:1"), "1": SimpleNamespace(worker_address=None)}
-    executor = DaskExecutor.__new__(DaskExecutor)  # no cluster: only the checks are run here
-    executor.worker_timeout, executor.heartbeat_timeout = 30.0, 60.0
+    executor = _executor_without_cluster(worker_timeout=30.0, heartbeat_timeout=60.0)  # only the checks
     executor._local_addresses = set()
     executor._cluster = SimpleNamespace(workers=nannies)
     executor._client = SimpleNamespace(scheduler_info=lambda n_workers=-1: {"workers": {}})  # none listed

@@ -39,6 +39,7 @@ from tests.conftest import (
     write_small,
 )
 from tests.conftest import run_quietly as _run
+from tests.worker_jobs import always_dies, dies_once, kills_its_worker
 
 TABLES = ("summary.csv", "timeseries.csv", "enterprises.csv", "comparison.csv")
 
@@ -260,22 +261,8 @@ def _grid_spec() -> Any:
                      GridDesign(name="grid"), 2, ["y"])
 
 
-def dies_once(values: Any, replication: int) -> dict[str, float]:
-    """Kills its own worker process (as the kernel's OOM killer does) the first time it runs point x=2, r=0."""
-    x = float(values["x"])
-    if x == 2 and replication == 0:
-        marker = Path(os.environ["ROBUST_MARKER"])
-        if not marker.exists():
-            marker.write_text("died once")
-            os.kill(os.getpid(), signal.SIGKILL)
-    return {"y": 10 * x + replication}
 
 
-def always_dies(values: Any, replication: int) -> dict[str, float]:
-    """Kills its worker every time at point x=2, r=0."""
-    if float(values["x"]) == 2 and replication == 0:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return {"y": 10 * float(values["x"]) + replication}
 
 
 def _sweep_with(function: Any, executor: Any, out: Path) -> Any:
@@ -342,7 +329,7 @@ def test_a_dask_batch_that_kills_its_workers_is_split_and_only_the_guilty_run_fa
     sizes = batches_of(monkeypatch, 3)
     with DaskExecutor(2) as executor:
         report = _sweep_with(always_dies, executor, tmp_path / "out")
-    assert sizes[0] == 3 and sizes.count(1) >= 3  # the first batch, then its jobs again one per task
+    assert sizes[0] == 3 and sizes.count(1) >= 3, sizes  # the first batch, then its jobs again one per task
     assert report.failed == 1 and report.ran == 8
     results = pd.read_csv(tmp_path / "out" / "results.csv")
     assert list(results["y"].isna()) == [x == 2 and r == 0 for x in (1, 2, 3, 4) for r in (0, 1)]
@@ -374,11 +361,6 @@ def test_a_local_dask_worker_slow_to_restart_is_waited_for_not_dropped(
     results = pd.read_csv(tmp_path / "out" / "results.csv")
     assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
 
-def kills_its_worker(values: Any, replication: int) -> dict[str, float]:
-    """Ends its Dask worker (started without a nanny, nothing restarts it) from x=2 on."""
-    if float(values["x"]) >= 2:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return {"y": float(values["x"])}
 
 
 @pytest.mark.slow
