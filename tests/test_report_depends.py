@@ -5,8 +5,6 @@ robustness page in the run report's layout."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -141,15 +139,20 @@ def test_a_robustness_run_on_another_metric_is_not_read_as_this_answer(tmp_path:
 SMALL = (ROOT / "tests" / "test_robustness.py").read_text(encoding="utf-8").split('SMALL = """\\\n')[1].split('"""')[0]
 
 
-def _sim(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
+def _report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """``python -m sim report ARGS`` through the command line's entry function: its exit code and stderr."""
+    from sim.cli import main
+
+    capsys.readouterr()
+    code = main(["report", *args])
+    return code, capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """results/small/{run, robustness, other}: a run, a robustness run of it, one of an edited scenario.
 
-    Made in this process (the command line's entry function): the tests below run ``report`` as a command."""
+    Made in this process, as the tests below run ``report``: through the command line's entry function."""
     from sim.cli import main
 
     root = tmp_path_factory.mktemp("depends")
@@ -163,33 +166,34 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return results
 
 
-@pytest.mark.slow
-def test_the_robustness_run_beside_the_run_is_merged_into_its_report(folders: Path) -> None:
+@pytest.mark.usefixtures("reports_without_plots")  # the section is checked, not the plots around it
+def test_the_robustness_run_beside_the_run_is_merged_into_its_report(folders: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     found, notes = find_robustness(folders / "run")
     assert found == folders / "robustness"
     assert any("other" in n and "another version of the scenario or another seed" in n for n in notes)
-    done = _sim("report", str(folders / "run"))
-    assert done.returncode == 0, done.stderr
+    code, err = _report(capsys, str(folders / "run"))
+    assert code == 0, err
     html = (folders / "run" / "report.html").read_text(encoding="utf-8")
     assert '<section id="depends" class="depends-checked">' in html
     assert 'href="../robustness/report.html"' in html and 'href="#depends"' in html
     assert "Checked across what nobody published" in html or "This answer depends on figures nobody" in html
     # named explicitly, the other one is used, with a warning
-    done = _sim("report", str(folders / "run"), "--robustness", str(folders / "other"), "-o",
-                str(folders / "run-other.html"))
-    assert done.returncode == 0, done.stderr
+    code, err = _report(capsys, str(folders / "run"), "--robustness", str(folders / "other"), "-o",
+                        str(folders / "run-other.html"))
+    assert code == 0, err
     assert "was made from another version of the scenario" in (folders / "run-other.html").read_text(encoding="utf-8")
     # a folder that is not a robustness run is refused with a clear message
-    done = _sim("report", str(folders / "run"), "--robustness", str(folders / "run"))
-    assert done.returncode == 2 and "robustness" in done.stderr and "Traceback" not in done.stderr
+    code, err = _report(capsys, str(folders / "run"), "--robustness", str(folders / "run"))
+    assert code == 2 and "robustness" in err and "Traceback" not in err
 
 
-@pytest.mark.slow
-def test_the_robustness_page_has_the_run_reports_layout(folders: Path) -> None:
+@pytest.mark.usefixtures("reports_without_plots")  # the layout is compared, not the plots in it
+def test_the_robustness_page_has_the_run_reports_layout(folders: Path, capsys: pytest.CaptureFixture[str]) -> None:
     page = (folders / "robustness" / "report.html").read_text(encoding="utf-8")
     run = (folders / "run" / "report.html")
     if not run.exists():
-        assert _sim("report", str(folders / "run")).returncode == 0
+        assert _report(capsys, str(folders / "run"))[0] == 0
     layout = run.read_text(encoding="utf-8")
     style = layout[layout.index("<style>"):layout.index("</style>")]
     assert style in page  # the same style sheet

@@ -94,7 +94,7 @@ def test_a_directory_at_the_target_is_refused(finished: Path, tmp_path: Path,
     assert (folder / "keep.txt").read_text() == "mine"
 
 
-@pytest.mark.slow  # draws a report's plots
+@pytest.mark.usefixtures("reports_without_plots")  # what is checked is the file, not the plots in it
 def test_a_regular_file_is_replaced_whole(finished: Path, tmp_path: Path) -> None:
     target = tmp_path / "mine.html"
     target.write_text("old")
