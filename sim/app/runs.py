@@ -9,7 +9,10 @@ them on its own schedule. A second run waits in the queue until the first has en
 never mix.
 
 Cancel is Ctrl-C for the host (SIGINT): the run stops as ``python -m sim run`` does on Ctrl-C, with
-every finished replication kept in the folder's store; running the what-if again resumes it.
+every finished replication kept in the folder's store; running the what-if again resumes it. The host
+also remembers that it was cancelled, and stops at the next replication that arrives if the first
+KeyboardInterrupt was lost (Python prints and ignores one raised inside a weakref callback of the garbage
+collector: under load a Cancel was lost that way and the run went on).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import itertools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -33,6 +37,7 @@ from sim.results.run_result import RunResult
 
 State = Literal["queued", "running", "finished", "cancelled", "failed"]
 WATCH_SECONDS = 1.0  # how often the host checks that the server is alive
+_CANCELLED = threading.Event()  # in the host: SIGINT came during the current run
 
 
 @dataclass(frozen=True)
@@ -195,7 +200,8 @@ class RunQueue:
 def _host(conn: Connection, server: int, options: Options) -> None:
     """Run what-ifs as the server asks, one at a time, until it says stop or is gone."""
     os.setsid()  # a Ctrl-C in the server's terminal is for the server; this process gets its own SIGINT
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, _cancel)
+    sys.unraisablehook = _unraisable
     import sim.api  # noqa: F401  (now, while the planner edits, rather than after the first Run)
     import sim.report  # noqa: F401
 
@@ -205,12 +211,14 @@ def _host(conn: Connection, server: int, options: Options) -> None:
         try:
             message = conn.recv()
         except KeyboardInterrupt:  # a Cancel that came after its run had ended
+            _CANCELLED.clear()
             continue
         except (EOFError, OSError):
             return
         if message[0] == "stop":
             return
         _, run_id, file, out = message
+        _CANCELLED.clear()  # a Cancel is for the run going when it came
         try:
             kind, sentence = _run_one(conn, run_id, Path(file), Path(out), options)
         except KeyboardInterrupt:
@@ -230,6 +238,8 @@ def _run_one(conn: Connection, run_id: int, file: Path, out: Path, options: Opti
         light = replace(result, outcomes={}, enterprise_ids=[], attributes={})  # the page needs no per-firm rows
         with _signals_held():  # a Cancel never cuts a message in half
             conn.send(("result", run_id, light))
+        if _CANCELLED.is_set():  # cancelled, and still running: the KeyboardInterrupt was lost
+            raise KeyboardInterrupt
 
     resume = (out / "run_state.json").is_file()
     try:
@@ -252,6 +262,22 @@ def _run_one(conn: Connection, run_id: int, file: Path, out: Path, options: Opti
     if res.failed:
         return "failed", res.failed
     return "finished", f"Finished: {len(res.outcome.results)} replications in {res.outcome.wall_seconds:.1f} s."
+
+
+def _cancel(signum: int, frame: object) -> None:
+    """SIGINT in the host: the server's Cancel. Raised as Ctrl-C is, and remembered for the run's next result."""
+    _CANCELLED.set()
+    raise KeyboardInterrupt
+
+
+def _unraisable(unraisable: Any) -> None:
+    """A Cancel's KeyboardInterrupt raised where Python cannot raise it (a weakref callback or a __del__ of the
+    garbage collector) is one line in the log, not a traceback: the run stops at its next result instead."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        print("note: a Cancel came while Python was collecting garbage; the run stops at its next replication.",
+              file=sys.stderr, flush=True)
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 @contextmanager
