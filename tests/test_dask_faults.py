@@ -37,8 +37,6 @@ def _grid(points: int, replications: int) -> Any:
                      GridDesign(name="grid"), replications, ["y"])
 
 
-
-
 def _sweep(function: Any, executor: Any, out: Path) -> Any:
     from sim.sweep.run import FunctionModel, run_sweep
 
@@ -132,6 +130,7 @@ def test_results_that_do_not_arrive_are_waited_for_one_at_a_time_between_heartbe
     assert (arrived, progressed) == ([], False)
     assert waits == ["first"] and ready.futures == [first, second]  # both asked for again after the check
 
+
 def test_a_worker_is_frozen_after_the_heartbeat_timeout_and_not_for_a_pause_of_this_process() -> None:
     from sim.experiment.batching import Batches
     from sim.experiment.dask_executor import _Watch
@@ -156,7 +155,6 @@ def test_a_worker_is_frozen_after_the_heartbeat_timeout_and_not_for_a_pause_of_t
     assert check(80, 1000.0, 1013.0) == []
     assert check(85, 1000.0, 1085.0) == []
     assert check(91, 1000.0, 1091.0) == ["tcp://a"]
-
 
 
 def test_a_local_cluster_whose_nannies_keep_restarting_workers_is_not_without_workers(
@@ -193,6 +191,7 @@ def test_a_local_cluster_whose_nannies_keep_restarting_workers_is_not_without_wo
     clock[0] += 1.5
     with pytest.raises(ClusterError, match="no worker"):  # ... and past it, the error
         executor._check(watch, batches, {})
+
 
 # -- the scheduler lost -----------------------------------------------------------------------------------
 

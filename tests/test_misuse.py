@@ -261,10 +261,6 @@ def _grid_spec() -> Any:
                      GridDesign(name="grid"), 2, ["y"])
 
 
-
-
-
-
 def _sweep_with(function: Any, executor: Any, out: Path) -> Any:
     from sim.sweep.run import FunctionModel, run_sweep
 
@@ -360,7 +356,6 @@ def test_a_local_dask_worker_slow_to_restart_is_waited_for_not_dropped(
     assert report.failed == 0 and report.ran == 8
     results = pd.read_csv(tmp_path / "out" / "results.csv")
     assert list(results["y"]) == [10 * x + r for x in (1, 2, 3, 4) for r in (0, 1)]
-
 
 
 @pytest.mark.slow

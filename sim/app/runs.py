@@ -210,8 +210,7 @@ def _host(conn: Connection, server: int, options: Options) -> None:
     while True:
         try:
             message = conn.recv()
-        except KeyboardInterrupt:  # a Cancel that came after its run had ended
-            _CANCELLED.clear()
+        except KeyboardInterrupt:  # a Cancel that came after its run had ended (the next run clears it)
             continue
         except (EOFError, OSError):
             return
