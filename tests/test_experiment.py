@@ -300,6 +300,28 @@ def test_the_local_dask_cluster_runs_its_workers_without_the_profiler_and_the_fa
 
 
 @pytest.mark.slow
+def test_a_local_clusters_workers_are_forked_with_the_model_imported_and_the_environment_of_their_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked by a server that imported Dask and the model once, not each a fresh interpreter importing them
+    (about 1.5 s of CPU per worker and per restart); ignoring SIGINT, as this process's Ctrl-C is for it to
+    handle; and a variable set after that server started reaches the next cluster's workers, as it would
+    reach a worker started afresh."""
+    from sim.experiment.dask_executor import DaskExecutor
+    from tests.worker_jobs import worker_state
+
+    with DaskExecutor(1):
+        pass  # the server runs from here on
+    monkeypatch.setenv("SIM_TEST_SETTING", "set later")
+    with DaskExecutor(2) as executor:
+        states = list(executor._client.run(worker_state).values())
+    assert len(states) == 2
+    for parent, model_imported, ignores_sigint, setting in states:
+        assert parent != os.getpid()  # spawned by this process's nannies it would be this process
+        assert model_imported and ignores_sigint
+        assert setting == "set later"
+
+
+@pytest.mark.slow
 def test_a_scheduler_without_workers_is_a_clear_error_not_a_hang(
         small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import logging

@@ -66,3 +66,12 @@ def noisy(values: Mapping[str, Any], replication: int) -> dict[str, float]:
         raise ValueError("a deliberate fault in the middle of a batch")
     rng = np.random.default_rng([x, replication])
     return {"y": float(rng.normal(x, 1.0))}
+
+
+def worker_state() -> tuple[int, bool, bool, str | None]:
+    """Run on a Dask worker (``Client.run``): its parent process, whether the model was imported before any
+    job ran, whether it ignores SIGINT, and the environment variable SIM_TEST_SETTING."""
+    import sys
+
+    return (os.getppid(), "sim.model.world" in sys.modules, signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
+            os.environ.get("SIM_TEST_SETTING"))

@@ -61,6 +61,9 @@ LOCAL_CLUSTER_CONFIG = {  # Dask settings of a LocalCluster we start (an existin
     "distributed.worker.profile.enabled": False,  # the dashboard's profile: a stack sample every 10 ms
     "distributed.admin.tick.interval": "1s",  # the check that the event loop is not blocked (20 ms)
 }
+# What the server of a LocalCluster's worker processes imports once (see _start_forkserver): Dask's worker and
+# the model a job runs.
+FORKSERVER_PRELOAD = ["distributed", "sim.experiment.runner"]
 # How long a LocalCluster waits for a lost worker to come back before it closes that worker's nanny for good
 # (distributed's default: 15 s). The nannies restart their workers, but on a loaded machine a restart can take
 # longer, and a job that kills its worker every time keeps workers away: the cluster closed every nanny and was
@@ -131,9 +134,11 @@ class DaskExecutor(Executor):
             # connection closing under them are silenced for the same reason; failures come back as jobs'.
             # The workers' own sampling profiler and 20 ms event-loop tick take the GIL from a running
             # replication dozens of times a second: 6–19 % of a default-size run. Nobody reads them here.
-            with _sigint_ignored(), dask.config.set(LOCAL_CLUSTER_CONFIG):
+            # The workers see this process's environment as it is now, as a worker started afresh would.
+            with _sigint_ignored(), dask.config.set(LOCAL_CLUSTER_CONFIG), dask.config.set(_start_forkserver()):
                 self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                             dashboard_address=":0", silence_logs=logging.CRITICAL)
+                                             dashboard_address=":0", silence_logs=logging.CRITICAL,
+                                             env=dict(os.environ))
             self._client = Client(self._cluster)
         except Exception as exc:
             raise ClusterError(f"a local Dask cluster of {self.workers} worker(s) could not start "
@@ -419,6 +424,33 @@ def _distributed_logs_silenced() -> Iterator[None]:
     finally:
         for logger, disabled in zip(loggers, before, strict=True):
             logger.disabled = disabled
+
+
+def _start_forkserver() -> dict[str, str]:
+    """Start (once per process) the server that forks a LocalCluster's worker processes; its Dask setting.
+
+    Dask starts each worker (and each restart of one that died) as a fresh interpreter ("spawn"), which
+    imports Dask and then the model again: about 1.5 s of CPU a worker. Multiprocessing's "forkserver"
+    imports them once, in a server process, and forks every worker from it in a few milliseconds; a
+    server stays for the life of this process, for every cluster it starts. Called while SIGINT is ignored,
+    so that the server and every worker it forks keep ignoring it (see ``_start_local_cluster``). Where
+    there is no forkserver (Windows), workers are spawned as before.
+    """
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    import dask
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return {}
+    # The settings Dask's nanny puts in the environment before it starts a worker (OMP_NUM_THREADS=1 and
+    # others, which must be set before numpy is imported), unless already set: the server imports numpy.
+    for name, value in (dask.config.get("distributed.nanny.pre-spawn-environ") or {}).items():
+        if value is not None:
+            os.environ.setdefault(name, str(value))
+    multiprocessing.get_context("forkserver").set_forkserver_preload(FORKSERVER_PRELOAD)
+    forkserver.ensure_running()
+    return {"distributed.worker.multiprocessing-method": "forkserver"}
 
 
 @contextlib.contextmanager
