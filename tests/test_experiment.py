@@ -279,24 +279,19 @@ def test_run_on_a_remote_dask_scheduler_gives_identical_tables(small: Path, tmp_
     assert (manifest["executor"], manifest["workers"]) == ("dask", 2)  # the scheduler's two workers ran it
 
 
-def _worker_settings() -> tuple[object, object]:
-    import dask
-
-    return dask.config.get("distributed.worker.profile.enabled"), dask.config.get("distributed.admin.tick.interval")
-
-
 @pytest.mark.slow
 def test_the_local_dask_cluster_runs_its_workers_without_the_profiler_and_the_fast_tick() -> None:
     """Both take the GIL from a running replication dozens of times a second; this process's settings stay."""
     import distributed  # noqa: F401  (loads Dask's distributed settings)
 
     from sim.experiment.dask_executor import DaskExecutor
+    from tests.worker_jobs import worker_settings
 
-    before = _worker_settings()
+    before = worker_settings()
     with DaskExecutor(1) as executor:
-        on_workers = set(executor._client.run(_worker_settings).values())
+        on_workers = set(executor._client.run(worker_settings).values())
     assert on_workers == {(False, "1s")}
-    assert _worker_settings() == before
+    assert worker_settings() == before
 
 
 @pytest.mark.slow

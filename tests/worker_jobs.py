@@ -1,4 +1,5 @@
-"""The functions that tests hand to worker processes as a sweep's model (``FunctionModel``).
+"""The functions that tests hand to worker processes: as a sweep's model (``FunctionModel``), or to run on
+every Dask worker (``Client.run``) and say what the worker is like.
 
 A worker imports the module a function is defined in before it can run it. Defined in a test module,
 they made every worker started import that module and what it imports (pandas, Hypothesis, the command
@@ -66,6 +67,13 @@ def noisy(values: Mapping[str, Any], replication: int) -> dict[str, float]:
         raise ValueError("a deliberate fault in the middle of a batch")
     rng = np.random.default_rng([x, replication])
     return {"y": float(rng.normal(x, 1.0))}
+
+
+def worker_settings() -> tuple[object, object]:
+    """Run on a Dask worker (or here): whether Dask's sampling profiler is on, and its event-loop tick."""
+    import dask
+
+    return dask.config.get("distributed.worker.profile.enabled"), dask.config.get("distributed.admin.tick.interval")
 
 
 def worker_state() -> tuple[int, bool, bool, str | None]:
