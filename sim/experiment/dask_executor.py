@@ -134,11 +134,10 @@ class DaskExecutor(Executor):
             # connection closing under them are silenced for the same reason; failures come back as jobs'.
             # The workers' own sampling profiler and 20 ms event-loop tick take the GIL from a running
             # replication dozens of times a second: 6–19 % of a default-size run. Nobody reads them here.
-            # The workers see this process's environment as it is now, as a worker started afresh would.
             with _sigint_ignored(), dask.config.set(LOCAL_CLUSTER_CONFIG), dask.config.set(_start_forkserver()):
                 self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                              dashboard_address=":0", silence_logs=logging.CRITICAL,
-                                             env=dict(os.environ))
+                                             env=dict(os.environ))  # as now, as a worker started afresh sees it
             self._client = Client(self._cluster)
         except Exception as exc:
             raise ClusterError(f"a local Dask cluster of {self.workers} worker(s) could not start "
