@@ -245,11 +245,9 @@ def fit_table(result: FitResult, targets: list[Target]) -> Any:
 
 def fit_plot(result: FitResult, targets: list[Target], path: Any, series: str, title: str) -> None:
     """Simulated mean curve with its 95 % band, and the observed points."""
-    import matplotlib
+    from sim.plotting.style import pyplot, tight_layout
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     runs = result.runs
     day = np.arange(runs.shape[1])
     mean = runs.mean(axis=0)
@@ -270,6 +268,6 @@ def fit_plot(result: FitResult, targets: list[Target], path: Any, series: str, t
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+    tight_layout(fig)
     fig.savefig(path, format="png")
     plt.close(fig)

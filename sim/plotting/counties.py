@@ -17,7 +17,7 @@ import numpy as np
 from sim.model.firm_classes import SIZE_CLASSES
 from sim.plotting.folder import bands
 from sim.plotting.labels import Words
-from sim.plotting.style import pyplot
+from sim.plotting.style import pyplot, tight_layout
 from sim.plotting.timeaxis import TimeAxis
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def county_plot(timeseries: pd.DataFrame, counties: Sequence[str], words: Words,
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.suptitle(words.t("county_resumed"), fontsize=10)
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.04 + 0.035 * math.ceil(len(labels) / 3), 1, 1))
+    tight_layout(fig, rect=(0, 0.04 + 0.035 * math.ceil(len(labels) / 3), 1, 1))
     return fig
 
 
@@ -101,5 +101,5 @@ def coverage_plot(summary: pd.DataFrame, counties: Sequence[str], words: Words, 
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.suptitle(words.t("county_coverage"), fontsize=10)
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.05 + 0.03 * math.ceil(len(labels) / 3), 1, 1))
+    tight_layout(fig, rect=(0, 0.05 + 0.03 * math.ceil(len(labels) / 3), 1, 1))
     return fig

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.plotting.labels import Lang
-from sim.plotting.style import pyplot, use_language
+from sim.plotting.style import pyplot, tight_layout, use_language
 
 PARETO_KEY = "pareto_front"
 PEELING_KEY = "peeling_trajectory"
@@ -51,7 +51,7 @@ def pareto_plot(candidates: Any, pareto: Any, rec: dict[str, Any]) -> Any | None
         ax.set_ylabel(f"{primary} ({rec['objectives'][primary]['direction']})")
         ax.legend(loc="best")
     fig.suptitle("Optimisation: objectives of the candidates within the budget")
-    fig.tight_layout()
+    tight_layout(fig)
     return fig
 
 
@@ -91,7 +91,7 @@ def peeling_plot(trajectory: Any, boxes: Any) -> Any:
     ax.set_ylim(0, 1.02)
     ax.legend(loc="lower left")
     fig.suptitle("Scenario discovery: PRIM peeling trajectory")
-    fig.tight_layout()
+    tight_layout(fig)
     return fig
 
 

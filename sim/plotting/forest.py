@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.model import catalogue
 from sim.plotting.labels import Words
-from sim.plotting.style import pyplot
+from sim.plotting.style import pyplot, tight_layout
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,5 +82,5 @@ def forest_plot(comparison: pd.DataFrame, words: Words, palette: dict[str, Any],
             "实心点：Holm校正后 p < 0.05；横线：配对均值差的95%置信区间；灰色带：± 最小重要差异（区间落在其内即可忽略）；n/N对：其余重复运行未达到阈值")
     fig.suptitle(words.t("forest") + "\n" + words.t("difference"), fontsize=10)
     fig.text(0.01, 0.005, note, fontsize=7, color="0.4")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    tight_layout(fig, rect=(0, 0.03, 1, 1))
     return fig

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.model import catalogue
 from sim.plotting.labels import Lang, Words
-from sim.plotting.style import pyplot
+from sim.plotting.style import pyplot, tight_layout
 from sim.plotting.timeaxis import TimeAxis
 
 if TYPE_CHECKING:
@@ -116,5 +116,5 @@ def held_back_plot(timeseries: pd.DataFrame, words: Words, axis: TimeAxis | None
     fig.canvas.draw()
     width = legend.get_window_extent().width / fig.dpi + 0.2
     fig.set_figwidth(fig.get_figwidth() + width)
-    fig.tight_layout(rect=(0, 0, 1 - width / fig.get_figwidth(), 1))
+    tight_layout(fig, rect=(0, 0, 1 - width / fig.get_figwidth(), 1))
     return fig

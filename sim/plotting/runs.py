@@ -16,7 +16,7 @@ from sim.model.firm_classes import SIZE_CLASSES
 from sim.model.offices import OFFICE_KINDS
 from sim.plotting.folder import Band, bands
 from sim.plotting.labels import Words
-from sim.plotting.style import pyplot
+from sim.plotting.style import pyplot, tight_layout
 from sim.plotting.timeaxis import TimeAxis, line_styles, mark_every
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def share_plot(timeseries: pd.DataFrame, column: str, words: Words, palette: dic
     ax.set_title(words.t(column))
     ax.legend(loc="lower right")
     ax.annotate(words.t("band_note"), xy=(0, -0.16), xycoords="axes fraction", fontsize=7, color="0.4")
-    fig.tight_layout()
+    tight_layout(fig)
     return fig
 
 
@@ -114,7 +114,7 @@ def panels_plot(timeseries: pd.DataFrame, columns: Sequence[str], title: str, yl
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.suptitle(title)
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.04 + 0.03 * math.ceil(len(labels) / 3), 1, 1))
+    tight_layout(fig, rect=(0, 0.04 + 0.03 * math.ceil(len(labels) / 3), 1, 1))
     return fig
 
 
@@ -170,5 +170,5 @@ def km_plot(km: pd.DataFrame, words: Words, palette: dict[str, Any], horizon: fl
     _percent(ax)
     ax.set_title(words.t("restart_km"), fontsize=10)
     ax.legend(loc="upper right")
-    fig.tight_layout()
+    tight_layout(fig)
     return fig

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.model import catalogue
 from sim.plotting.labels import Words
-from sim.plotting.style import pyplot
+from sim.plotting.style import pyplot, tight_layout
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,7 +91,7 @@ def surface_plot(summary: pd.DataFrame, x: str, y: str, outcomes: Sequence[str],
     for ax in axes.flat[len(outcomes):]:
         ax.set_visible(False)
     fig.suptitle(words.t("surface"), fontsize=10)
-    fig.tight_layout()
+    tight_layout(fig)
     return fig
 
 
@@ -139,5 +139,5 @@ def sensitivity_plot(sensitivity: pd.DataFrame, words: Words, names: Callable[[s
     for ax in axes.flat[len(outcomes):]:
         ax.set_visible(False)
     fig.suptitle(words.t("sensitivity"), fontsize=10)
-    fig.tight_layout()
+    tight_layout(fig)
     return fig

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.model import catalogue
 from sim.plotting.labels import metric_label
-from sim.plotting.style import pyplot
+from sim.plotting.style import pyplot, tight_layout
 from sim.results.output import write_file, write_text
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def regret_plot(outcome: RobustnessOutcome, path: Path) -> None:
     ax.set_ylabel(f"regret on {rob.metric} (distance from the best)")
     ax.set_title("Regret of each variant at each point of the declared uncertainty")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.tight_layout()
+    tight_layout(fig)
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
 
