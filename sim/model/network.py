@@ -153,11 +153,13 @@ class Network(Strict):
 
     @model_validator(mode="after")
     def _checks(self) -> Network:
+        known = sectors.sector_table()  # the tables are sector × sector: look each up before building a message
         for table in ("coefficients", "ratings"):
             for customer, row in getattr(self, table).items():
                 sectors.check_sector(customer, f"network.{table}: customer sector")
                 for supplier in row:
-                    sectors.check_sector(supplier, f"network.{table}.{customer}: input sector")
+                    if supplier not in known:
+                        sectors.check_sector(supplier, f"network.{table}.{customer}: input sector")
         for customer, row in self.coefficients.items():
             if any(a < 0 for a in row.values()):
                 raise ValueError(f"network.coefficients.{customer}: coefficients must be at least 0")
