@@ -35,8 +35,9 @@ TAXES_REPAID = "taxes_repaid"  # deferred taxes paid back: what a variant collec
 
 def column(summary: pd.DataFrame, variant: str, metric: str) -> np.ndarray:
     """One variant's values of ``metric``, in replication order (so that variants pair up)."""
-    rows = summary[summary["variant"].astype(str) == variant].sort_values("replication", kind="stable")
-    return rows[metric].to_numpy(dtype=float)
+    # only the two columns taken (a whole row of summary.csv is some hundred columns)
+    rows = summary.loc[summary["variant"].astype(str) == variant, ["replication", metric]]
+    return rows.sort_values("replication", kind="stable")[metric].to_numpy(dtype=float)
 
 
 @dataclass

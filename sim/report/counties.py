@@ -25,7 +25,7 @@ THRESHOLD = 0.9
 
 def first_days(timeseries: pd.DataFrame, column: str, variant: str, threshold: float = THRESHOLD) -> np.ndarray:
     """Per replication, the first day the series is at or above ``threshold`` (NaN: never by the horizon)."""
-    rows = timeseries[timeseries["variant"].astype(str) == variant]
+    rows = timeseries.loc[timeseries["variant"].astype(str) == variant, ["replication", "day", column]]
     out = []
     for _, group in rows.groupby("replication", sort=True):
         ordered = group.sort_values("day")
@@ -61,7 +61,7 @@ def county_table(timeseries: pd.DataFrame, summary: pd.DataFrame | None, countie
             if len(finite) < len(days):
                 missed = not_reached(len(days) - len(finite), len(days), lang)
                 parts.append(missed if len(finite) else f"≥ 90 %: {missed}")  # alone, it says what was not reached
-            end = timeseries[(timeseries["variant"].astype(str) == v)]
+            end = timeseries.loc[timeseries["variant"].astype(str) == v, ["day", column]]
             last = end[end["day"] == end["day"].max()][column].to_numpy(dtype=float)
             if len(last):
                 parts.append(f"{word('at_horizon', lang)} {float(np.nanmean(last)) * 100:.1f} %")

@@ -81,7 +81,7 @@ def leader_and_other(card: Scorecard) -> tuple[str, str, list[str]] | None:
 
 def _per_replication(timeseries: pd.DataFrame, variant: str, column: str) -> pd.DataFrame:
     """``column`` of one variant as a table: a row per day, a column per replication."""
-    rows = timeseries[timeseries["variant"].astype(str) == variant]
+    rows = timeseries.loc[timeseries["variant"].astype(str) == variant, ["day", "replication", column]]
     return rows.pivot_table(index="day", columns="replication", values=column, aggfunc="first")
 
 
