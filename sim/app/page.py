@@ -345,15 +345,15 @@ class Workbench:
                                    "95 % intervals of the mean over replications.</p>")
         # a variant keeps its colour whichever arrives first: its place among the scenario's variants (base: blue)
         palette = {v: Category10_10[snap.order.get(v, i) % 10] for i, v in enumerate(snap.variants)}
+        headlines: list[Any] = []
         more: list[Any] = []
         for key, per_variant in snap.curves.items():
             headline = live.is_headline(key)
             if not headline and self.more.collapsed:
                 continue
-            if key not in self.figures:
-                fig = self._figure(key)
-                self.figures[key] = fig
-                (self.main.append if headline else more.append)(pn.pane.Bokeh(fig, sizing_mode="stretch_width"))
+            new = key not in self.figures
+            if new:
+                self.figures[key] = self._figure(key)
             for variant, band in per_variant.items():
                 data = {"x": np.datetime64(self.start.isoformat()) + np.asarray(band.day, dtype="timedelta64[D]"),
                         "mean": band.mean, "low": np.where(np.isfinite(band.low), band.low, band.mean),
@@ -369,6 +369,12 @@ class Workbench:
                     fig.legend.location = "bottom_right"
                 else:
                     source.data = data
+            if new:  # shown once drawn: each glyph added to a figure already on the page makes Bokeh walk
+                # every model of the page again (a few seconds for a page of curves)
+                pane = pn.pane.Bokeh(self.figures[key], sizing_mode="stretch_width")
+                (headlines if headline else more).append(pane)
+        if headlines:  # added to the page at once: each addition is a walk of the page's models too
+            self.main.extend(headlines)
         if more:
             self.more.objects = [pn.Column(*self.more.objects[0].objects, *more, sizing_mode="stretch_width")]
         self.scorecard.object = live.scorecard_html(snap)
