@@ -205,6 +205,7 @@ POLICY_FILES = sorted(p.name for p in SCENARIOS.glob("*.yaml")
                       if p.name != DEFAULT.name and "variants" in yaml.safe_load(p.read_text(encoding="utf-8")))
 
 
+@pytest.mark.slow  # every bundled scenario file loaded, each with its uncertainty ends: about 4.5 s of CPU
 def test_every_bundled_file_validates() -> None:
     for path in sorted(SCENARIOS.glob("*.yaml")):
         assert cli(["validate", str(path)]) == 0, path.name

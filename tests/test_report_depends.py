@@ -166,6 +166,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return results
 
 
+@pytest.mark.slow  # a robustness run beside the run: about 8 s of CPU
 @pytest.mark.usefixtures("reports_without_plots")  # the section is checked, not the plots around it
 def test_the_robustness_run_beside_the_run_is_merged_into_its_report(folders: Path,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
