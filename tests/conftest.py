@@ -181,7 +181,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that uses a module-scoped fixture is in a module of ONE_WORKER."""
+    """Every test that uses a module-scoped fixture is in a module of ONE_WORKER; the modules with slow tests
+    run first (in their order, each module's tests in theirs), so that the last work handed to the workers is
+    quick tests, which even out the ends of their queues (the longest jobs first)."""
+    with_slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in with_slow)  # a stable sort
     missing = set()
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
