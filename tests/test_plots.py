@@ -125,6 +125,26 @@ def test_resumption_plot_has_a_line_and_a_band_per_variant(run_folder: Path) -> 
     assert len(ax.collections) == 2  # one 95 % band per variant
 
 
+def test_a_laid_out_figure_is_drawn_once_per_file_and_saved_as_matplotlib_saves_it(tmp_path: Path) -> None:
+    """plot_style.tight_layout leaves no layout engine (after fig.tight_layout(), savefig draws the figure
+    twice) and the file is the one fig.tight_layout() then savefig writes."""
+    plt = plot_style.pyplot()
+    files = []
+    for k, lay_out in enumerate((lambda f: f.tight_layout(), plot_style.tight_layout)):
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.plot([0, 1, 2], [0, 1, 4], label="a line")
+        ax.set_title("a title")
+        ax.legend()
+        lay_out(fig)
+        draws: list[Any] = []
+        fig.canvas.mpl_connect("draw_event", draws.append)
+        files.append(tmp_path / f"{k}.png")
+        fig.savefig(files[-1], format="png")
+        plt.close(fig)
+    assert len(draws) == 1  # the helper's figure (matplotlib 3.11 draws the other one twice)
+    assert files[0].read_bytes() == files[1].read_bytes()
+
+
 def test_band_is_the_t_interval_of_the_mean_over_replications() -> None:
     frame = pd.DataFrame({"variant": "a", "replication": [0, 0, 1, 1, 2, 2], "day": [0, 1] * 3,
                           "x": [0.0, 0.1, 0.0, 0.2, 0.0, 0.3]})
