@@ -129,7 +129,7 @@ def test_a_laid_out_figure_is_drawn_once_per_file_and_saved_as_matplotlib_saves_
     """plot_style.tight_layout leaves no layout engine (after fig.tight_layout(), savefig draws the figure
     twice) and the file is the one fig.tight_layout() then savefig writes."""
     plt = plot_style.pyplot()
-    files = []
+    files, draws_per_save = [], []
     for k, lay_out in enumerate((lambda f: f.tight_layout(), plot_style.tight_layout)):
         fig, ax = plt.subplots(figsize=(4, 3))
         ax.plot([0, 1, 2], [0, 1, 4], label="a line")
@@ -141,7 +141,8 @@ def test_a_laid_out_figure_is_drawn_once_per_file_and_saved_as_matplotlib_saves_
         files.append(tmp_path / f"{k}.png")
         fig.savefig(files[-1], format="png")
         plt.close(fig)
-    assert len(draws) == 1  # the helper's figure (matplotlib 3.11 draws the other one twice)
+        draws_per_save.append(len(draws))
+    assert draws_per_save[1] == 1  # the helper's figure (matplotlib 3.11 draws the other one twice)
     assert files[0].read_bytes() == files[1].read_bytes()
 
 
