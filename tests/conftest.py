@@ -155,6 +155,7 @@ ONE_WORKER = {
     "tests/test_report_browser.py": "browser",
     "tests/test_cohorts.py": "cohorts",
     "tests/test_export.py": "export",
+    "tests/test_folders.py": "folders",
     "tests/test_modules.py": "modules",
     "tests/test_plots.py": "plots",
     "tests/test_report.py": "report",

@@ -56,13 +56,35 @@ uncertainty:
 """
 
 
+def _write_files(folder: Path) -> Path:
+    (folder / "small.yaml").write_text(SMALL)
+    (folder / "uncertain.yaml").write_text(UNCERTAIN)
+    (folder / "sweep.yaml").write_text(SWEEP)
+    (folder / "opt.yaml").write_text(OPTIMIZE)
+    return folder
+
+
 @pytest.fixture
 def files(tmp_path: Path) -> Path:
-    (tmp_path / "small.yaml").write_text(SMALL)
-    (tmp_path / "uncertain.yaml").write_text(UNCERTAIN)
-    (tmp_path / "sweep.yaml").write_text(SWEEP)
-    (tmp_path / "opt.yaml").write_text(OPTIMIZE)
-    return tmp_path
+    return _write_files(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def finished_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two finished runs of small.yaml (seeds 20200203 and 9, no report), made once for the module: the tests
+    that only read a finished folder work on copies of them (two_runs, finished_run). A folder's record
+    names its files by path relative to the folder, so a copy is as finished as the original."""
+    where = _write_files(tmp_path_factory.mktemp("finished"))
+    one, two = where / "one", where / "two"
+    assert _run(where / "small.yaml", one, "--no-report") == 0
+    assert _run(where / "small.yaml", two, "--no-report", "--seed", "9") == 0
+    return one, two
+
+
+@pytest.fixture
+def finished_run(finished_runs: tuple[Path, Path], tmp_path: Path) -> Path:
+    """A copy of the module's first finished run, at ``tmp_path / "out"``."""
+    return Path(shutil.copytree(finished_runs[0], tmp_path / "out"))
 
 
 def _run(scen: Path, out: Path, *extra: str) -> int:
@@ -119,10 +141,8 @@ def test_a_run_forced_into_a_sweep_folder_removes_every_file_of_the_sweep(files:
 
 
 @pytest.mark.usefixtures("reports_without_plots")
-def test_report_and_compare_wait_for_no_writer(files: Path, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out"
-    assert _run(files / "small.yaml", out, "--no-report") == 0
+def test_report_and_compare_wait_for_no_writer(finished_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = finished_run
     capsys.readouterr()
     with FolderLock(out, ["python", "-m", "sim", "run", "small.yaml", "--force"]):  # a --force rerun in progress
         for command in (["report", str(out)], ["compare", str(out)], ["export", str(out)]):
@@ -136,9 +156,8 @@ def test_report_and_compare_wait_for_no_writer(files: Path, tmp_path: Path,
 
 
 @pytest.mark.usefixtures("reports_without_plots")
-def test_readers_may_read_together(files: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    assert _run(files / "small.yaml", out, "--no-report") == 0
+def test_readers_may_read_together(files: Path, finished_run: Path) -> None:
+    out = finished_run
     with FolderLock(out, ["python", "-m", "sim", "report", str(out)], shared=True):
         assert main(["compare", str(out)]) == 0
         assert main(["report", str(out)]) == 0
@@ -204,10 +223,11 @@ def test_a_robustness_run_and_a_plain_run_cannot_share_a_folder(files: Path, tmp
 # -- break 13: readers refuse partial or foreign tables ------------------------------------------------------
 
 @pytest.fixture
-def two_runs(files: Path, tmp_path: Path) -> tuple[Path, Path]:
+def two_runs(finished_runs: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """Copies of the module's two finished runs, for a test to read, truncate or edit."""
     one, two = tmp_path / "one", tmp_path / "two"
-    assert _run(files / "small.yaml", one, "--no-report") == 0
-    assert _run(files / "small.yaml", two, "--no-report", "--seed", "9") == 0
+    shutil.copytree(finished_runs[0], one)
+    shutil.copytree(finished_runs[1], two)
     return one, two
 
 
