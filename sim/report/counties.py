@@ -26,6 +26,11 @@ THRESHOLD = 0.9
 def first_days(timeseries: pd.DataFrame, column: str, variant: str, threshold: float = THRESHOLD) -> np.ndarray:
     """Per replication, the first day the series is at or above ``threshold`` (NaN: never by the horizon)."""
     rows = timeseries.loc[timeseries["variant"].astype(str) == variant, ["replication", "day", column]]
+    return _first_days(rows, column, threshold)
+
+
+def _first_days(rows: pd.DataFrame, column: str, threshold: float = THRESHOLD) -> np.ndarray:
+    """:func:`first_days` of one variant's rows (``replication``, ``day`` and ``column``)."""
     out = []
     for _, group in rows.groupby("replication", sort=True):
         ordered = group.sort_values("day")
@@ -48,12 +53,18 @@ def county_table(timeseries: pd.DataFrame, summary: pd.DataFrame | None, countie
                  start: dt.date | None, lang: Lang) -> Table:
     """A row per county; per variant the (mean) day 复工率 reaches 90 % with its censoring, the share at the
     horizon, and the coverage by liaisons and supervisors where summary.csv has it."""
+    # each variant's rows and horizon found once, not again for every county
+    names = timeseries["variant"].astype(str)
+    of_variant = {v: (names == v).to_numpy() for v in variants}
+    horizon = {v: timeseries.loc[of_variant[v], "day"].max() for v in variants}
+    in_summary = {v: (summary["variant"].astype(str) == v).to_numpy() for v in variants} if summary is not None else {}
     rows = []
     for county in counties:
         column = RESUMED + county
         row = [county]
         for v in variants:
-            days = first_days(timeseries, column, v)
+            of_v = timeseries.loc[of_variant[v], ["replication", "day", column]]
+            days = _first_days(of_v, column)
             finite = days[np.isfinite(days)]
             parts = []
             if len(finite):
@@ -61,15 +72,14 @@ def county_table(timeseries: pd.DataFrame, summary: pd.DataFrame | None, countie
             if len(finite) < len(days):
                 missed = not_reached(len(days) - len(finite), len(days), lang)
                 parts.append(missed if len(finite) else f"≥ 90 %: {missed}")  # alone, it says what was not reached
-            end = timeseries.loc[timeseries["variant"].astype(str) == v, ["day", column]]
-            last = end[end["day"] == end["day"].max()][column].to_numpy(dtype=float)
+            last = of_v.loc[of_v["day"] == horizon[v], column].to_numpy(dtype=float)
             if len(last):
                 parts.append(f"{word('at_horizon', lang)} {float(np.nanmean(last)) * 100:.1f} %")
             if summary is not None:
                 cover = []
                 for prefix, key in zip(COVERAGE, ("liaison_short", "supervisor_short"), strict=True):
                     if prefix + county in summary.columns:
-                        values = summary.loc[summary["variant"].astype(str) == v, prefix + county]
+                        values = summary.loc[in_summary[v], prefix + county]
                         cover.append(f"{word(key, lang)} {float(values.mean()) * 100:.0f} %")
                 if cover:
                     parts.append(" · ".join(cover))
